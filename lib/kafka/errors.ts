@@ -1,0 +1,19 @@
+/** A record (or the event around it) that does not have the documented MSK shape. Never retryable. */
+export class MalformedRecordError extends Error {
+  override readonly name = 'MalformedRecordError';
+  constructor(
+    message: string,
+    readonly location: {
+      partitionKey?: string | undefined;
+      index?: number | undefined;
+      offset?: number | undefined;
+    },
+  ) {
+    super(message);
+  }
+}
+
+/** The event itself is not an MSK event: nothing in it can be attributed to a record. */
+export class MalformedEventError extends Error {
+  override readonly name = 'MalformedEventError';
+}

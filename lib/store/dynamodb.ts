@@ -1,0 +1,35 @@
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+/**
+ * Client configuration from the environment. `DYNAMODB_ENDPOINT` points at DynamoDB Local; it accepts
+ * any credentials, so when none are configured we give it placeholders instead of failing the lookup.
+ */
+export function dynamoDbConfig(env: NodeJS.ProcessEnv = process.env): DynamoDBClientConfig {
+  const config: DynamoDBClientConfig = { region: env.AWS_REGION ?? 'eu-west-1' };
+  if (env.DYNAMODB_ENDPOINT) {
+    config.endpoint = env.DYNAMODB_ENDPOINT;
+    if (!env.AWS_ACCESS_KEY_ID) config.credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+  }
+  return config;
+}
+
+let documentClient: DynamoDBDocumentClient | undefined;
+
+/** One document client per container, created on first use and reused across invocations. */
+export function getDocumentClient(): DynamoDBDocumentClient {
+  documentClient ??= DynamoDBDocumentClient.from(new DynamoDBClient(dynamoDbConfig()), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  return documentClient;
+}
+
+/** The name of a table from the environment variable serverless.yml sets for it. */
+export function tableName(variable: string, env: NodeJS.ProcessEnv = process.env): string {
+  const name = env[variable];
+  if (!name)
+    throw new Error(
+      `environment variable ${variable} is not set: it names a DynamoDB table (serverless.yml provider.environment)`,
+    );
+  return name;
+}

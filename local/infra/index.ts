@@ -1,0 +1,141 @@
+import type { ChildProcess } from 'node:child_process';
+import { Kafka, logLevel } from 'kafkajs';
+import { ALL_TOPICS } from '../../lib/contracts/topics.js';
+import { localDynamoDbClient, type RunningDynamoDb, startDynamoDbLocal } from './dynamodb-local.js';
+import { InfrastructureError } from './errors.js';
+import { type RunningMokapi, startMokapi, type TopicDeclaration } from './mokapi.js';
+import { stopChild } from './process.js';
+import { loadServerlessConfig, type ServerlessConfig } from './serverless-config.js';
+import { createDeclaredTables } from './tables.js';
+
+/** Partitions per topic on the local broker: enough to exercise per-partition ordering and batching. */
+export const LOCAL_PARTITIONS = 3;
+
+export interface Infrastructure {
+  dynamodbEndpoint: string;
+  kafkaBrokers: string[];
+  tables: string[];
+  config: ServerlessConfig;
+  /** serverless.yml `provider.environment` plus the local endpoints: what a function runs with */
+  functionEnvironment: Record<string, string>;
+  /** start-up milliseconds, for the record */
+  timings: { dynamodb: number; kafka: number; tables: number; total: number };
+  /** PIDs of the services this process started (none for external ones) */
+  pids: number[];
+  stop: () => Promise<void>;
+}
+
+export interface InfrastructureOptions {
+  stage?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+function portOption(env: NodeJS.ProcessEnv, name: string): { port?: number } {
+  const value = env[name];
+  if (value === undefined || value === '') return {};
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new InfrastructureError(
+      name === 'KAFKA_PORT' ? 'kafka' : 'dynamodb',
+      `${name}=${value} is not a port number`,
+    );
+  }
+  return { port };
+}
+
+async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> {
+  const started = performance.now();
+  const value = await work();
+  return { value, ms: Math.round(performance.now() - started) };
+}
+
+/** On an external cluster the topics may not exist yet; create the missing ones. */
+async function ensureTopics(brokers: string[], topics: readonly TopicDeclaration[]): Promise<void> {
+  const admin = new Kafka({ brokers, logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = topics.filter((topic) => !existing.has(topic.name));
+    if (missing.length > 0) {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((topic) => ({ topic: topic.name, numPartitions: topic.partitions })),
+      });
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * Start (or connect to) everything the functions need: DynamoDB Local and the Mokapi Kafka broker on
+ * free loopback ports, the tables of serverless.yml and the topics of the contracts.
+ * `DYNAMODB_ENDPOINT` / `KAFKA_BROKERS` use external services instead; `DYNAMODB_PORT` / `KAFKA_PORT`
+ * fix the local ports. Services started here are stopped by `stop()`, by a watchdog when this process
+ * dies (SIGKILL included), and on a failed start before this function rejects.
+ */
+export async function startInfrastructure(options: InfrastructureOptions = {}): Promise<Infrastructure> {
+  const env = options.env ?? process.env;
+  const started = performance.now();
+  const config = loadServerlessConfig({ stage: options.stage, env });
+  const topics: TopicDeclaration[] = ALL_TOPICS.map((name) => ({ name, partitions: LOCAL_PARTITIONS }));
+  const children: ChildProcess[] = [];
+  const cleanups: Array<() => void> = [];
+
+  const stop = async () => {
+    await Promise.all(children.map((child) => stopChild(child)));
+    for (const cleanup of cleanups) cleanup();
+  };
+
+  const startDynamo = async (): Promise<string> => {
+    if (env.DYNAMODB_ENDPOINT) return env.DYNAMODB_ENDPOINT;
+    const running: RunningDynamoDb = await startDynamoDbLocal(portOption(env, 'DYNAMODB_PORT'));
+    children.push(running.process);
+    return running.endpoint;
+  };
+  const startKafka = async (): Promise<string[]> => {
+    if (env.KAFKA_BROKERS) {
+      const brokers = env.KAFKA_BROKERS.split(',').map((broker) => broker.trim());
+      await ensureTopics(brokers, topics);
+      return brokers;
+    }
+    const running: RunningMokapi = await startMokapi(topics, portOption(env, 'KAFKA_PORT'));
+    children.push(running.process);
+    cleanups.push(running.cleanup);
+    return running.brokers;
+  };
+
+  try {
+    // allSettled, not all: a service still starting when the other fails must be stopped too.
+    const [dynamoStart, kafkaStart] = await Promise.allSettled([timed(startDynamo), timed(startKafka)]);
+    if (dynamoStart.status === 'rejected') throw dynamoStart.reason;
+    if (kafkaStart.status === 'rejected') throw kafkaStart.reason;
+    const [dynamo, kafka] = [dynamoStart.value, kafkaStart.value];
+    const pids = children.map((child) => child.pid).filter((pid): pid is number => pid !== undefined);
+    const client = localDynamoDbClient(dynamo.value);
+    const tables = await timed(() => createDeclaredTables(client, config)).finally(() => client.destroy());
+    const functionEnvironment: Record<string, string> = {
+      ...(config.provider.environment ?? {}),
+      DYNAMODB_ENDPOINT: dynamo.value,
+      KAFKA_BROKERS: kafka.value.join(','),
+    };
+    return {
+      dynamodbEndpoint: dynamo.value,
+      kafkaBrokers: kafka.value,
+      tables: tables.value,
+      config,
+      functionEnvironment,
+      timings: {
+        dynamodb: dynamo.ms,
+        kafka: kafka.ms,
+        tables: tables.ms,
+        total: Math.round(performance.now() - started),
+      },
+      pids,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

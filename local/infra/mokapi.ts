@@ -1,0 +1,132 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import { stringify } from 'yaml';
+import { InfrastructureError } from './errors.js';
+import { freePort, isPortFree } from './ports.js';
+import { awaitReadiness, guardChild } from './process.js';
+
+export interface RunningMokapi {
+  brokers: string[];
+  apiPort: number;
+  process: ChildProcess;
+  /** removes the temp folder holding the broker's configuration */
+  cleanup: () => void;
+}
+
+export interface TopicDeclaration {
+  name: string;
+  partitions: number;
+}
+
+/**
+ * The AsyncAPI 3.0 document that configures the broker: one channel per topic (Mokapi does not
+ * auto-create topics, local-infra.md), payload validation off until the contracts provide schemas.
+ */
+export function brokerDocument(port: number, topics: readonly TopicDeclaration[]): Record<string, unknown> {
+  return {
+    asyncapi: '3.0.0',
+    info: { title: 'local', version: '1.0.0' },
+    servers: {
+      broker: {
+        host: `127.0.0.1:${port}`,
+        protocol: 'kafka',
+        bindings: {
+          // Every group join waits this long; Kafka's 3 s default makes every local test slow.
+          kafka: { 'group.initial.rebalance.delay.ms': 500, 'group.min.session.timeout.ms': 500 },
+        },
+      },
+    },
+    channels: Object.fromEntries(
+      topics.map((topic) => [
+        topic.name,
+        {
+          address: topic.name,
+          bindings: { kafka: { partitions: topic.partitions, 'confluent.value.schema.validation': false } },
+        },
+      ]),
+    ),
+  };
+}
+
+function mokapiBinary(): string {
+  const require = createRequire(import.meta.url);
+  const platformPackage = `@go-mokapi/${process.platform}-${process.arch}`;
+  try {
+    return require.resolve(`${platformPackage}/bin/mokapi`);
+  } catch {
+    throw new InfrastructureError(
+      'kafka',
+      `${platformPackage} is not installed: run npm ci, or set KAFKA_BROKERS`,
+    );
+  }
+}
+
+/** Unknown MOKAPI_* variables stop the broker from starting (local-infra.md): never pass any. */
+function brokerEnvironment(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('MOKAPI_')));
+}
+
+/**
+ * Start the Mokapi Kafka broker with every topic declared, and wait until it serves metadata for
+ * all of them. The binary is started directly: the npm wrapper does not forward SIGTERM.
+ */
+export async function startMokapi(
+  topics: readonly TopicDeclaration[],
+  options: { port?: number; timeoutMs?: number } = {},
+): Promise<RunningMokapi> {
+  const port = options.port ?? (await freePort());
+  if (options.port !== undefined && !(await isPortFree(port))) {
+    throw new InfrastructureError(
+      'kafka',
+      `port ${port} is already in use: stop what listens there or unset KAFKA_PORT to pick a free port`,
+    );
+  }
+  const apiPort = await freePort();
+  const folder = mkdtempSync(join(tmpdir(), 'mokapi-'));
+  const cleanup = () => rmSync(folder, { recursive: true, force: true });
+  const documentPath = join(folder, 'asyncapi.yaml');
+  writeFileSync(documentPath, stringify(brokerDocument(port, topics)));
+  const child = guardChild(
+    spawn(
+      mokapiBinary(),
+      [
+        `--api-port=${apiPort}`,
+        '--health-enabled=false',
+        '--mcp-server-enabled=false',
+        '--api-search-enabled=false',
+        documentPath,
+      ],
+      { cwd: folder, env: brokerEnvironment(), stdio: ['ignore', 'pipe', 'pipe'] },
+    ),
+  );
+  const brokers = [`127.0.0.1:${port}`];
+  const admin = new Kafka({ brokers, logLevel: logLevel.NOTHING, retry: { retries: 0 } }).admin();
+  try {
+    await awaitReadiness(child, {
+      probe: async () => {
+        await admin.connect();
+        const listed = new Set(await admin.listTopics());
+        return topics.every((topic) => listed.has(topic.name));
+      },
+      timeoutMs: options.timeoutMs ?? 15_000,
+      spawnFailed: (error) => new InfrastructureError('kafka', `could not start Mokapi: ${error.message}`),
+      stoppedEarly: (how, output) =>
+        new InfrastructureError('kafka', `Mokapi stopped (${how}) while starting: ${output}`),
+      notReady: (reason) =>
+        new InfrastructureError(
+          'kafka',
+          `Mokapi on port ${port} did not serve its topics in time (${reason})`,
+        ),
+    });
+  } catch (error) {
+    cleanup();
+    throw error;
+  } finally {
+    await admin.disconnect();
+  }
+  return { brokers, apiPort, process: child, cleanup };
+}

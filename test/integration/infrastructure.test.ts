@@ -1,0 +1,112 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startInfrastructure } from '../../local/infra/index.js';
+import { startMokapi } from '../../local/infra/mokapi.js';
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitForExit(pids: number[], timeoutMs: number): Promise<number[]> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && pids.some(isAlive))
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  return pids.filter(isAlive);
+}
+
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0)) await cleanup();
+});
+
+async function occupyPort(): Promise<number> {
+  const server: Server = createServer();
+  server.listen(0);
+  await once(server, 'listening');
+  cleanups.push(() => new Promise((resolve) => server.close(resolve)));
+  const address = server.address();
+  return typeof address === 'object' && address ? address.port : 0;
+}
+
+const external = { DYNAMODB_ENDPOINT: undefined, KAFKA_BROKERS: undefined };
+
+describe('local infrastructure start-up failures', () => {
+  it('names the port and the fix when DYNAMODB_PORT is taken', async () => {
+    const port = await occupyPort();
+    await expect(
+      startInfrastructure({ env: { ...process.env, ...external, DYNAMODB_PORT: String(port) } }),
+    ).rejects.toThrow(
+      `dynamodb: port ${port} is already in use: stop what listens there or unset DYNAMODB_PORT to pick a free port`,
+    );
+  });
+
+  it('names the port and the fix when KAFKA_PORT is taken, and stops DynamoDB Local it had started', async () => {
+    const port = await occupyPort();
+    const javaBefore = await javaPids();
+    await expect(
+      startInfrastructure({ env: { ...process.env, ...external, KAFKA_PORT: String(port) } }),
+    ).rejects.toThrow(`kafka: port ${port} is already in use`);
+    expect(await javaPids()).toEqual(javaBefore);
+  });
+
+  it('says Java is missing, and how to fix it, when java is not on PATH', async () => {
+    const path = process.env.PATH;
+    process.env.PATH = '/nonexistent';
+    try {
+      await expect(startInfrastructure({ env: { ...process.env, ...external } })).rejects.toThrow(
+        /dynamodb: java was not found on PATH: install Java 17\+/,
+      );
+    } finally {
+      process.env.PATH = path;
+    }
+  });
+
+  it('reports a broker that does not come up in time and leaves no broker process behind', async () => {
+    await expect(startMokapi([{ name: 'orders.commands', partitions: 1 }], { timeoutMs: 1 })).rejects.toThrow(
+      /kafka: Mokapi on port \d+ did not serve its topics in time/,
+    );
+    expect(await mokapiPids()).toEqual([]);
+  });
+
+  it('stops DynamoDB Local and the broker when the runner is killed with SIGKILL', async () => {
+    // Prepare: a runner that started both services
+    const runner = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/start-infrastructure.ts'], {
+      env: { ...process.env, DYNAMODB_ENDPOINT: '', KAFKA_BROKERS: '' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const [line] = (await once(runner.stdout, 'data')) as [Buffer];
+    const { pids } = JSON.parse(line.toString()) as { pids: number[] };
+    expect(pids).toHaveLength(2);
+    expect(pids.every(isAlive)).toBe(true);
+
+    // Act: no signal handler can run
+    runner.kill('SIGKILL');
+
+    // Assess
+    expect(await waitForExit(pids, 5_000)).toEqual([]);
+  });
+});
+
+/** PIDs of this test process's own children whose command line matches. */
+async function childPids(pattern: RegExp): Promise<number[]> {
+  const { readdir, readFile } = await import('node:fs/promises');
+  const pids: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const commandLine = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+    const status = await readFile(`/proc/${entry}/status`, 'utf8').catch(() => '');
+    if (pattern.test(commandLine) && new RegExp(`PPid:\\s+${process.pid}\\b`).test(status))
+      pids.push(Number(entry));
+  }
+  return pids;
+}
+
+const javaPids = () => childPids(/DynamoDBLocal\.jar/);
+const mokapiPids = () => childPids(/bin\/mokapi/);
