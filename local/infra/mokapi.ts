@@ -58,9 +58,10 @@ function mokapiBinary(): string {
   try {
     return require.resolve(`${platformPackage}/bin/mokapi`);
   } catch {
+    // The lockfile carries only @go-mokapi/linux-x64: the registry these machines use has no other build.
     throw new InfrastructureError(
       'kafka',
-      `${platformPackage} is not installed: run npm ci, or set KAFKA_BROKERS`,
+      `${platformPackage} is not installed (the lockfile ships Mokapi for linux-x64 only): set KAFKA_BROKERS to a Kafka cluster`,
     );
   }
 }
