@@ -1,59 +1,31 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import middy from '@middy/core';
-import type { Context } from 'aws-lambda';
-import { decodeMskEvent } from '../../lib/kafka/codec.js';
-import type { DecodedRecord } from '../../lib/kafka/types.js';
-import { getDocumentClient, tableName } from '../../lib/store/dynamodb.js';
+import { consumer } from '../../lib/pipeline/consumer.js';
+import type { Decision, MessageHandler } from '../../lib/pipeline/types.js';
+import { tableName } from '../../lib/store/dynamodb.js';
 
-/** What one invocation did; returned so that `serverless invoke local` shows it. */
-export interface AuditResult {
-  written: number;
-  duplicates: number;
-  batchItemFailures: [];
-}
-
-/** A record is identified by its Kafka coordinates: a redelivery of it has the same id. */
-export function auditRecordId(record: Pick<DecodedRecord, 'topic' | 'partition' | 'offset'>): string {
-  return `${record.topic}:${record.partition}:${record.offset}`;
-}
-
-async function writeOnce(table: string, record: DecodedRecord): Promise<'written' | 'duplicate'> {
-  try {
-    await getDocumentClient().send(
-      new PutCommand({
-        TableName: table,
+/**
+ * Audit trail of every order command: one item per message, keyed by message id. The core pipeline
+ * commits it together with the idempotency marker, so a redelivered or redriven command changes nothing.
+ */
+export const auditCommand: MessageHandler = (message, { record }): Decision => ({
+  writes: [
+    {
+      Put: {
+        TableName: tableName('AUDIT_TABLE'),
         Item: {
-          recordId: auditRecordId(record),
+          messageId: message.id,
+          type: message.type,
+          version: message.version,
+          correlationId: message.correlationId,
+          occurredAt: message.occurredAt,
+          data: message.data,
           topic: record.topic,
           partition: record.partition,
           offset: record.offset,
           key: record.key,
-          value: record.value?.toString('utf8'),
-          headers: record.headers,
-          timestamp: record.timestamp,
         },
-        ConditionExpression: 'attribute_not_exists(recordId)',
-      }),
-    );
-    return 'written';
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return 'duplicate';
-    throw error;
-  }
-}
+      },
+    },
+  ],
+});
 
-/**
- * Audit trail of every order command: each record is written once to the audit table, keyed by its
- * topic, partition and offset. A redelivered record fails the condition and changes nothing.
- */
-async function auditHandler(event: unknown, _context: Context): Promise<AuditResult> {
-  const table = tableName('AUDIT_TABLE');
-  const { records, malformed } = decodeMskEvent(event);
-  if (malformed[0]) throw malformed[0].error;
-  const outcomes = await Promise.all(records.map((record) => writeOnce(table, record)));
-  const written = outcomes.filter((outcome) => outcome === 'written').length;
-  return { written, duplicates: outcomes.length - written, batchItemFailures: [] };
-}
-
-export const handler = middy<unknown, AuditResult>().handler(auditHandler);
+export const handler = consumer({ name: 'audit', topics: ['orders.commands'], handle: auditCommand });

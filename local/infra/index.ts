@@ -118,6 +118,10 @@ export async function startInfrastructure(options: InfrastructureOptions = {}): 
       ...(config.provider.environment ?? {}),
       DYNAMODB_ENDPOINT: dynamo.value,
       KAFKA_BROKERS: kafka.value.join(','),
+      // The local broker (and a KAFKA_BROKERS cluster given here) speaks plaintext, not MSK IAM.
+      KAFKA_AUTH: env.KAFKA_AUTH ?? 'none',
+      POWERTOOLS_LOG_LEVEL: env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+      POWERTOOLS_METRICS_DISABLED: env.POWERTOOLS_METRICS_DISABLED ?? 'true',
     };
     return {
       dynamodbEndpoint: dynamo.value,

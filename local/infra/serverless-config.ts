@@ -50,7 +50,7 @@ function parseDefault(text: string): Json {
 /**
  * Resolve the Serverless Framework variables this project uses: `${self:…}`, `${sls:stage}`,
  * `${opt:stage|region}`, `${param:…}` (from `params.<stage>` then `params.default`), `${env:…}`,
- * each with an optional `, default`. Anything else is an error, not a silent empty string.
+ * each with optional fallbacks: another source or a literal. Anything else is an error, not a silent empty string.
  */
 export function resolveVariables(root: Json, options: ResolveOptions = {}): Json {
   const stage = options.stage ?? 'dev';
@@ -72,7 +72,13 @@ export function resolveVariables(root: Json, options: ResolveOptions = {}): Json
           ? undefined
           : (lookupPath(params, `${stage}.${path}`) ?? lookupPath(params, `default.${path}`));
     } else throw new InfrastructureError('serverless.yml', `unsupported variable \${${expression}}`);
-    if (value === undefined && fallback.length > 0) value = parseDefault(fallback.join(','));
+    if (value === undefined && fallback.length > 0) {
+      // A fallback is another source (`${env:A, param:b}`) or a literal (`${opt:stage, 'dev'}`).
+      const alternative = fallback.join(',').trim();
+      value = /^(self|sls|opt|param|env):/.test(alternative)
+        ? resolveExpression(alternative, depth + 1)
+        : parseDefault(alternative);
+    }
     if (value === undefined)
       throw new InfrastructureError('serverless.yml', `variable \${${expression}} has no value`);
     return resolveNode(value, depth + 1);

@@ -49,7 +49,17 @@ describe('serverless package (offline, no credentials)', () => {
       Type: 'AWS::DynamoDB::Table',
       Properties: {
         TableName: 'kafka-patterns-dev-audit',
-        KeySchema: [{ AttributeName: 'recordId', KeyType: 'HASH' }],
+        KeySchema: [{ AttributeName: 'messageId', KeyType: 'HASH' }],
+      },
+    });
+  });
+
+  it('declares the idempotency table with TTL on expiresAt, so that markers expire', () => {
+    expect(template.Resources.IdempotencyTable).toMatchObject({
+      Type: 'AWS::DynamoDB::Table',
+      Properties: {
+        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
       },
     });
   });
@@ -61,23 +71,32 @@ describe('serverless package (offline, no credentials)', () => {
 });
 
 describe('serverless invoke local', () => {
-  it('runs the TypeScript audit handler with its sample event against DynamoDB Local', async () => {
-    // Prepare: a fresh stage-independent check of the sample event's records
-    const sample = JSON.parse(readFileSync('events/audit.json', 'utf8')) as {
-      records: Record<string, unknown[]>;
+  it('runs the TypeScript audit handler with its sample event against the local DynamoDB and broker', async () => {
+    // Prepare
+    const env = {
+      DYNAMODB_ENDPOINT: inject('dynamodbEndpoint'),
+      KAFKA_BROKERS: inject('kafkaBrokers').join(','),
+      KAFKA_AUTH: 'none',
+      POWERTOOLS_METRICS_DISABLED: 'true',
     };
-    const recordCount = Object.values(sample.records).flat().length;
 
-    // Act: the first run writes, a second run is a redelivery of the same batch
-    const first = await serverless(['invoke', 'local', '-f', 'audit', '-p', 'events/audit.json'], {
-      DYNAMODB_ENDPOINT: inject('dynamodbEndpoint'),
-    });
-    const second = await serverless(['invoke', 'local', '-f', 'audit', '-p', 'events/audit.json'], {
-      DYNAMODB_ENDPOINT: inject('dynamodbEndpoint'),
-    });
+    // Act: the first run writes, the second is a redelivery of the same batch; then a malformed record
+    const first = await serverless(['invoke', 'local', '-f', 'audit', '-p', 'events/audit.json'], env);
+    const second = await serverless(['invoke', 'local', '-f', 'audit', '-p', 'events/audit.json'], env);
+    const malformed = await serverless(
+      ['invoke', 'local', '-f', 'audit', '-p', 'events/audit-malformed.json'],
+      env,
+    );
 
-    // Assess
-    expect(JSON.parse(first.stdout)).toEqual({ written: recordCount, duplicates: 0, batchItemFailures: [] });
-    expect(JSON.parse(second.stdout)).toEqual({ written: 0, duplicates: recordCount, batchItemFailures: [] });
+    // Assess: the response is the last JSON document osls prints; the logs show what happened
+    const response = (output: string) => JSON.parse(output.slice(output.lastIndexOf('{\n')));
+    expect(response(first.stdout)).toEqual({ batchItemFailures: [] });
+    expect(first.stdout).toContain('"processed":2');
+    expect(response(second.stdout)).toEqual({ batchItemFailures: [] });
+    expect(second.stdout).toContain('"duplicate":2');
+    expect(response(malformed.stdout)).toEqual({ batchItemFailures: [] });
+    expect(malformed.stdout + malformed.stderr).toMatch(
+      /"record dead-lettered".*"offset":1042.*ContractViolationError/,
+    );
   }, 120_000);
 });

@@ -1,69 +1,92 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import type { Context } from 'aws-lambda';
 import { afterAll, describe, expect, it } from 'vitest';
 import { handler } from '../../functions/audit/handler.js';
+import { envelopeFor, recordFor } from '../../lib/contracts/examples.js';
+import { placeOrderV1 } from '../../lib/contracts/orders.js';
 import { encodeMskEvent } from '../../lib/kafka/codec.js';
 import { dynamoDbConfig } from '../../lib/store/dynamodb.js';
+import { lambdaContext } from '../../local/runner/lambda-context.js';
 
-const context = { getRemainingTimeInMillis: () => 60_000 } as Context;
 const client = DynamoDBDocumentClient.from(new DynamoDBClient(dynamoDbConfig()));
 afterAll(() => client.destroy());
 
-async function auditItemsOf(topicPartition: string) {
-  const { Items = [] } = await client.send(new ScanCommand({ TableName: process.env.AUDIT_TABLE }));
-  return Items.filter((item) => String(item.recordId).startsWith(topicPartition)).sort(
-    (a, b) => a.offset - b.offset,
+async function auditItemsOf(correlationId: string) {
+  const { Items = [] } = await client.send(
+    new ScanCommand({
+      TableName: process.env.AUDIT_TABLE,
+      FilterExpression: 'correlationId = :c',
+      ExpressionAttributeValues: { ':c': correlationId },
+    }),
+  );
+  return Items.sort((a, b) => a.offset - b.offset);
+}
+
+function placeOrder(id: string, correlationId: string) {
+  return envelopeFor(
+    placeOrderV1,
+    {
+      orderId: `order-${id}`,
+      customerId: 'c-1',
+      currency: 'EUR',
+      items: [{ sku: 's', quantity: 1, unitPrice: 100 }],
+    },
+    { id, correlationId },
   );
 }
 
-describe('audit slice on DynamoDB Local', () => {
-  it('writes each record of an MSK event once, decoded, with its headers', async () => {
-    // Prepare: partition 7 is used by this test only
+describe('audit function on the core pipeline (DynamoDB Local)', () => {
+  it('writes each command of an MSK event once, keyed by message id', async () => {
+    // Prepare
     const event = encodeMskEvent([
-      {
-        topic: 'orders.commands',
-        partition: 7,
+      recordFor('orders.commands', placeOrder('audit-a1', 'audit-a'), {
+        partition: 0,
         offset: 10,
-        key: 'order-1',
-        value: '{"n":1}',
-        headers: { 'x-source': 'café' },
-      },
-      { topic: 'orders.commands', partition: 7, offset: 11, key: 'order-2', value: '{"n":2}' },
+        key: 'order-audit-a1',
+      }),
+      recordFor('orders.commands', placeOrder('audit-a2', 'audit-a'), {
+        partition: 1,
+        offset: 11,
+        key: 'order-audit-a2',
+      }),
     ]);
 
     // Act
-    const result = await handler(event, context);
+    const response = await handler(event, lambdaContext('audit', 60));
 
     // Assess
-    expect(result).toEqual({ written: 2, duplicates: 0, batchItemFailures: [] });
-    const items = await auditItemsOf('orders.commands:7:');
-    expect(items.map((item) => [item.recordId, item.key, item.value])).toEqual([
-      ['orders.commands:7:10', 'order-1', '{"n":1}'],
-      ['orders.commands:7:11', 'order-2', '{"n":2}'],
+    expect(response).toEqual({ batchItemFailures: [] });
+    const items = await auditItemsOf('audit-a');
+    expect(items.map((item) => [item.messageId, item.type, item.partition, item.offset])).toEqual([
+      ['audit-a1', 'PlaceOrder', 0, 10],
+      ['audit-a2', 'PlaceOrder', 1, 11],
     ]);
-    expect(items[0]?.headers).toEqual({ 'x-source': 'café' });
   });
 
-  it('changes nothing when the same batch is delivered again (at-least-once redelivery)', async () => {
+  it('changes nothing when the same batch is delivered again (at-least-once redelivery, reference §2)', async () => {
     // Prepare
     const event = encodeMskEvent([
-      { topic: 'orders.commands', partition: 8, offset: 0, key: 'order-3', value: '{"n":3}', timestamp: 1 },
+      recordFor('orders.commands', placeOrder('audit-b1', 'audit-b'), {
+        partition: 2,
+        offset: 0,
+        key: 'order-audit-b1',
+      }),
     ]);
-    await handler(event, context);
-    const before = await auditItemsOf('orders.commands:8:');
+    await handler(event, lambdaContext('audit', 60));
+    const before = await auditItemsOf('audit-b');
 
-    // Act: Lambda retries a whole batch after a failure or timeout (msk-lambda-semantics.md §2)
-    const replay = await handler({ ...event, records: structuredClone(event.records) }, context);
+    // Act
+    const replay = await handler(structuredClone(event), lambdaContext('audit', 60));
 
     // Assess
-    expect(replay).toEqual({ written: 0, duplicates: 1, batchItemFailures: [] });
-    expect(await auditItemsOf('orders.commands:8:')).toEqual(before);
+    expect(replay).toEqual({ batchItemFailures: [] });
+    expect(await auditItemsOf('audit-b')).toEqual(before);
+    expect(before).toHaveLength(1);
   });
 
   it('rejects an event that is not an MSK event with an error naming the problem', async () => {
-    await expect(handler({ eventSource: 'aws:sqs', records: {} }, context)).rejects.toThrow(
-      /not an MSK event: eventSource/,
-    );
+    await expect(
+      handler({ eventSource: 'aws:sqs', records: {} }, lambdaContext('audit', 60)),
+    ).rejects.toThrow(/not an MSK event: eventSource/);
   });
 });

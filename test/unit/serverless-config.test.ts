@@ -14,12 +14,14 @@ describe('resolveVariables', () => {
       b: '${param:arn}',
       c: "${opt:region, 'eu-west-1'}",
       d: '${env:HOME_DIR}',
+      e: '${env:UNSET, param:arn}',
     };
     expect(resolveVariables(document, { stage: 'prod', env: { HOME_DIR: '/h' } })).toMatchObject({
       a: 'svc-prod-t',
       b: 'prod-arn',
       c: 'eu-west-1',
       d: '/h',
+      e: 'prod-arn',
     });
   });
 
@@ -42,7 +44,7 @@ describe('tables from serverless.yml', () => {
     expect(audit && toCreateTableInput(audit)).toMatchObject({
       TableName: 'kafka-patterns-test-audit',
       BillingMode: 'PAY_PER_REQUEST',
-      KeySchema: [{ AttributeName: 'recordId', KeyType: 'HASH' }],
+      KeySchema: [{ AttributeName: 'messageId', KeyType: 'HASH' }],
     });
   });
 });

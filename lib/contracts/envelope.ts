@@ -1,0 +1,31 @@
+import { z } from 'zod';
+
+/** Every message value is this JSON envelope; `data` is checked against the message type's contract. */
+export const envelopeSchema = z.object({
+  id: z.string().min(1),
+  type: z.string().min(1),
+  version: z.int().positive(),
+  occurredAt: z.iso.datetime({ offset: true }),
+  correlationId: z.string().min(1),
+  causationId: z.string().min(1).nullable(),
+  data: z.unknown(),
+});
+
+export type Envelope<TData = unknown> = Omit<z.infer<typeof envelopeSchema>, 'data'> & { data: TData };
+
+/** Kafka headers that mirror envelope fields, so routing and tracing need not parse the value. */
+export const ENVELOPE_HEADERS = {
+  id: 'message-id',
+  type: 'message-type',
+  correlationId: 'correlation-id',
+} as const;
+
+export function envelopeHeaders(
+  envelope: Pick<Envelope, 'id' | 'type' | 'correlationId'>,
+): Record<string, string> {
+  return {
+    [ENVELOPE_HEADERS.id]: envelope.id,
+    [ENVELOPE_HEADERS.type]: envelope.type,
+    [ENVELOPE_HEADERS.correlationId]: envelope.correlationId,
+  };
+}

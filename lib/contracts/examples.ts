@@ -1,0 +1,44 @@
+import type { RecordInput } from '../kafka/types.js';
+import { type Envelope, envelopeHeaders } from './envelope.js';
+import type { MessageContract } from './registry.js';
+
+export interface EnvelopeOptions {
+  id: string;
+  correlationId?: string;
+  causationId?: string | null;
+  occurredAt?: string;
+}
+
+/** An envelope for `data` under `contract`; everything not given is derived from the id. */
+export function envelopeFor<TData>(
+  contract: MessageContract<TData>,
+  data: TData,
+  options: EnvelopeOptions,
+): Envelope<TData> {
+  return {
+    id: options.id,
+    type: contract.type,
+    version: contract.version,
+    occurredAt: options.occurredAt ?? '2026-01-01T00:00:00.000Z',
+    correlationId: options.correlationId ?? options.id,
+    causationId: options.causationId ?? null,
+    data,
+  };
+}
+
+/** A Kafka record carrying `envelope`, with the mirrored headers, as a producer would write it. */
+export function recordFor(
+  topic: string,
+  envelope: Envelope,
+  placement: { partition: number; offset: number; key: string; timestamp?: number },
+): RecordInput {
+  return {
+    topic,
+    partition: placement.partition,
+    offset: placement.offset,
+    key: placement.key,
+    value: JSON.stringify(envelope),
+    headers: envelopeHeaders(envelope),
+    timestamp: placement.timestamp ?? Date.parse(envelope.occurredAt),
+  };
+}

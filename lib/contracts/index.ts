@@ -1,0 +1,5 @@
+import { ORDER_COMMANDS } from './orders.js';
+import { ContractRegistry } from './registry.js';
+
+/** Every contract of the project; the registry is the one place topics' message types are known. */
+export const contracts = new ContractRegistry([...ORDER_COMMANDS]);

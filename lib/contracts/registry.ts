@@ -1,0 +1,92 @@
+import { z } from 'zod';
+import { ContractViolationError } from '../pipeline/errors.js';
+import { type Envelope, envelopeSchema } from './envelope.js';
+
+/** One message type at one version on one topic. */
+export interface MessageContract<TData = unknown> {
+  topic: string;
+  type: string;
+  version: number;
+  data: z.ZodType<TData>;
+  description?: string;
+}
+
+export function defineContract<TData>(contract: MessageContract<TData>): MessageContract<TData> {
+  return contract;
+}
+
+/** A validated message: the envelope with `data` parsed by its contract. */
+export type ValidMessage<TData = unknown> = Envelope<TData> & { contract: MessageContract<TData> };
+
+function describe(error: z.ZodError): string {
+  return error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
+}
+
+/** Topic → type → version → contract, built once per container. */
+export class ContractRegistry {
+  readonly #contracts = new Map<string, MessageContract>();
+
+  constructor(contracts: readonly MessageContract[]) {
+    for (const contract of contracts) {
+      const key = ContractRegistry.#key(contract.topic, contract.type, contract.version);
+      if (this.#contracts.has(key)) throw new Error(`contract ${key} is declared twice`);
+      this.#contracts.set(key, contract as MessageContract);
+    }
+  }
+
+  static #key(topic: string, type: string, version: number): string {
+    return `${topic}/${type}/v${version}`;
+  }
+
+  get contracts(): MessageContract[] {
+    return [...this.#contracts.values()];
+  }
+
+  find(topic: string, type: string, version: number): MessageContract | undefined {
+    return this.#contracts.get(ContractRegistry.#key(topic, type, version));
+  }
+
+  /**
+   * Parse and validate a record value. Every failure is a {@link ContractViolationError} that says
+   * what is wrong: not JSON, not an envelope, an unknown type/version for the topic, or bad data.
+   */
+  validate(topic: string, value: Buffer | undefined): ValidMessage {
+    if (value === undefined)
+      throw new ContractViolationError(`a tombstone (null value) is not a message on ${topic}`, topic);
+    let json: unknown;
+    try {
+      json = JSON.parse(value.toString('utf8'));
+    } catch (error) {
+      throw new ContractViolationError(`value is not JSON: ${(error as Error).message}`, topic);
+    }
+    const envelope = envelopeSchema.safeParse(json);
+    if (!envelope.success)
+      throw new ContractViolationError(`value is not a message envelope: ${describe(envelope.error)}`, topic);
+    const { type, version } = envelope.data;
+    const contract = this.find(topic, type, version);
+    if (!contract)
+      throw new ContractViolationError(`${type} v${version} is not a message of topic ${topic}`, topic, type);
+    const data = contract.data.safeParse(envelope.data.data);
+    if (!data.success) {
+      throw new ContractViolationError(
+        `${type} v${version} data is invalid: ${describe(data.error)}`,
+        topic,
+        type,
+      );
+    }
+    return { ...envelope.data, data: data.data, contract };
+  }
+
+  /** JSON Schema of one contract's whole message (envelope with its data schema). */
+  jsonSchema(contract: MessageContract): Record<string, unknown> {
+    const message = envelopeSchema.extend({
+      type: z.literal(contract.type),
+      version: z.literal(contract.version),
+      data: contract.data,
+    });
+    return z.toJSONSchema(message, { target: 'draft-2020-12', unrepresentable: 'any' }) as Record<
+      string,
+      unknown
+    >;
+  }
+}

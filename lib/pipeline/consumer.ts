@@ -1,0 +1,100 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { contracts as projectContracts } from '../contracts/index.js';
+import type { ContractRegistry } from '../contracts/registry.js';
+import { getPublisher } from '../kafka/producer.js';
+import { getDocumentClient, tableName } from '../store/dynamodb.js';
+import { IdempotencyStore } from '../store/idempotency.js';
+import { releaseConnectionsLocally } from './middlewares/release-connections-locally.js';
+import { BatchProcessor } from './processor.js';
+import type { BatchReport, KafkaBatchResponse, ProcessorDependencies, ProcessorOptions } from './types.js';
+
+export const METRICS_NAMESPACE = 'KafkaPatterns';
+
+export interface ConsumerOptions extends ProcessorOptions {
+  /** defaults to the project's registry */
+  registry?: ContractRegistry;
+  /** replaces the DynamoDB store / Kafka publisher built from the environment (tests, benchmarks) */
+  dependencies?: Partial<ProcessorDependencies>;
+}
+
+/** The DynamoDB store and Kafka publisher from the environment, unless given. */
+function resolveDependencies(
+  registry: ContractRegistry,
+  given: Partial<ProcessorDependencies> = {},
+): ProcessorDependencies {
+  return {
+    ...given,
+    registry: given.registry ?? registry,
+    store: given.store ?? new IdempotencyStore(getDocumentClient(), tableName('IDEMPOTENCY_TABLE')),
+    publisher: given.publisher ?? getPublisher(),
+  };
+}
+
+/** One structured log line per record that did not simply succeed, one metric set per batch. */
+function observe(report: BatchReport, logger: Logger, metrics: Metrics): void {
+  for (const record of report.records) {
+    if (record.outcome === 'processed' || record.outcome === 'duplicate') {
+      if (record.durationMs !== undefined)
+        metrics.addMetric('RecordLatency', MetricUnit.Milliseconds, record.durationMs);
+      continue;
+    }
+    const fields = {
+      partition: record.partition,
+      offset: record.offset,
+      messageId: record.messageId,
+      correlationId: record.correlationId,
+      outcome: record.outcome,
+      error: record.error ? { name: record.error.name, message: record.error.message } : undefined,
+    };
+    if (record.outcome === 'skipped')
+      logger.info('record left for redelivery behind a failed record of its key', fields);
+    else logger.warn(record.outcome === 'dead-lettered' ? 'record dead-lettered' : 'record failed', fields);
+  }
+  metrics.addMetric('Records', MetricUnit.Count, report.records.length);
+  metrics.addMetric('Processed', MetricUnit.Count, report.outcomes.processed);
+  metrics.addMetric('Duplicates', MetricUnit.Count, report.outcomes.duplicate);
+  metrics.addMetric('DeadLettered', MetricUnit.Count, report.outcomes['dead-lettered']);
+  metrics.addMetric('Failed', MetricUnit.Count, report.outcomes.failed + report.outcomes.skipped);
+  metrics.addMetric('Retries', MetricUnit.Count, report.retries);
+  logger.info('batch done', {
+    outcomes: report.outcomes,
+    retries: report.retries,
+    published: report.published,
+  });
+}
+
+/**
+ * The Lambda handler for an MSK-triggered consumer: the handler only says what one message means.
+ * Decoding, contracts, key-ordered concurrency, idempotency, retries, dead letters, outbox publishing
+ * and the partial batch response come from the pipeline (DESIGN.md "Processing one batch").
+ * Needs `IDEMPOTENCY_TABLE` and `KAFKA_BROKERS` in the environment unless dependencies are given.
+ */
+export function consumer(options: ConsumerOptions) {
+  const logger = new Logger({ serviceName: options.name });
+  const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: options.name });
+  let processor: BatchProcessor | undefined;
+
+  async function processBatch(event: unknown, context: Context): Promise<KafkaBatchResponse> {
+    processor ??= new BatchProcessor(
+      options,
+      resolveDependencies(options.registry ?? projectContracts, options.dependencies),
+    );
+    const report = await processor.process(event, context);
+    observe(report, logger, metrics);
+    return report.response;
+  }
+
+  return middy(processBatch)
+    .use(injectLambdaContext(logger))
+    .use(logMetrics(metrics))
+    .use(
+      releaseConnectionsLocally(() =>
+        options.dependencies?.publisher ? Promise.resolve() : getPublisher().disconnect(),
+      ),
+    );
+}

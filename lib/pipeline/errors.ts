@@ -1,0 +1,66 @@
+/**
+ * Error classes of the batch pipeline. The class decides what happens to a record:
+ * permanent → dead-letter topic at once; transient → retried in place, then by the mapping.
+ */
+
+/** Retrying can never make this record succeed. It goes to the dead-letter topic with this reason. */
+export class PermanentError extends Error {
+  override name = 'PermanentError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** Worth retrying: throttling, 5xx, network, time-outs, conflicts. */
+export class TransientError extends Error {
+  override name = 'TransientError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** A record value that is not a valid message of its topic's contracts. */
+export class ContractViolationError extends PermanentError {
+  override name = 'ContractViolationError';
+  constructor(
+    message: string,
+    readonly topic: string,
+    readonly messageType?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The same idempotency key arrived with a different payload: a producer bug, never a retry. */
+export class PayloadMismatchError extends PermanentError {
+  override name = 'PayloadMismatchError';
+  constructor(readonly idempotencyKey: string) {
+    super(`idempotency key ${idempotencyKey} was already used for a different payload`);
+  }
+}
+
+/** A decision that DynamoDB cannot commit in one transaction (more than 100 items). */
+export class TransactionTooLargeError extends PermanentError {
+  override name = 'TransactionTooLargeError';
+  constructor(readonly items: number) {
+    super(`a record's decision needs ${items} items in one TransactWriteItems; DynamoDB allows at most 100`);
+  }
+}
+
+/** Another invocation holds the claim on this key right now. */
+export class InProgressError extends TransientError {
+  override name = 'InProgressError';
+  constructor(readonly idempotencyKey: string) {
+    super(`idempotency key ${idempotencyKey} is being processed by another invocation`);
+  }
+}
+
+/** A business condition of the decision failed: the state moved underneath; decide again on fresh state. */
+export class ConcurrencyConflictError extends TransientError {
+  override name = 'ConcurrencyConflictError';
+}
+
+/** Not enough invocation time left to start or retry safely; the mapping will redeliver. */
+export class TimeBudgetExceededError extends TransientError {
+  override name = 'TimeBudgetExceededError';
+}

@@ -1,0 +1,294 @@
+import type { Context } from 'aws-lambda';
+import type { ValidMessage } from '../contracts/registry.js';
+import { decodeMskEvent } from '../kafka/codec.js';
+import { deadLetterRecord } from '../kafka/dead-letter.js';
+import type { OutgoingRecord } from '../kafka/producer.js';
+import type { DecodedRecord, MskEvent } from '../kafka/types.js';
+import { classify, ERROR_KINDS } from './classify.js';
+import { forEachBounded } from './concurrency.js';
+import { PermanentError } from './errors.js';
+import { payloadHash, toOutgoingRecords } from './outbox.js';
+import { DEFAULT_RETRY, retryTransient } from './retry.js';
+import {
+  type BatchReport,
+  IDEMPOTENCY_MODES,
+  type ProcessorDependencies,
+  type ProcessorOptions,
+  RECORD_OUTCOMES,
+  type RecordOutcome,
+} from './types.js';
+
+interface WorkItem {
+  record: DecodedRecord;
+  message: ValidMessage;
+  idempotencyKey: string;
+}
+
+interface RecordState {
+  record: DecodedRecord;
+  message?: ValidMessage;
+  durationMs?: number;
+  outcome: RecordOutcome;
+  /** records to publish once the batch is done (outbox messages or a dead letter) */
+  outgoing: OutgoingRecord[];
+  error?: Error;
+}
+
+const DEFAULT_CONCURRENCY = 16;
+const MAX_SAFETY_MARGIN_MS = 5_000;
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+/**
+ * Processes MSK batches the way DESIGN.md "Processing one batch" describes. One instance per
+ * container: it remembers, per partition, the offset it expects next, to tell a plain next batch
+ * from a possible redelivery.
+ */
+export class BatchProcessor {
+  readonly #options: ProcessorOptions;
+  readonly #deps: ProcessorDependencies;
+  readonly #nextOffset = new Map<string, number>();
+
+  constructor(options: ProcessorOptions, dependencies: ProcessorDependencies) {
+    this.#options = options;
+    this.#deps = dependencies;
+  }
+
+  async process(event: unknown, lambda: Context): Promise<BatchReport> {
+    const started = lambda.getRemainingTimeInMillis();
+    const margin = this.#options.safetyMarginMs ?? Math.min(MAX_SAFETY_MARGIN_MS, Math.floor(started * 0.2));
+    const budgetMs = () => lambda.getRemainingTimeInMillis() - margin;
+    const decoded = decodeMskEvent(event);
+    const batchSize = decoded.records.length + decoded.malformed.length;
+    const states: RecordState[] = [];
+    let retries = 0;
+
+    const deadLetter = (state: RecordState, raw: unknown, partitionKey: string, error: Error) => {
+      const { record } = state;
+      state.outcome = RECORD_OUTCOMES.deadLettered;
+      state.error = error;
+      state.outgoing = [
+        deadLetterRecord({
+          event: decoded.event,
+          context: lambda,
+          partitionKey,
+          topic: record.topic,
+          partition: record.partition,
+          offset: record.offset,
+          timestamp: record.timestamp,
+          key: record.key ?? null,
+          raw,
+          batchSize,
+          error,
+        }),
+      ];
+    };
+
+    // 1-2. Decode and validate. Anything that cannot be a valid message is permanent: dead-letter it now.
+    for (const { error, raw, partitionKey } of decoded.malformed) {
+      const [topic = partitionKey, partition] = partitionKey.split(/-(?=\d+$)/);
+      const record = {
+        partitionKey,
+        topic,
+        partition: Number(partition),
+        offset: error.location.offset ?? -1,
+        timestamp: Date.now(),
+        timestampType: 'CREATE_TIME',
+        key: undefined,
+        value: undefined,
+        headers: {},
+        raw,
+      } satisfies DecodedRecord;
+      const state: RecordState = { record, outcome: RECORD_OUTCOMES.failed, outgoing: [] };
+      states.push(state);
+      deadLetter(state, raw, partitionKey, error);
+    }
+    const work: Array<{ item: WorkItem; state: RecordState }> = [];
+    for (const record of decoded.records) {
+      const state: RecordState = { record, outcome: RECORD_OUTCOMES.skipped, outgoing: [] };
+      states.push(state);
+      try {
+        if (!this.#options.topics.includes(record.topic)) {
+          throw new PermanentError(`topic ${record.topic} is not read by ${this.#options.name}`);
+        }
+        const message = this.#deps.registry.validate(record.topic, record.value);
+        const key = this.#options.idempotencyKey?.(message, record) ?? message.id;
+        work.push({ item: { record, message, idempotencyKey: `${this.#options.name}#${key}` }, state });
+      } catch (error) {
+        deadLetter(state, record.raw, record.partitionKey, asError(error));
+      }
+    }
+
+    // Spare the handler for redelivered records: read their markers first, but only for partitions
+    // whose batch does not start where this container's last batch ended (reference §2: duplicates
+    // come from retries, resumes, bisection and rebalances — all of which restart at an older offset).
+    const known = await this.#knownKeys(work.map(({ item }) => item));
+
+    // 3. Key groups: records of one partition and key in offset order; a null key is a group of its own.
+    const groups = new Map<string, Array<{ item: WorkItem; state: RecordState }>>();
+    for (const entry of work) {
+      const { record } = entry.item;
+      const groupKey =
+        record.key === undefined
+          ? `${record.partitionKey}@${record.offset}`
+          : `${record.partitionKey}\u0000${record.key}`;
+      const group = groups.get(groupKey);
+      if (group) group.push(entry);
+      else groups.set(groupKey, [entry]);
+    }
+    for (const group of groups.values()) group.sort((a, b) => a.item.record.offset - b.item.record.offset);
+
+    await forEachBounded(
+      [...groups.values()],
+      this.#options.concurrency ?? DEFAULT_CONCURRENCY,
+      async (group) => {
+        for (const { item, state } of group) {
+          const recordStarted = performance.now();
+          state.message = item.message;
+          try {
+            const result = await retryTransient(() => this.#processOne(item, lambda, known), {
+              maxAttempts: this.#options.retry?.maxAttempts ?? DEFAULT_RETRY.maxAttempts,
+              baseDelayMs: this.#options.retry?.baseDelayMs ?? DEFAULT_RETRY.baseDelayMs,
+              maxDelayMs: this.#options.retry?.maxDelayMs ?? DEFAULT_RETRY.maxDelayMs,
+              budgetMs,
+              classifiers: this.#options.classifiers,
+              sleep: this.#deps.sleep,
+              random: this.#deps.random,
+              onRetry: () => {
+                retries++;
+              },
+            });
+            state.outcome = result.outcome;
+            state.outgoing = result.outgoing;
+            state.durationMs = performance.now() - recordStarted;
+          } catch (error) {
+            const failure = asError(error);
+            if (classify(failure, this.#options.classifiers) === ERROR_KINDS.permanent) {
+              deadLetter(state, item.record.raw, item.record.partitionKey, failure);
+              continue;
+            }
+            // A failed record stops its key group: later records of the key must wait for it.
+            state.outcome = RECORD_OUTCOMES.failed;
+            state.error = failure;
+            return;
+          }
+        }
+      },
+    );
+
+    // 5. Publish everything this batch produced, after the commits, in one request.
+    const outgoing = states.flatMap((state) => state.outgoing);
+    let published = 0;
+    if (outgoing.length > 0) {
+      try {
+        await retryTransient(() => this.#deps.publisher.publish(outgoing), {
+          ...DEFAULT_RETRY,
+          budgetMs: () => lambda.getRemainingTimeInMillis() - Math.min(margin, 1_000),
+          sleep: this.#deps.sleep,
+          random: this.#deps.random,
+        });
+        published = outgoing.length;
+      } catch (error) {
+        // Committed records republish from their markers when the mapping redelivers them.
+        for (const state of states) {
+          if (state.outgoing.length > 0) {
+            state.outcome = RECORD_OUTCOMES.failed;
+            state.error = asError(error);
+          }
+        }
+      }
+    }
+
+    return { ...this.#report(states), retries, published };
+  }
+
+  async #knownKeys(items: readonly WorkItem[]): Promise<Set<string>> {
+    const firstOffset = new Map<string, number>();
+    for (const { record } of items) {
+      if (record.offset < (firstOffset.get(record.partitionKey) ?? Number.POSITIVE_INFINITY)) {
+        firstOffset.set(record.partitionKey, record.offset);
+      }
+    }
+    const suspiciousPartitions = new Set(
+      [...firstOffset]
+        .filter(([partitionKey, first]) => this.#nextOffset.get(partitionKey) !== first)
+        .map(([key]) => key),
+    );
+    for (const { record } of items) {
+      if (record.offset + 1 > (this.#nextOffset.get(record.partitionKey) ?? -1)) {
+        this.#nextOffset.set(record.partitionKey, record.offset + 1);
+      }
+    }
+    if (suspiciousPartitions.size === 0 || this.#options.mode === IDEMPOTENCY_MODES.claim) return new Set();
+    const suspicious = items.filter(({ record }) => suspiciousPartitions.has(record.partitionKey));
+    return this.#deps.store.existing(suspicious.map((item) => item.idempotencyKey));
+  }
+
+  async #processOne(
+    item: WorkItem,
+    lambda: Context,
+    known: Set<string>,
+  ): Promise<{ outcome: RecordOutcome; outgoing: OutgoingRecord[] }> {
+    const { store } = this.#deps;
+    const hash = payloadHash(item.record.value);
+    const handlerContext = { record: item.record, lambda, idempotencyKey: item.idempotencyKey };
+    if (this.#options.mode === IDEMPOTENCY_MODES.claim) {
+      const claim = await store.claim(item.idempotencyKey, hash, lambda.getRemainingTimeInMillis());
+      if (claim.status === 'duplicate') return { outcome: RECORD_OUTCOMES.duplicate, outgoing: claim.outbox };
+      try {
+        const decision = await this.#options.handle(item.message, handlerContext);
+        const outbox = toOutgoingRecords(item.message, decision.messages ?? []);
+        await store.complete(item.idempotencyKey, claim.token, decision.writes ?? [], outbox);
+        return { outcome: RECORD_OUTCOMES.processed, outgoing: outbox };
+      } catch (error) {
+        await store.release(item.idempotencyKey, claim.token).catch(() => {});
+        throw error;
+      }
+    }
+    if (known.has(item.idempotencyKey)) {
+      // Committed before: the commit below fails on the marker and hands back the stored outbox.
+      const duplicate = await store.commit(item.idempotencyKey, hash, [], []);
+      if (duplicate.status === 'duplicate')
+        return { outcome: RECORD_OUTCOMES.duplicate, outgoing: duplicate.outbox };
+      known.delete(item.idempotencyKey);
+      return { outcome: RECORD_OUTCOMES.processed, outgoing: [] };
+    }
+    const decision = await this.#options.handle(item.message, handlerContext);
+    const outbox = toOutgoingRecords(item.message, decision.messages ?? []);
+    const result = await store.commit(item.idempotencyKey, hash, decision.writes ?? [], outbox);
+    if (result.status === 'duplicate') return { outcome: RECORD_OUTCOMES.duplicate, outgoing: result.outbox };
+    return { outcome: RECORD_OUTCOMES.processed, outgoing: outbox };
+  }
+
+  #report(states: readonly RecordState[]): Omit<BatchReport, 'retries' | 'published'> {
+    const outcomes = Object.fromEntries(
+      Object.values(RECORD_OUTCOMES).map((outcome) => [outcome, 0]),
+    ) as Record<RecordOutcome, number>;
+    const failures: BatchReport['response']['batchItemFailures'] = [];
+    for (const state of states) {
+      outcomes[state.outcome]++;
+      if (state.outcome === RECORD_OUTCOMES.failed || state.outcome === RECORD_OUTCOMES.skipped) {
+        failures.push({
+          itemIdentifier: { partition: state.record.partitionKey, offset: state.record.offset },
+        });
+      }
+    }
+    failures.sort(
+      (a, b) =>
+        a.itemIdentifier.partition.localeCompare(b.itemIdentifier.partition) ||
+        a.itemIdentifier.offset - b.itemIdentifier.offset,
+    );
+    const records = states.map(({ record, message, outcome, error, durationMs }) => ({
+      partition: record.partitionKey,
+      offset: record.offset,
+      outcome,
+      messageId: message?.id,
+      correlationId: message?.correlationId,
+      error,
+      durationMs,
+    }));
+    return { response: { batchItemFailures: failures }, outcomes, records };
+  }
+}

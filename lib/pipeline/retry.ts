@@ -1,0 +1,58 @@
+import { classify, ERROR_KINDS, type ErrorClassifier } from './classify.js';
+import { TimeBudgetExceededError } from './errors.js';
+
+export interface RetryOptions {
+  /** attempts in all, the first included */
+  maxAttempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** milliseconds of invocation time still available for work (remaining time minus the safety margin) */
+  budgetMs: () => number;
+  classifiers?: readonly ErrorClassifier[] | undefined;
+  /** injectable for tests */
+  random?: (() => number) | undefined;
+  sleep?: ((ms: number) => Promise<void>) | undefined;
+  onRetry?: ((error: unknown, attempt: number, delayMs: number) => void) | undefined;
+}
+
+export const DEFAULT_RETRY = { maxAttempts: 5, baseDelayMs: 25, maxDelayMs: 2_000 } as const;
+
+/** "Full jitter": a uniformly random delay between 0 and the capped exponential step. */
+export function fullJitterDelay(
+  attempt: number,
+  options: Pick<RetryOptions, 'baseDelayMs' | 'maxDelayMs' | 'random'>,
+): number {
+  const ceiling = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** (attempt - 1));
+  return Math.floor((options.random ?? Math.random)() * ceiling);
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Run `work`, retrying transient failures with exponential backoff and full jitter. Never sleeps past
+ * the time budget: when the next delay does not fit, the last error is thrown as it is. Permanent
+ * errors are thrown at once.
+ */
+export async function retryTransient<T>(
+  work: (attempt: number) => Promise<T>,
+  options: RetryOptions,
+): Promise<T> {
+  const sleep = options.sleep ?? defaultSleep;
+  for (let attempt = 1; ; attempt++) {
+    if (options.budgetMs() <= 0) {
+      throw new TimeBudgetExceededError(
+        'no invocation time left to process this record; the mapping will redeliver it',
+      );
+    }
+    try {
+      return await work(attempt);
+    } catch (error) {
+      if (classify(error, options.classifiers) === ERROR_KINDS.permanent) throw error;
+      if (attempt >= options.maxAttempts) throw error;
+      const delay = fullJitterDelay(attempt, options);
+      if (delay >= options.budgetMs()) throw error;
+      options.onRetry?.(error, attempt, delay);
+      await sleep(delay);
+    }
+  }
+}

@@ -1,0 +1,97 @@
+import type { Context } from 'aws-lambda';
+import type { ContractRegistry, ValidMessage } from '../contracts/registry.js';
+import type { Publisher } from '../kafka/producer.js';
+import type { DecodedRecord } from '../kafka/types.js';
+import type { IdempotencyStore, TransactItem } from '../store/idempotency.js';
+import type { ErrorClassifier } from './classify.js';
+
+/** A message a handler wants to send; the pipeline wraps it in an envelope with a stable id. */
+export interface OutgoingMessage<TData = unknown> {
+  topic: string;
+  /** the Kafka key: the entity id, so that its messages stay in order */
+  key: string;
+  type: string;
+  version: number;
+  data: TData;
+}
+
+/** What a handler decides for one message: DynamoDB writes and messages, committed together. */
+export interface Decision {
+  writes?: TransactItem[];
+  messages?: OutgoingMessage[];
+}
+
+/** What a handler gets besides the message. */
+export interface HandlerContext {
+  record: DecodedRecord;
+  lambda: Context;
+  /** the record's idempotency key */
+  idempotencyKey: string;
+}
+
+export type MessageHandler = (message: ValidMessage, context: HandlerContext) => Promise<Decision> | Decision;
+
+export const IDEMPOTENCY_MODES = { transactional: 'transactional', claim: 'claim' } as const;
+export type IdempotencyMode = (typeof IDEMPOTENCY_MODES)[keyof typeof IDEMPOTENCY_MODES];
+
+export const RECORD_OUTCOMES = {
+  processed: 'processed',
+  duplicate: 'duplicate',
+  deadLettered: 'dead-lettered',
+  failed: 'failed',
+  skipped: 'skipped',
+} as const;
+export type RecordOutcome = (typeof RECORD_OUTCOMES)[keyof typeof RECORD_OUTCOMES];
+
+export interface ProcessorOptions {
+  /** names the consumer: the idempotency key namespace, logs and metrics */
+  name: string;
+  /** topics this consumer reads; a record from another topic is dead-lettered */
+  topics: readonly string[];
+  handle: MessageHandler;
+  mode?: IdempotencyMode;
+  /** the idempotency key of a message; default: its envelope id */
+  idempotencyKey?: (message: ValidMessage, record: DecodedRecord) => string;
+  /** key groups processed at once; default 16 */
+  concurrency?: number;
+  retry?: { maxAttempts?: number; baseDelayMs?: number; maxDelayMs?: number };
+  classifiers?: readonly ErrorClassifier[];
+  /** invocation time kept back for publishing and answering; default min(5 s, 20 % of the time left at start) */
+  safetyMarginMs?: number;
+}
+
+export interface ProcessorDependencies {
+  store: IdempotencyStore;
+  publisher: Publisher;
+  registry: ContractRegistry;
+  /** injectable for tests */
+  sleep?: ((ms: number) => Promise<void>) | undefined;
+  random?: (() => number) | undefined;
+}
+
+/** The Kafka partial batch response (reference §3). */
+export interface BatchItemFailure {
+  itemIdentifier: { partition: string; offset: number };
+}
+export interface KafkaBatchResponse {
+  batchItemFailures: BatchItemFailure[];
+}
+
+/** What happened to one record, for logs and metrics. */
+export interface RecordReport {
+  partition: string;
+  offset: number;
+  outcome: RecordOutcome;
+  messageId?: string | undefined;
+  correlationId?: string | undefined;
+  error?: Error | undefined;
+  durationMs?: number | undefined;
+}
+
+export interface BatchReport {
+  response: KafkaBatchResponse;
+  outcomes: Record<RecordOutcome, number>;
+  records: RecordReport[];
+  retries: number;
+  published: number;
+}

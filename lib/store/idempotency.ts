@@ -1,0 +1,253 @@
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  PutCommand,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { OutgoingRecord } from '../kafka/producer.js';
+import {
+  ConcurrencyConflictError,
+  InProgressError,
+  PayloadMismatchError,
+  TransactionTooLargeError,
+} from '../pipeline/errors.js';
+
+/** One item of a `TransactWriteItems` request, in document (unmarshalled) form. */
+export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+/** DynamoDB's limit on items in one transaction. */
+export const MAX_TRANSACTION_ITEMS = 100;
+
+export const MARKER_STATUS = { inProgress: 'IN_PROGRESS', completed: 'COMPLETED' } as const;
+
+interface MarkerItem {
+  id: string;
+  status: (typeof MARKER_STATUS)[keyof typeof MARKER_STATUS];
+  payloadHash: string;
+  outbox?: OutgoingRecord[];
+  token?: string;
+  leaseExpiresAt?: number;
+  expiresAt: number;
+}
+
+export type CommitResult = { status: 'committed' } | { status: 'duplicate'; outbox: OutgoingRecord[] };
+export type ClaimResult =
+  | { status: 'claimed'; token: string }
+  | { status: 'duplicate'; outbox: OutgoingRecord[] };
+
+export interface IdempotencyStoreOptions {
+  /**
+   * How long a marker lives (DynamoDB TTL). Must outlast every redelivery: the default, 8 days, is
+   * longer than the largest MaximumRecordAgeInSeconds (7 days, reference §3).
+   */
+  ttlSeconds?: number;
+  now?: () => number;
+}
+
+const DEFAULT_TTL_SECONDS = 8 * 24 * 3600;
+
+/**
+ * Idempotency markers in DynamoDB, written with conditional writes. In transactional mode the marker,
+ * the handler's writes and its outgoing messages (the outbox) commit in ONE request.
+ */
+export class IdempotencyStore {
+  readonly #ttlSeconds: number;
+  readonly #now: () => number;
+
+  constructor(
+    readonly client: DynamoDBDocumentClient,
+    readonly table: string,
+    options: IdempotencyStoreOptions = {},
+  ) {
+    this.#ttlSeconds = options.ttlSeconds ?? DEFAULT_TTL_SECONDS;
+    this.#now = options.now ?? Date.now;
+  }
+
+  #expiresAt(): number {
+    return Math.floor(this.#now() / 1000) + this.#ttlSeconds;
+  }
+
+  /** A stored marker says "done": hand back its outbox, or refuse a different payload under the same key. */
+  #duplicateOf(
+    key: string,
+    payloadHash: string,
+    marker: MarkerItem,
+  ): { status: 'duplicate'; outbox: OutgoingRecord[] } {
+    if (marker.payloadHash !== payloadHash) throw new PayloadMismatchError(key);
+    return { status: 'duplicate', outbox: marker.outbox ?? [] };
+  }
+
+  /**
+   * Which of `keys` already have a marker (one BatchGetItem per 100 keys). Only an optimisation that
+   * spares the handler for redelivered records; the conditional write stays the guarantee.
+   */
+  async existing(keys: readonly string[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    for (let start = 0; start < keys.length; start += 100) {
+      let request:
+        | Record<string, { Keys: Array<Record<string, string>>; ProjectionExpression: string }>
+        | undefined = {
+        [this.table]: {
+          Keys: keys.slice(start, start + 100).map((id) => ({ id })),
+          ProjectionExpression: 'id',
+        },
+      };
+      while (request && Object.keys(request).length > 0) {
+        const response = await this.client.send(new BatchGetCommand({ RequestItems: request }));
+        for (const item of response.Responses?.[this.table] ?? []) found.add(String(item.id));
+        request = response.UnprocessedKeys as typeof request;
+      }
+    }
+    return found;
+  }
+
+  /**
+   * Transactional mode: marker (`attribute_not_exists`), the handler's writes and the outbox in one
+   * request — a `PutItem` when there are no writes, else one `TransactWriteItems`. A duplicate fails
+   * the marker condition; the old marker comes back with the failure (ALL_OLD), so detecting it costs
+   * no extra read. Any other failed condition rolls everything back, marker included.
+   */
+  async commit(
+    key: string,
+    payloadHash: string,
+    writes: readonly TransactItem[],
+    outbox: OutgoingRecord[],
+  ): Promise<CommitResult> {
+    if (writes.length + 1 > MAX_TRANSACTION_ITEMS) throw new TransactionTooLargeError(writes.length + 1);
+    const marker: MarkerItem = {
+      id: key,
+      status: MARKER_STATUS.completed,
+      payloadHash,
+      outbox,
+      expiresAt: this.#expiresAt(),
+    };
+    const put = {
+      TableName: this.table,
+      Item: marker,
+      ConditionExpression: 'attribute_not_exists(id)',
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+    };
+    try {
+      if (writes.length === 0) await this.client.send(new PutCommand(put));
+      else await this.client.send(new TransactWriteCommand({ TransactItems: [{ Put: put }, ...writes] }));
+      return { status: 'committed' };
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        return this.#duplicateOf(key, payloadHash, unmarshall(error.Item ?? {}) as MarkerItem);
+      }
+      if (error instanceof TransactionCanceledException) {
+        const reasons = error.CancellationReasons ?? [];
+        if (reasons[0]?.Code === 'ConditionalCheckFailed') {
+          return this.#duplicateOf(key, payloadHash, unmarshall(reasons[0].Item ?? {}) as MarkerItem);
+        }
+        const failed = reasons.findIndex((reason) => reason.Code === 'ConditionalCheckFailed');
+        if (failed > 0) {
+          throw new ConcurrencyConflictError(
+            `condition of write ${failed} of the decision failed: state changed, deciding again`,
+            {
+              cause: error,
+            },
+          );
+        }
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Claim mode, step 1: a conditional put of an IN_PROGRESS marker whose lease ends with the
+   * invocation. A live claim by someone else is transient; an expired one is taken over.
+   */
+  async claim(key: string, payloadHash: string, leaseMs: number): Promise<ClaimResult> {
+    const now = this.#now();
+    const token = `${now}-${Math.random().toString(36).slice(2)}`;
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: {
+            id: key,
+            status: MARKER_STATUS.inProgress,
+            payloadHash,
+            token,
+            leaseExpiresAt: now + leaseMs,
+            expiresAt: this.#expiresAt(),
+          } satisfies MarkerItem,
+          ConditionExpression:
+            'attribute_not_exists(id) OR (#status = :inProgress AND leaseExpiresAt < :now)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':inProgress': MARKER_STATUS.inProgress, ':now': now },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { status: 'claimed', token };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const old = unmarshall(error.Item ?? {}) as MarkerItem;
+      if (old.payloadHash !== payloadHash) throw new PayloadMismatchError(key);
+      if (old.status === MARKER_STATUS.inProgress) throw new InProgressError(key);
+      return { status: 'duplicate', outbox: old.outbox ?? [] };
+    }
+  }
+
+  /** Claim mode, step 2: mark COMPLETED with the outbox, in one transaction with the handler's writes. */
+  async complete(
+    key: string,
+    token: string,
+    writes: readonly TransactItem[],
+    outbox: OutgoingRecord[],
+  ): Promise<void> {
+    if (writes.length + 1 > MAX_TRANSACTION_ITEMS) throw new TransactionTooLargeError(writes.length + 1);
+    const update = {
+      TableName: this.table,
+      Key: { id: key },
+      UpdateExpression: 'SET #status = :completed, outbox = :outbox REMOVE leaseExpiresAt',
+      ConditionExpression: '#token = :token',
+      ExpressionAttributeNames: { '#status': 'status', '#token': 'token' },
+      ExpressionAttributeValues: {
+        ':completed': MARKER_STATUS.completed,
+        ':outbox': outbox,
+        ':token': token,
+      },
+    };
+    try {
+      await this.client.send(new TransactWriteCommand({ TransactItems: [{ Update: update }, ...writes] }));
+    } catch (error) {
+      if (error instanceof TransactionCanceledException) {
+        const reasons = error.CancellationReasons ?? [];
+        if (reasons[0]?.Code === 'ConditionalCheckFailed') {
+          throw new ConcurrencyConflictError(`claim on ${key} was lost (lease expired and taken over)`, {
+            cause: error,
+          });
+        }
+        if (reasons.some((reason) => reason.Code === 'ConditionalCheckFailed')) {
+          throw new ConcurrencyConflictError(`a condition of the decision for ${key} failed`, {
+            cause: error,
+          });
+        }
+      }
+      throw error;
+    }
+  }
+
+  /** Claim mode, on failure: give the key back so that a retry can claim it at once. */
+  async release(key: string, token: string): Promise<void> {
+    await this.client
+      .send(
+        new DeleteCommand({
+          TableName: this.table,
+          Key: { id: key },
+          ConditionExpression: '#token = :token',
+          ExpressionAttributeNames: { '#token': 'token' },
+          ExpressionAttributeValues: { ':token': token },
+        }),
+      )
+      .catch((error: unknown) => {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      });
+  }
+}
