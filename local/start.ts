@@ -52,7 +52,7 @@ async function main(): Promise<number> {
   log(`DynamoDB ${infrastructure.dynamodbEndpoint}  Kafka ${infrastructure.kafkaBrokers.join(',')}`);
   log(`tables: ${infrastructure.tables.join(', ')}`);
   log(
-    `to invoke a function against it: DYNAMODB_ENDPOINT=${infrastructure.dynamodbEndpoint} KAFKA_BROKERS=${infrastructure.kafkaBrokers.join(',')} KAFKA_AUTH=none npx serverless invoke local -f audit -p events/audit.json`,
+    `to invoke a function against it: DYNAMODB_ENDPOINT=${infrastructure.dynamodbEndpoint} KAFKA_BROKERS=${infrastructure.kafkaBrokers.join(',')} KAFKA_AUTH=none KAFKA_IDEMPOTENT=false npx serverless invoke local -f audit -p events/audit.json`,
   );
   Object.assign(process.env, infrastructure.functionEnvironment);
   // Imported only now: Powertools reads its log level and metrics switches when the module loads.

@@ -48,9 +48,11 @@ class KafkaPublisher implements Publisher {
   readonly #producer: Producer;
   #connected: Promise<void> | undefined;
 
-  constructor(config: KafkaConfig) {
+  constructor(config: KafkaConfig, idempotent: boolean) {
     // Idempotent with one request in flight: per-partition order survives producer retries (reference §7).
-    this.#producer = new Kafka(config).producer({ idempotent: true, maxInFlightRequests: 1 });
+    // One request in flight keeps the order even without idempotence; retries may then duplicate a
+    // message, which consumers drop by its id.
+    this.#producer = new Kafka(config).producer({ idempotent, maxInFlightRequests: 1 });
   }
 
   async publish(records: readonly OutgoingRecord[]): Promise<void> {
@@ -81,6 +83,8 @@ let publisher: KafkaPublisher | undefined;
 
 /** One producer per container, connected on first use, reused across invocations. */
 export function getPublisher(): Publisher & { disconnect(): Promise<void> } {
-  publisher ??= new KafkaPublisher(kafkaConfig());
+  // KAFKA_IDEMPOTENT=false only for the local Mokapi broker, which rejects an idempotent batch of
+  // several records for one partition ("out of order sequence number").
+  publisher ??= new KafkaPublisher(kafkaConfig(), process.env.KAFKA_IDEMPOTENT !== 'false');
   return publisher;
 }

@@ -1,8 +1,8 @@
 import type { Context } from 'aws-lambda';
 import type { ContractRegistry, ValidMessage } from '../contracts/registry.js';
-import type { Publisher } from '../kafka/producer.js';
+import type { OutgoingRecord, Publisher } from '../kafka/producer.js';
 import type { DecodedRecord } from '../kafka/types.js';
-import type { IdempotencyStore, TransactItem } from '../store/idempotency.js';
+import type { ClaimResult, CommitResult, TransactItem } from '../store/idempotency.js';
 import type { ErrorClassifier } from './classify.js';
 
 /** A message a handler wants to send; the pipeline wraps it in an envelope with a stable id. */
@@ -60,8 +60,27 @@ export interface ProcessorOptions {
   safetyMarginMs?: number;
 }
 
+/** What the processor needs from the idempotency store (lib/store/idempotency.ts implements it). */
+export interface IdempotencyBackend {
+  existing(keys: readonly string[]): Promise<Set<string>>;
+  commit(
+    key: string,
+    payloadHash: string,
+    writes: readonly TransactItem[],
+    outbox: OutgoingRecord[],
+  ): Promise<CommitResult>;
+  claim(key: string, payloadHash: string, leaseMs: number): Promise<ClaimResult>;
+  complete(
+    key: string,
+    token: string,
+    writes: readonly TransactItem[],
+    outbox: OutgoingRecord[],
+  ): Promise<void>;
+  release(key: string, token: string): Promise<void>;
+}
+
 export interface ProcessorDependencies {
-  store: IdempotencyStore;
+  store: IdempotencyBackend;
   publisher: Publisher;
   registry: ContractRegistry;
   /** injectable for tests */

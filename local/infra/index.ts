@@ -120,6 +120,8 @@ export async function startInfrastructure(options: InfrastructureOptions = {}): 
       KAFKA_BROKERS: kafka.value.join(','),
       // The local broker (and a KAFKA_BROKERS cluster given here) speaks plaintext, not MSK IAM.
       KAFKA_AUTH: env.KAFKA_AUTH ?? 'none',
+      // Mokapi rejects idempotent batches of several records per partition (lib/kafka/producer.ts).
+      KAFKA_IDEMPOTENT: env.KAFKA_BROKERS ? 'true' : 'false',
       POWERTOOLS_LOG_LEVEL: env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
       POWERTOOLS_METRICS_DISABLED: env.POWERTOOLS_METRICS_DISABLED ?? 'true',
     };

@@ -1,0 +1,88 @@
+import type { Context } from 'aws-lambda';
+import { envelopeFor, recordFor } from '../../lib/contracts/examples.js';
+import { placeOrderV1 } from '../../lib/contracts/orders.js';
+import type { OutgoingRecord, Publisher } from '../../lib/kafka/producer.js';
+import type { RecordInput } from '../../lib/kafka/types.js';
+import type { IdempotencyBackend } from '../../lib/pipeline/types.js';
+import type { ClaimResult, CommitResult } from '../../lib/store/idempotency.js';
+
+/** A plain in-memory stand-in for the idempotency store, for unit tests of the processor only. */
+export function memoryStore(): IdempotencyBackend & {
+  markers: Map<string, { hash: string; outbox: OutgoingRecord[] }>;
+  calls: string[];
+} {
+  const markers = new Map<string, { hash: string; outbox: OutgoingRecord[] }>();
+  const calls: string[] = [];
+  return {
+    markers,
+    calls,
+    async existing(keys) {
+      calls.push('existing');
+      return new Set(keys.filter((key) => markers.has(key)));
+    },
+    async commit(key, hash, _writes, outbox): Promise<CommitResult> {
+      calls.push('commit');
+      const old = markers.get(key);
+      if (old) return { status: 'duplicate', outbox: old.outbox };
+      markers.set(key, { hash, outbox });
+      return { status: 'committed' };
+    },
+    async claim(key): Promise<ClaimResult> {
+      calls.push('claim');
+      const old = markers.get(key);
+      return old ? { status: 'duplicate', outbox: old.outbox } : { status: 'claimed', token: 't' };
+    },
+    async complete(key, _token, _writes, outbox) {
+      calls.push('complete');
+      markers.set(key, { hash: '', outbox });
+    },
+    async release() {
+      calls.push('release');
+    },
+  };
+}
+
+/** A publisher that records what it was given, and can be told to fail. */
+export function recordingPublisher(): Publisher & { sent: OutgoingRecord[]; failNext: number } {
+  const publisher = {
+    sent: [] as OutgoingRecord[],
+    failNext: 0,
+    async publish(records: readonly OutgoingRecord[]) {
+      if (publisher.failNext > 0) {
+        publisher.failNext--;
+        throw Object.assign(new Error('broker unavailable'), { code: 'ECONNREFUSED' });
+      }
+      publisher.sent.push(...records);
+    },
+  };
+  return publisher;
+}
+
+/** A Lambda context with a fixed amount of time left (or a function of time). */
+export function contextWithTime(remainingMs: number | (() => number)): Context {
+  const remaining = typeof remainingMs === 'number' ? () => remainingMs : remainingMs;
+  return {
+    awsRequestId: 'request-1',
+    invokedFunctionArn: 'arn:aws:lambda:eu-west-1:000000000000:function:test',
+    functionName: 'test',
+    getRemainingTimeInMillis: remaining,
+  } as Context;
+}
+
+/** A valid PlaceOrder record on orders.commands. */
+export function placeOrderRecord(
+  id: string,
+  placement: { partition: number; offset: number; key: string },
+): RecordInput {
+  const envelope = envelopeFor(
+    placeOrderV1,
+    {
+      orderId: placement.key,
+      customerId: 'c-1',
+      currency: 'EUR',
+      items: [{ sku: 'sku-1', quantity: 1, unitPrice: 100 }],
+    },
+    { id },
+  );
+  return recordFor('orders.commands', envelope, placement);
+}

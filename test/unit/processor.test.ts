@@ -1,0 +1,247 @@
+import { describe, expect, it } from 'vitest';
+import { contracts } from '../../lib/contracts/index.js';
+import { encodeMskEvent } from '../../lib/kafka/codec.js';
+import { PermanentError, TransientError } from '../../lib/pipeline/errors.js';
+import { BatchProcessor } from '../../lib/pipeline/processor.js';
+import type { MessageHandler, ProcessorOptions } from '../../lib/pipeline/types.js';
+import { contextWithTime, memoryStore, placeOrderRecord, recordingPublisher } from '../support/pipeline.js';
+
+const instantSleep = async () => {};
+
+function setup(handle: MessageHandler, options: Partial<ProcessorOptions> = {}) {
+  const store = memoryStore();
+  const publisher = recordingPublisher();
+  const processor = new BatchProcessor(
+    { name: 'test', topics: ['orders.commands'], handle, retry: { maxAttempts: 3 }, ...options },
+    { store, publisher, registry: contracts, sleep: instantSleep },
+  );
+  return { store, publisher, processor };
+}
+
+/** `count` records spread over `keys` keys, all on partition 0, offsets from `firstOffset`. */
+function keyedEvent(count: number, keys: number, firstOffset = 0) {
+  return encodeMskEvent(
+    Array.from({ length: count }, (_, index) =>
+      placeOrderRecord(`m-${firstOffset + index}`, {
+        partition: 0,
+        offset: firstOffset + index,
+        key: `k${index % keys}`,
+      }),
+    ),
+  );
+}
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('BatchProcessor: ordering and concurrency', () => {
+  it('processes the records of one key strictly in offset order while keys run concurrently', async () => {
+    // Prepare
+    const seen = new Map<string, number[]>();
+    let running = 0;
+    let mostRunning = 0;
+    const { processor } = setup(
+      async (_message, { record }) => {
+        running++;
+        mostRunning = Math.max(mostRunning, running);
+        await delay(Math.random() * 3);
+        seen.set(record.key ?? '', [...(seen.get(record.key ?? '') ?? []), record.offset]);
+        running--;
+        return {};
+      },
+      { concurrency: 4 },
+    );
+
+    // Act
+    const report = await processor.process(keyedEvent(60, 6), contextWithTime(60_000));
+
+    // Assess
+    expect(report.response.batchItemFailures).toEqual([]);
+    for (const offsets of seen.values()) expect(offsets).toEqual([...offsets].sort((a, b) => a - b));
+    expect([...seen.values()].flat()).toHaveLength(60);
+    expect(mostRunning).toBe(4);
+  });
+
+  it('stops a key group at its first failed record and reports it and the rest of the key (ReportBatchItemFailures)', async () => {
+    // Prepare: key k1 has offsets 1, 4, 7; offset 4 keeps failing
+    const calls: number[] = [];
+    const { processor } = setup(async (_message, { record }) => {
+      calls.push(record.offset);
+      if (record.offset === 4) throw new TransientError('table throttled');
+      return {};
+    });
+
+    // Act
+    const report = await processor.process(keyedEvent(9, 3), contextWithTime(60_000));
+
+    // Assess: partition is the "<topic>-<partition>" key, offset a number (reference §3)
+    expect(report.response).toEqual({
+      batchItemFailures: [
+        { itemIdentifier: { partition: 'orders.commands-0', offset: 4 } },
+        { itemIdentifier: { partition: 'orders.commands-0', offset: 7 } },
+      ],
+    });
+    expect(calls.filter((offset) => offset === 4)).toHaveLength(3);
+    expect(calls).not.toContain(7);
+    expect(report.outcomes).toMatchObject({ processed: 7, failed: 1, skipped: 1 });
+    expect(report.retries).toBe(2);
+  });
+});
+
+describe('BatchProcessor: permanent errors go to the dead-letter topic, never block the partition', () => {
+  it('dead-letters a record that breaks its contract without calling the handler', async () => {
+    // Prepare
+    const handled: number[] = [];
+    const { processor, publisher } = setup(async (_message, { record }) => {
+      handled.push(record.offset);
+      return {};
+    });
+    const event = encodeMskEvent([
+      placeOrderRecord('m-0', { partition: 0, offset: 0, key: 'k' }),
+      {
+        topic: 'orders.commands',
+        partition: 0,
+        offset: 1,
+        key: 'k',
+        value: '{"id":"x","type":"PlaceOrder"}',
+      },
+      placeOrderRecord('m-2', { partition: 0, offset: 2, key: 'k' }),
+    ]);
+
+    // Act
+    const report = await processor.process(event, contextWithTime(60_000));
+
+    // Assess
+    expect(report.response.batchItemFailures).toEqual([]);
+    expect(handled).toEqual([0, 2]);
+    expect(publisher.sent).toHaveLength(1);
+    const [deadLetter] = publisher.sent;
+    expect(deadLetter?.topic).toBe('orders.commands.dlq');
+    expect(deadLetter?.key).toBe('k');
+    expect(deadLetter?.headers).toMatchObject({
+      'dlq-source-topic': 'orders.commands',
+      'dlq-source-partition': '0',
+      'dlq-source-offset': '1',
+      'dlq-error-class': 'ContractViolationError',
+    });
+    const value = JSON.parse(deadLetter?.value ?? '{}');
+    expect(value.payload.records['orders.commands-0'][0].offset).toBe(1);
+    expect(value.KafkaBatchInfo.recordInfo.offset).toBe('1');
+  });
+
+  it('dead-letters a record whose handler fails permanently and carries on with the key', async () => {
+    const { processor, publisher } = setup(async (_message, { record }) => {
+      if (record.offset === 0) throw new PermanentError('order total exceeds the credit limit');
+      return {};
+    });
+
+    const report = await processor.process(keyedEvent(2, 1), contextWithTime(60_000));
+
+    expect(report.outcomes).toMatchObject({ 'dead-lettered': 1, processed: 1 });
+    expect(publisher.sent.map((record) => record.headers['dlq-error-message'])).toEqual([
+      'order total exceeds the credit limit',
+    ]);
+  });
+
+  it('dead-letters a record the codec cannot decode, naming where it was', async () => {
+    const { processor, publisher } = setup(async () => ({}));
+    const event = keyedEvent(1, 1) as unknown as { records: Record<string, unknown[]> };
+    event.records['orders.commands-0']?.push({
+      topic: 'orders.commands',
+      partition: 0,
+      offset: 1,
+      value: '!!',
+    });
+
+    const report = await processor.process(event, contextWithTime(60_000));
+
+    expect(report.response.batchItemFailures).toEqual([]);
+    expect(publisher.sent[0]?.headers['dlq-error-class']).toBe('MalformedRecordError');
+    expect(publisher.sent[0]?.headers['dlq-error-message']).toMatch(/^record orders\.commands-0\[1\]/);
+  });
+});
+
+describe('BatchProcessor: idempotency and the outbox', () => {
+  it('publishes the messages a handler decides, wrapped in envelopes with stable ids', async () => {
+    const { processor, publisher } = setup(async (message) => ({
+      messages: [
+        { topic: 'orders.events', key: 'k0', type: 'OrderPlaced', version: 1, data: { from: message.id } },
+      ],
+    }));
+
+    await processor.process(keyedEvent(1, 1), contextWithTime(60_000));
+    const first = publisher.sent.map((record) => JSON.parse(record.value).id);
+    const again = setup(async (message) => ({
+      messages: [
+        { topic: 'orders.events', key: 'k0', type: 'OrderPlaced', version: 1, data: { from: message.id } },
+      ],
+    }));
+    await again.processor.process(keyedEvent(1, 1), contextWithTime(60_000));
+
+    expect(publisher.sent[0]).toMatchObject({ topic: 'orders.events', key: 'k0' });
+    expect(JSON.parse(publisher.sent[0]?.value ?? '{}')).toMatchObject({
+      causationId: 'm-0',
+      type: 'OrderPlaced',
+      data: { from: 'm-0' },
+    });
+    expect(again.publisher.sent.map((record) => JSON.parse(record.value).id)).toEqual(first);
+  });
+
+  it('reads markers before a redelivered batch and skips duplicates without calling the handler', async () => {
+    // Prepare: a first delivery, then the mapping redelivers the same batch
+    let handlerCalls = 0;
+    const { processor, store, publisher } = setup(async () => {
+      handlerCalls++;
+      return { messages: [{ topic: 'orders.events', key: 'k', type: 'OrderPlaced', version: 1, data: {} }] };
+    });
+    await processor.process(keyedEvent(4, 2), contextWithTime(60_000));
+    store.calls.length = 0;
+
+    // Act
+    const report = await processor.process(keyedEvent(4, 2), contextWithTime(60_000));
+
+    // Assess: 0 handler calls, stored messages republished
+    expect(handlerCalls).toBe(4);
+    expect(report.outcomes).toMatchObject({ duplicate: 4, processed: 0 });
+    expect(store.calls[0]).toBe('existing');
+    expect(publisher.sent).toHaveLength(8);
+  });
+
+  it('does not read markers for a batch that continues where the last one ended', async () => {
+    const { processor, store } = setup(async () => ({}));
+    await processor.process(keyedEvent(4, 2, 0), contextWithTime(60_000));
+    store.calls.length = 0;
+
+    await processor.process(keyedEvent(4, 2, 4), contextWithTime(60_000));
+
+    expect(store.calls).toEqual(['commit', 'commit', 'commit', 'commit']);
+  });
+
+  it('fails the records whose messages could not be published, so that they are redelivered and republished', async () => {
+    const { processor, publisher } = setup(async () => ({
+      messages: [{ topic: 'orders.events', key: 'k', type: 'OrderPlaced', version: 1, data: {} }],
+    }));
+    publisher.failNext = 10;
+
+    const report = await processor.process(keyedEvent(2, 2), contextWithTime(60_000));
+
+    expect(report.response.batchItemFailures.map((failure) => failure.itemIdentifier.offset)).toEqual([0, 1]);
+  });
+});
+
+describe('BatchProcessor: time budget', () => {
+  it('starts no record when the invocation has no time left beyond the safety margin', async () => {
+    let handlerCalls = 0;
+    const { processor } = setup(
+      async () => {
+        handlerCalls++;
+        return {};
+      },
+      { safetyMarginMs: 1_000 },
+    );
+
+    const report = await processor.process(keyedEvent(3, 3), contextWithTime(900));
+
+    expect(handlerCalls).toBe(0);
+    expect(report.response.batchItemFailures).toHaveLength(3);
+  });
+});

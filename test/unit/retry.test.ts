@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { classify, ERROR_KINDS } from '../../lib/pipeline/classify.js';
+import { PermanentError, TimeBudgetExceededError, TransientError } from '../../lib/pipeline/errors.js';
+import { fullJitterDelay, retryTransient } from '../../lib/pipeline/retry.js';
+
+describe('fullJitterDelay', () => {
+  it('stays within [0, min(cap, base * 2^(attempt-1))) for any random draw', () => {
+    for (const attempt of [1, 2, 3, 8, 20]) {
+      const ceiling = Math.min(1_000, 10 * 2 ** (attempt - 1));
+      expect(fullJitterDelay(attempt, { baseDelayMs: 10, maxDelayMs: 1_000, random: () => 0 })).toBe(0);
+      expect(fullJitterDelay(attempt, { baseDelayMs: 10, maxDelayMs: 1_000, random: () => 0.999999 })).toBe(
+        ceiling - 1,
+      );
+    }
+  });
+});
+
+describe('retryTransient', () => {
+  const fixed = { baseDelayMs: 100, maxDelayMs: 1_000, random: () => 0.5 };
+
+  it('retries transient errors with growing delays until it succeeds', async () => {
+    // Prepare
+    const slept: number[] = [];
+    let attempts = 0;
+
+    // Act
+    const result = await retryTransient(
+      async () => {
+        attempts++;
+        if (attempts < 4) throw new TransientError('throttled');
+        return 'done';
+      },
+      { ...fixed, maxAttempts: 5, budgetMs: () => 60_000, sleep: async (ms) => void slept.push(ms) },
+    );
+
+    // Assess
+    expect(result).toBe('done');
+    expect(slept).toEqual([50, 100, 200]);
+  });
+
+  it('throws a permanent error at once', async () => {
+    let attempts = 0;
+    const work = async () => {
+      attempts++;
+      throw new PermanentError('bad');
+    };
+    await expect(
+      retryTransient(work, { ...fixed, maxAttempts: 5, budgetMs: () => 60_000, sleep: async () => {} }),
+    ).rejects.toThrow('bad');
+    expect(attempts).toBe(1);
+  });
+
+  it('never sleeps past the time budget: the last error is thrown instead', async () => {
+    let budget = 120;
+    const slept: number[] = [];
+    const work = async () => {
+      throw new TransientError('still throttled');
+    };
+    const sleep = async (ms: number) => {
+      slept.push(ms);
+      budget -= ms;
+    };
+
+    await expect(
+      retryTransient(work, { ...fixed, maxAttempts: 10, budgetMs: () => budget, sleep }),
+    ).rejects.toThrow('still throttled');
+    expect(slept).toEqual([50]);
+  });
+
+  it('does not start when the budget is already spent', async () => {
+    await expect(
+      retryTransient(async () => 'never', {
+        ...fixed,
+        maxAttempts: 3,
+        budgetMs: () => 0,
+        sleep: async () => {},
+      }),
+    ).rejects.toBeInstanceOf(TimeBudgetExceededError);
+  });
+});
+
+describe('classify', () => {
+  it('knows DynamoDB throttling, 5xx, network and retriable kafkajs errors as transient', () => {
+    const errors = [
+      Object.assign(new Error('x'), { name: 'ProvisionedThroughputExceededException' }),
+      Object.assign(new Error('x'), { name: 'TransactionConflictException' }),
+      Object.assign(new Error('x'), { $metadata: { httpStatusCode: 503 } }),
+      Object.assign(new Error('x'), { code: 'ECONNRESET' }),
+      Object.assign(new Error('x'), { name: 'KafkaJSNumberOfRetriesExceeded', retriable: true }),
+    ];
+    for (const error of errors) expect(classify(error)).toBe(ERROR_KINDS.transient);
+  });
+
+  it('lets a handler classifier decide first', () => {
+    const insufficientFunds = Object.assign(new Error('insufficient funds'), { code: 'CARD_DECLINED' });
+    const cardRules = (error: unknown) =>
+      (error as { code?: string }).code === 'CARD_DECLINED' ? ERROR_KINDS.permanent : undefined;
+    expect(classify(insufficientFunds, [cardRules])).toBe(ERROR_KINDS.permanent);
+    expect(classify(new PermanentError('p'))).toBe(ERROR_KINDS.permanent);
+  });
+
+  it('treats an unknown error as transient, so that the mapping retries it before its on-failure destination', () => {
+    expect(classify(new TypeError('undefined is not a function'))).toBe(ERROR_KINDS.transient);
+  });
+});
