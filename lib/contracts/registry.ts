@@ -46,35 +46,51 @@ export class ContractRegistry {
     return this.#contracts.get(ContractRegistry.#key(topic, type, version));
   }
 
+  /** envelope + data schema per contract, built on first use: one zod pass per message */
+  readonly #messageSchemas = new Map<MessageContract, z.ZodType>();
+
+  #messageSchema(contract: MessageContract): z.ZodType {
+    let schema = this.#messageSchemas.get(contract);
+    if (!schema) {
+      schema = envelopeSchema.extend({ data: contract.data });
+      this.#messageSchemas.set(contract, schema);
+    }
+    return schema;
+  }
+
   /**
    * Parse and validate a record value. Every failure is a {@link ContractViolationError} that says
    * what is wrong: not JSON, not an envelope, an unknown type/version for the topic, or bad data.
    */
-  validate(topic: string, value: Buffer | undefined): ValidMessage {
+  validate(topic: string, value: Buffer | string | undefined): ValidMessage {
     if (value === undefined)
       throw new ContractViolationError(`a tombstone (null value) is not a message on ${topic}`, topic);
     let json: unknown;
     try {
-      json = JSON.parse(value.toString('utf8'));
+      json = JSON.parse(typeof value === 'string' ? value : value.toString('utf8'));
     } catch (error) {
       throw new ContractViolationError(`value is not JSON: ${(error as Error).message}`, topic);
+    }
+    const { type, version } = (json ?? {}) as { type?: unknown; version?: unknown };
+    const contract =
+      typeof type === 'string' && typeof version === 'number' ? this.find(topic, type, version) : undefined;
+    if (contract) {
+      const message = this.#messageSchema(contract).safeParse(json);
+      if (message.success) return { ...(message.data as Envelope), contract };
+      throw new ContractViolationError(
+        `${type} v${version} is invalid: ${describe(message.error)}`,
+        topic,
+        type as string,
+      );
     }
     const envelope = envelopeSchema.safeParse(json);
     if (!envelope.success)
       throw new ContractViolationError(`value is not a message envelope: ${describe(envelope.error)}`, topic);
-    const { type, version } = envelope.data;
-    const contract = this.find(topic, type, version);
-    if (!contract)
-      throw new ContractViolationError(`${type} v${version} is not a message of topic ${topic}`, topic, type);
-    const data = contract.data.safeParse(envelope.data.data);
-    if (!data.success) {
-      throw new ContractViolationError(
-        `${type} v${version} data is invalid: ${describe(data.error)}`,
-        topic,
-        type,
-      );
-    }
-    return { ...envelope.data, data: data.data, contract };
+    throw new ContractViolationError(
+      `${type} v${version} is not a message of topic ${topic}`,
+      topic,
+      String(type),
+    );
   }
 
   /** JSON Schema of one contract's whole message (envelope with its data schema). */

@@ -1,18 +1,23 @@
 /**
- * Run `worker` over `items` with at most `limit` running at once. Resolves when all are done;
- * a worker must not throw (each reports its own outcome).
+ * Drain `queues` with at most `limit` steps running at once. A queue is in at most one lane at a
+ * time, so its items run one after another in order; between two of its items the lane moves on to
+ * the next ready queue (round robin), so every lane stays busy while any queue has work — unlike
+ * handing whole queues to lanes, which idles lanes behind the longest queues. `step` returns false to
+ * drop the rest of its queue. Steps must not throw.
  */
-export async function forEachBounded<T>(
-  items: readonly T[],
+export async function drainQueues<T>(
+  queues: readonly (readonly T[])[],
   limit: number,
-  worker: (item: T) => Promise<void>,
+  step: (item: T) => Promise<boolean>,
 ): Promise<void> {
-  let next = 0;
+  const ready = queues.filter((queue) => queue.length > 0).map((items) => ({ items, next: 0 }));
+  let head = 0;
   const lane = async () => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await worker(item);
+    while (head < ready.length) {
+      const queue = ready[head++] as (typeof ready)[number];
+      const proceed = await step(queue.items[queue.next++] as T);
+      if (proceed && queue.next < queue.items.length) ready.push(queue);
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, lane));
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, ready.length)) }, lane));
 }

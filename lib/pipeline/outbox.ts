@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { type Envelope, envelopeHeaders } from '../contracts/envelope.js';
 import type { ValidMessage } from '../contracts/registry.js';
 import type { OutgoingRecord } from '../kafka/producer.js';
@@ -10,11 +10,12 @@ export function stableId(seed: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${((Number.parseInt(hex[16] ?? '0', 16) & 3) | 8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
+/** SHA-256 of a record value; the one-shot `hash` is about twice as fast as a Hash object. */
 export function payloadHash(value: Buffer | undefined): string {
-  return createHash('sha256')
-    .update(value ?? Buffer.alloc(0))
-    .digest('base64');
+  return hash('sha256', value ?? EMPTY, 'base64');
 }
+
+const EMPTY = Buffer.alloc(0);
 
 /**
  * Wrap a handler's messages in envelopes. Ids derive from the cause's id and the message's position,

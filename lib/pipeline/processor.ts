@@ -5,7 +5,7 @@ import { deadLetterRecord } from '../kafka/dead-letter.js';
 import type { OutgoingRecord } from '../kafka/producer.js';
 import type { DecodedRecord, MskEvent } from '../kafka/types.js';
 import { classify, ERROR_KINDS } from './classify.js';
-import { forEachBounded } from './concurrency.js';
+import { drainQueues } from './concurrency.js';
 import { PermanentError } from './errors.js';
 import { payloadHash, toOutgoingRecords } from './outbox.js';
 import { DEFAULT_RETRY, retryTransient } from './retry.js';
@@ -140,40 +140,41 @@ export class BatchProcessor {
     }
     for (const group of groups.values()) group.sort((a, b) => a.item.record.offset - b.item.record.offset);
 
-    await forEachBounded(
+    const retryOptions = {
+      maxAttempts: this.#options.retry?.maxAttempts ?? DEFAULT_RETRY.maxAttempts,
+      baseDelayMs: this.#options.retry?.baseDelayMs ?? DEFAULT_RETRY.baseDelayMs,
+      maxDelayMs: this.#options.retry?.maxDelayMs ?? DEFAULT_RETRY.maxDelayMs,
+      budgetMs,
+      classifiers: this.#options.classifiers,
+      sleep: this.#deps.sleep,
+      random: this.#deps.random,
+      onRetry: () => {
+        retries++;
+      },
+    };
+    // 4. One record of a key at a time; returning false stops the key group at a failed record.
+    await drainQueues(
       [...groups.values()],
       this.#options.concurrency ?? DEFAULT_CONCURRENCY,
-      async (group) => {
-        for (const { item, state } of group) {
-          const recordStarted = performance.now();
-          state.message = item.message;
-          try {
-            const result = await retryTransient(() => this.#processOne(item, lambda, known), {
-              maxAttempts: this.#options.retry?.maxAttempts ?? DEFAULT_RETRY.maxAttempts,
-              baseDelayMs: this.#options.retry?.baseDelayMs ?? DEFAULT_RETRY.baseDelayMs,
-              maxDelayMs: this.#options.retry?.maxDelayMs ?? DEFAULT_RETRY.maxDelayMs,
-              budgetMs,
-              classifiers: this.#options.classifiers,
-              sleep: this.#deps.sleep,
-              random: this.#deps.random,
-              onRetry: () => {
-                retries++;
-              },
-            });
-            state.outcome = result.outcome;
-            state.outgoing = result.outgoing;
-            state.durationMs = performance.now() - recordStarted;
-          } catch (error) {
-            const failure = asError(error);
-            if (classify(failure, this.#options.classifiers) === ERROR_KINDS.permanent) {
-              deadLetter(state, item.record.raw, item.record.partitionKey, failure);
-              continue;
-            }
-            // A failed record stops its key group: later records of the key must wait for it.
-            state.outcome = RECORD_OUTCOMES.failed;
-            state.error = failure;
-            return;
+      async ({ item, state }) => {
+        const recordStarted = performance.now();
+        state.message = item.message;
+        try {
+          const result = await retryTransient(() => this.#processOne(item, lambda, known), retryOptions);
+          state.outcome = result.outcome;
+          state.outgoing = result.outgoing;
+          state.durationMs = performance.now() - recordStarted;
+          return true;
+        } catch (error) {
+          const failure = asError(error);
+          if (classify(failure, this.#options.classifiers) === ERROR_KINDS.permanent) {
+            deadLetter(state, item.record.raw, item.record.partitionKey, failure);
+            return true;
           }
+          // Later records of the key must wait for this one: they stay "skipped" and are redelivered.
+          state.outcome = RECORD_OUTCOMES.failed;
+          state.error = failure;
+          return false;
         }
       },
     );

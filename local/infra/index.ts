@@ -3,7 +3,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { ALL_TOPICS } from '../../lib/contracts/topics.js';
 import { localDynamoDbClient, type RunningDynamoDb, startDynamoDbLocal } from './dynamodb-local.js';
 import { InfrastructureError } from './errors.js';
-import { type RunningMokapi, startMokapi, type TopicDeclaration } from './mokapi.js';
+import { type RunningMokapi, startMokapi } from './mokapi.js';
 import { stopChild } from './process.js';
 import { loadServerlessConfig, type ServerlessConfig } from './serverless-config.js';
 import { createDeclaredTables } from './tables.js';
@@ -50,16 +50,16 @@ async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number 
 }
 
 /** On an external cluster the topics may not exist yet; create the missing ones. */
-async function ensureTopics(brokers: string[], topics: readonly TopicDeclaration[]): Promise<void> {
+async function ensureTopics(brokers: string[], topics: readonly string[], partitions: number): Promise<void> {
   const admin = new Kafka({ brokers, logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());
-    const missing = topics.filter((topic) => !existing.has(topic.name));
+    const missing = topics.filter((topic) => !existing.has(topic));
     if (missing.length > 0) {
       await admin.createTopics({
         waitForLeaders: true,
-        topics: missing.map((topic) => ({ topic: topic.name, numPartitions: topic.partitions })),
+        topics: missing.map((topic) => ({ topic, numPartitions: partitions })),
       });
     }
   } finally {
@@ -78,7 +78,6 @@ export async function startInfrastructure(options: InfrastructureOptions = {}): 
   const env = options.env ?? process.env;
   const started = performance.now();
   const config = loadServerlessConfig({ stage: options.stage, env });
-  const topics: TopicDeclaration[] = ALL_TOPICS.map((name) => ({ name, partitions: LOCAL_PARTITIONS }));
   const children: ChildProcess[] = [];
   const cleanups: Array<() => void> = [];
 
@@ -96,10 +95,13 @@ export async function startInfrastructure(options: InfrastructureOptions = {}): 
   const startKafka = async (): Promise<string[]> => {
     if (env.KAFKA_BROKERS) {
       const brokers = env.KAFKA_BROKERS.split(',').map((broker) => broker.trim());
-      await ensureTopics(brokers, topics);
+      await ensureTopics(brokers, ALL_TOPICS, LOCAL_PARTITIONS);
       return brokers;
     }
-    const running: RunningMokapi = await startMokapi(topics, portOption(env, 'KAFKA_PORT'));
+    const running: RunningMokapi = await startMokapi({
+      partitions: LOCAL_PARTITIONS,
+      ...portOption(env, 'KAFKA_PORT'),
+    });
     children.push(running.process);
     cleanups.push(running.cleanup);
     return running.brokers;

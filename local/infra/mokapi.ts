@@ -5,6 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { stringify } from 'yaml';
+import { asyncApiDocument } from '../../lib/contracts/asyncapi.js';
+import { contracts } from '../../lib/contracts/index.js';
+import { ALL_TOPICS } from '../../lib/contracts/topics.js';
 import { InfrastructureError } from './errors.js';
 import { freePort, isPortFree } from './ports.js';
 import { awaitReadiness, guardChild } from './process.js';
@@ -17,39 +20,20 @@ export interface RunningMokapi {
   cleanup: () => void;
 }
 
-export interface TopicDeclaration {
-  name: string;
-  partitions: number;
-}
-
 /**
- * The AsyncAPI 3.0 document that configures the broker: one channel per topic (Mokapi does not
- * auto-create topics, local-infra.md), payload validation off until the contracts provide schemas.
+ * The broker's configuration: the contracts' AsyncAPI document plus the local server. Mokapi does not
+ * auto-create topics (local-infra.md), so every topic must be a channel. Payload validation stays off
+ * until the contract-testing issue turns it on for source topics.
  */
-export function brokerDocument(port: number, topics: readonly TopicDeclaration[]): Record<string, unknown> {
-  return {
-    asyncapi: '3.0.0',
-    info: { title: 'local', version: '1.0.0' },
-    servers: {
-      broker: {
-        host: `127.0.0.1:${port}`,
-        protocol: 'kafka',
-        bindings: {
-          // Every group join waits this long; Kafka's 3 s default makes every local test slow.
-          kafka: { 'group.initial.rebalance.delay.ms': 500, 'group.min.session.timeout.ms': 500 },
-        },
-      },
+export function brokerDocument(port: number, partitions: number): Record<string, unknown> {
+  return asyncApiDocument(contracts, {
+    partitions,
+    server: {
+      host: `127.0.0.1:${port}`,
+      // Every group join waits this long; Kafka's 3 s default makes every local test slow.
+      bindings: { 'group.initial.rebalance.delay.ms': 500, 'group.min.session.timeout.ms': 500 },
     },
-    channels: Object.fromEntries(
-      topics.map((topic) => [
-        topic.name,
-        {
-          address: topic.name,
-          bindings: { kafka: { partitions: topic.partitions, 'confluent.value.schema.validation': false } },
-        },
-      ]),
-    ),
-  };
+  });
 }
 
 function mokapiBinary(): string {
@@ -72,13 +56,15 @@ function brokerEnvironment(): NodeJS.ProcessEnv {
 }
 
 /**
- * Start the Mokapi Kafka broker with every topic declared, and wait until it serves metadata for
- * all of them. The binary is started directly: the npm wrapper does not forward SIGTERM.
+ * Start the Mokapi Kafka broker with every topic of the contracts, and wait until it serves metadata
+ * for all of them. The binary is started directly: the npm wrapper does not forward SIGTERM.
  */
-export async function startMokapi(
-  topics: readonly TopicDeclaration[],
-  options: { port?: number; timeoutMs?: number } = {},
-): Promise<RunningMokapi> {
+export async function startMokapi(options: {
+  partitions: number;
+  port?: number;
+  timeoutMs?: number;
+}): Promise<RunningMokapi> {
+  const { partitions } = options;
   const port = options.port ?? (await freePort());
   if (options.port !== undefined && !(await isPortFree(port))) {
     throw new InfrastructureError(
@@ -90,7 +76,7 @@ export async function startMokapi(
   const folder = mkdtempSync(join(tmpdir(), 'mokapi-'));
   const cleanup = () => rmSync(folder, { recursive: true, force: true });
   const documentPath = join(folder, 'asyncapi.yaml');
-  writeFileSync(documentPath, stringify(brokerDocument(port, topics)));
+  writeFileSync(documentPath, stringify(brokerDocument(port, partitions)));
   const child = guardChild(
     spawn(
       mokapiBinary(),
@@ -111,7 +97,7 @@ export async function startMokapi(
       probe: async () => {
         await admin.connect();
         const listed = new Set(await admin.listTopics());
-        return topics.every((topic) => listed.has(topic.name));
+        return ALL_TOPICS.every((topic) => listed.has(topic));
       },
       timeoutMs: options.timeoutMs ?? 15_000,
       spawnFailed: (error) => new InfrastructureError('kafka', `could not start Mokapi: ${error.message}`),

@@ -69,7 +69,7 @@ describe('local infrastructure start-up failures', () => {
   });
 
   it('reports a broker that does not come up in time and leaves no broker process behind', async () => {
-    await expect(startMokapi([{ name: 'orders.commands', partitions: 1 }], { timeoutMs: 1 })).rejects.toThrow(
+    await expect(startMokapi({ partitions: 1, timeoutMs: 1 })).rejects.toThrow(
       /kafka: Mokapi on port \d+ did not serve its topics in time/,
     );
     expect(await mokapiPids()).toEqual([]);

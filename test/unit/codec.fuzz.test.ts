@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeMskEvent, encodeMskEvent } from '../../lib/kafka/codec.js';
+import { decodeMskEvent, encodeMskEvent, mskRecordSchema } from '../../lib/kafka/codec.js';
 import { MalformedEventError } from '../../lib/kafka/errors.js';
 
 describe('MSK codec (property-based)', () => {
@@ -27,6 +27,52 @@ describe('MSK codec (property-based)', () => {
           expect(records[0]?.offset).toBe(offset);
         },
       ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('accepts exactly the records the zod schema accepts (the hand-written fast path agrees)', () => {
+    const base64ish = fc.oneof(
+      fc.base64String(),
+      fc.string(),
+      fc.constant('ab=='),
+      fc.constant('a b='),
+      fc.constant('=abc'),
+    );
+    const record = fc.record(
+      {
+        topic: fc.oneof(fc.constant('t'), fc.constant(''), fc.integer()),
+        partition: fc.oneof(fc.constant(0), fc.integer({ min: -2, max: 3 }), fc.double()),
+        offset: fc.oneof(fc.nat(), fc.integer({ min: -5, max: 5 }), fc.constant('1')),
+        timestamp: fc.oneof(fc.nat(), fc.constant(Number.NaN), fc.constant('x')),
+        timestampType: fc.constantFrom('CREATE_TIME', 'LOG_APPEND_TIME', 'OTHER'),
+        key: fc.oneof(base64ish, fc.constant(null), fc.constant(undefined)),
+        value: fc.oneof(base64ish, fc.constant(null)),
+        headers: fc.oneof(
+          fc.array(
+            fc.dictionary(
+              fc.string({ maxLength: 5 }),
+              fc.array(fc.integer({ min: -200, max: 300 }), { maxLength: 4 }),
+            ),
+          ),
+          fc.constant(undefined),
+          fc.constant('h'),
+        ),
+      },
+      { requiredKeys: ['topic', 'partition', 'offset', 'timestamp', 'timestampType', 'value'] },
+    );
+    fc.assert(
+      fc.property(record, (raw) => {
+        const partitionKey = `${String(raw.topic)}-${String(raw.partition)}`;
+        const event = {
+          eventSource: 'aws:kafka',
+          bootstrapServers: 'b:1',
+          records: { [partitionKey]: [raw] },
+        };
+        const decoded = decodeMskEvent(event).records.length === 1;
+        expect(decoded).toBe(mskRecordSchema.safeParse(raw).success);
+      }),
+      { numRuns: 2000 },
     );
   });
 

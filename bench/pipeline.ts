@@ -1,0 +1,308 @@
+/**
+ * `npm run bench -- pipeline`: the core pipeline against named baselines, in the same run.
+ * Ends with exactly three lines:
+ *   calls_per_record ours=<n> powertools=<n>
+ *   keyed_concurrency speedup=<x> ideal=<y> order_violations=<n>
+ *   overhead_us_per_record ours=<n> powertools_parser=<n>
+ */
+import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { parse } from '@aws-lambda-powertools/parser';
+import { KafkaMskEventSchema } from '@aws-lambda-powertools/parser/schemas/kafka';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { Context } from 'aws-lambda';
+import { envelopeFor, recordFor } from '../lib/contracts/examples.js';
+import { contracts } from '../lib/contracts/index.js';
+import { placeOrderV1 } from '../lib/contracts/orders.js';
+import { encodeMskEvent } from '../lib/kafka/codec.js';
+import { getPublisher, type OutgoingRecord, type Publisher } from '../lib/kafka/producer.js';
+import type { MskEvent, RecordInput } from '../lib/kafka/types.js';
+import { BatchProcessor } from '../lib/pipeline/processor.js';
+import type {
+  IdempotencyBackend,
+  KafkaBatchResponse,
+  MessageHandler,
+  ProcessorOptions,
+} from '../lib/pipeline/types.js';
+import { dynamoDbConfig } from '../lib/store/dynamodb.js';
+import { IdempotencyStore } from '../lib/store/idempotency.js';
+import { startInfrastructure } from '../local/infra/index.js';
+import { lambdaContext } from '../local/runner/lambda-context.js';
+
+const fixed = (value: number) => value.toFixed(2);
+const log = (line: string) => console.log(line);
+
+function records(
+  count: number,
+  options: { keys: number; partitions: number; firstOffset?: number; runId: string },
+): RecordInput[] {
+  const offsets = new Map<number, number>();
+  return Array.from({ length: count }, (_, index) => {
+    const key = `order-${options.runId}-${index % options.keys}`;
+    const partition = (index % options.keys) % options.partitions;
+    const offset = (offsets.get(partition) ?? options.firstOffset ?? 0) + 0;
+    offsets.set(partition, offset + 1);
+    const envelope = envelopeFor(
+      placeOrderV1,
+      {
+        orderId: key,
+        customerId: 'c-1',
+        currency: 'EUR',
+        items: [{ sku: 'sku-1', quantity: 1, unitPrice: 1250 }],
+      },
+      { id: `${options.runId}-${index}` },
+    );
+    return recordFor('orders.commands', envelope, { partition, offset, key });
+  });
+}
+
+/** Split records into consecutive batches, as the mapping delivers them (BatchSize 100 by default). */
+function batches(all: RecordInput[], size: number): MskEvent[] {
+  const events: MskEvent[] = [];
+  for (let start = 0; start < all.length; start += size)
+    events.push(encodeMskEvent(all.slice(start, start + size)));
+  return events;
+}
+
+function countingClient(endpoint: string): { client: DynamoDBClient; count: () => number } {
+  let requests = 0;
+  const client = new DynamoDBClient(dynamoDbConfig({ DYNAMODB_ENDPOINT: endpoint }));
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      requests++;
+      return next(args);
+    },
+    { step: 'initialize', name: 'countRequests' },
+  );
+  return { client, count: () => requests };
+}
+
+async function callsPerRecord(
+  endpoint: string,
+  publisher: Publisher,
+): Promise<{ ours: number; powertools: number }> {
+  const RECORDS = 500;
+  const stateTable = process.env.AUDIT_TABLE as string;
+  const idempotencyTable = process.env.IDEMPOTENCY_TABLE as string;
+
+  // Ours: marker + state write + outbox in one request per new record.
+  const ours = countingClient(endpoint);
+  const oursDocuments = DynamoDBDocumentClient.from(ours.client);
+  const handle: MessageHandler = (message, { record }) => ({
+    writes: [
+      { Put: { TableName: stateTable, Item: { messageId: `ours-${message.id}`, offset: record.offset } } },
+    ],
+    messages: [
+      {
+        topic: 'orders.events',
+        key: record.key ?? '',
+        type: 'OrderPlaced',
+        version: 1,
+        data: { orderId: record.key },
+      },
+    ],
+  });
+  const processor = new BatchProcessor(
+    { name: 'bench-ours', topics: ['orders.commands'], handle },
+    { store: new IdempotencyStore(oursDocuments, idempotencyTable), publisher, registry: contracts },
+  );
+  const runId = Math.random().toString(36).slice(2, 8);
+  const oursRecords = records(RECORDS, { keys: 50, partitions: 3, runId: `o${runId}` });
+  const started = performance.now();
+  for (const event of batches(oursRecords, 100)) {
+    const report = await processor.process(event, lambdaContext('bench', 60));
+    if (report.outcomes.processed !== Object.values(event.records).flat().length)
+      throw new Error('ours: not every record was processed');
+  }
+  log(
+    `  ours: ${ours.count()} DynamoDB requests for ${RECORDS} records in ${Math.round(performance.now() - started)} ms`,
+  );
+
+  // Baseline: Powertools idempotency (makeIdempotent + DynamoDBPersistenceLayer) around the same work.
+  const powertools = countingClient(endpoint);
+  const ptDocuments = DynamoDBDocumentClient.from(powertools.client);
+  const persistenceStore = new DynamoDBPersistenceLayer({
+    tableName: idempotencyTable,
+    awsSdkV3Client: powertools.client,
+  });
+  const config = new IdempotencyConfig({ eventKeyJmesPath: 'id' });
+  const processMessage = makeIdempotent(
+    async (message: { id: string; key: string; offset: number }) => {
+      await ptDocuments.send(
+        new PutCommand({
+          TableName: stateTable,
+          Item: { messageId: `pt-${message.id}`, offset: message.offset },
+        }),
+      );
+      await publisher.publish([
+        {
+          topic: 'orders.events',
+          key: message.key,
+          value: JSON.stringify({ id: message.id }),
+          headers: {},
+        } satisfies OutgoingRecord,
+      ]);
+      return { ok: true };
+    },
+    { persistenceStore, config },
+  );
+  const ptStarted = performance.now();
+  for (const event of batches(records(RECORDS, { keys: 50, partitions: 3, runId: `p${runId}` }), 100)) {
+    const context = lambdaContext('bench', 60);
+    config.registerLambdaContext(context);
+    for (const record of Object.values(parse(event, undefined, KafkaMskEventSchema).records).flat()) {
+      const message = contracts.validate(record.topic, record.value);
+      await processMessage({ id: message.id, key: record.key ?? '', offset: record.offset });
+    }
+  }
+  log(
+    `  powertools: ${powertools.count()} DynamoDB requests for ${RECORDS} records in ${Math.round(performance.now() - ptStarted)} ms`,
+  );
+  return { ours: ours.count() / RECORDS, powertools: powertools.count() / RECORDS };
+}
+
+/** A store and publisher that cost nothing: what is left to measure is the pipeline itself. */
+function freeStore(): IdempotencyBackend {
+  return {
+    existing: async () => new Set(),
+    commit: async () => ({ status: 'committed' }),
+    claim: async () => ({ status: 'claimed', token: 't' }),
+    complete: async () => {},
+    release: async () => {},
+  };
+}
+const freePublisher: Publisher = { publish: async () => {} };
+
+async function keyedConcurrency(): Promise<{ speedup: number; ideal: number; violations: number }> {
+  const RECORDS = 1_000;
+  const KEYS = 100;
+  const CONCURRENCY = 16;
+  const event = encodeMskEvent(records(RECORDS, { keys: KEYS, partitions: 3, runId: 'kc' }));
+  let violations = 0;
+  const run = async (concurrency: number) => {
+    const lastOffset = new Map<string, number>();
+    const handle: MessageHandler = async (_message, { record }) => {
+      const key = `${record.partitionKey}/${record.key}`;
+      if ((lastOffset.get(key) ?? -1) >= record.offset) violations++;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      lastOffset.set(key, record.offset);
+      return {};
+    };
+    const options: ProcessorOptions = { name: 'bench-kc', topics: ['orders.commands'], handle, concurrency };
+    const processor = new BatchProcessor(options, {
+      store: freeStore(),
+      publisher: freePublisher,
+      registry: contracts,
+    });
+    const started = performance.now();
+    const report = await processor.process(event, lambdaContext('bench', 900));
+    if (report.outcomes.processed !== RECORDS)
+      throw new Error('keyed concurrency: not every record was processed');
+    return performance.now() - started;
+  };
+  const sequential = await run(1);
+  const concurrent = await run(CONCURRENCY);
+  log(`  sequential ${Math.round(sequential)} ms, concurrency ${CONCURRENCY}: ${Math.round(concurrent)} ms`);
+  return { speedup: sequential / concurrent, ideal: Math.min(CONCURRENCY, KEYS), violations };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}
+
+async function overhead(): Promise<{ ours: number; powertools: number }> {
+  const RECORDS = 10_000;
+  const ROUNDS = 7;
+  const event = encodeMskEvent(records(RECORDS, { keys: 1_000, partitions: 10, runId: 'oh' }));
+  const context: Context = lambdaContext('bench', 900);
+
+  const noop: MessageHandler = () => ({});
+  const oursRun = async () => {
+    const processor = new BatchProcessor(
+      { name: 'bench-overhead', topics: ['orders.commands'], handle: noop },
+      { store: freeStore(), publisher: freePublisher, registry: contracts },
+    );
+    const started = performance.now();
+    const report = await processor.process(event, context);
+    if (report.outcomes.processed !== RECORDS) throw new Error('overhead: not every record was processed');
+    return performance.now() - started;
+  };
+
+  // Baseline: the same steps built on Powertools Parser: parse, validate each envelope, group, answer.
+  const powertoolsRun = async () => {
+    const started = performance.now();
+    const parsed = parse(event, undefined, KafkaMskEventSchema);
+    const groups = new Map<
+      string,
+      Array<{ partition: string; offset: number; value: string; topic: string }>
+    >();
+    for (const [partitionKey, list] of Object.entries(parsed.records)) {
+      for (const record of list) {
+        const groupKey = `${partitionKey}\u0000${record.key}`;
+        const entry = {
+          partition: partitionKey,
+          offset: record.offset,
+          value: record.value,
+          topic: record.topic,
+        };
+        const group = groups.get(groupKey);
+        if (group) group.push(entry);
+        else groups.set(groupKey, [entry]);
+      }
+    }
+    const failures: KafkaBatchResponse['batchItemFailures'] = [];
+    await Promise.all(
+      [...groups.values()].map(async (group) => {
+        for (const record of group) {
+          const message = contracts.validate(record.topic, record.value);
+          await noop(message, {} as never);
+        }
+      }),
+    );
+    const response: KafkaBatchResponse = { batchItemFailures: failures };
+    if (response.batchItemFailures.length > 0) throw new Error('baseline: unexpected failures');
+    return performance.now() - started;
+  };
+
+  for (let warmup = 0; warmup < 2; warmup++) {
+    await oursRun();
+    await powertoolsRun();
+  }
+  const oursTimes: number[] = [];
+  const powertoolsTimes: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    oursTimes.push(await oursRun());
+    powertoolsTimes.push(await powertoolsRun());
+  }
+  const ours = (median(oursTimes) * 1000) / RECORDS;
+  const powertools = (median(powertoolsTimes) * 1000) / RECORDS;
+  log(
+    `  ${RECORDS} records, median of ${ROUNDS}: ours ${fixed(median(oursTimes))} ms, powertools parser ${fixed(median(powertoolsTimes))} ms`,
+  );
+  return { ours, powertools };
+}
+
+export async function main(): Promise<void> {
+  // The CPU-bound parts run first, before DynamoDB Local's JVM competes for the two cores.
+  log('keyed_concurrency: 1,000 records over 100 keys, 5 ms handler');
+  const concurrency = await keyedConcurrency();
+  log('overhead_us_per_record: 10,000-record event, no-op handler, free store and publisher');
+  const cost = await overhead();
+  const infrastructure = await startInfrastructure();
+  Object.assign(process.env, infrastructure.functionEnvironment);
+  const publisher = getPublisher();
+  try {
+    log('calls_per_record: 500 new records, one state write and one message each, DynamoDB Local');
+    const calls = await callsPerRecord(infrastructure.dynamodbEndpoint, publisher);
+    log(`calls_per_record ours=${fixed(calls.ours)} powertools=${fixed(calls.powertools)}`);
+    log(
+      `keyed_concurrency speedup=${fixed(concurrency.speedup)} ideal=${fixed(concurrency.ideal)} order_violations=${concurrency.violations}`,
+    );
+    log(`overhead_us_per_record ours=${fixed(cost.ours)} powertools_parser=${fixed(cost.powertools)}`);
+  } finally {
+    await publisher.disconnect();
+    await infrastructure.stop();
+  }
+}

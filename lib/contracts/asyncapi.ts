@@ -1,0 +1,75 @@
+import { ENVELOPE_HEADERS } from './envelope.js';
+import type { ContractRegistry } from './registry.js';
+import { ALL_TOPICS, isDeadLetterTopic } from './topics.js';
+
+export interface AsyncApiOptions {
+  /** partitions per topic, written as the Kafka channel binding */
+  partitions: number;
+  /** the Kafka server, e.g. the local broker */
+  server?: { host: string; bindings?: Record<string, unknown> };
+  /** validate payloads against the contracts at produce time (Mokapi does); dead-letter topics never are */
+  validatePayloads?: boolean;
+}
+
+const headersSchema = {
+  type: 'object',
+  properties: Object.fromEntries(Object.values(ENVELOPE_HEADERS).map((name) => [name, { type: 'string' }])),
+};
+
+/**
+ * The AsyncAPI 3.0 document of every topic and message, generated from the contract registry: one
+ * channel per topic (dead-letter topics included, with no message contract), one message per
+ * contract version, payload = the JSON Schema of the whole envelope.
+ */
+export function asyncApiDocument(
+  registry: ContractRegistry,
+  options: AsyncApiOptions,
+): Record<string, unknown> {
+  const channels: Record<string, unknown> = {};
+  for (const topic of ALL_TOPICS) {
+    const messages = Object.fromEntries(
+      registry.contracts
+        .filter((contract) => contract.topic === topic)
+        .map((contract) => {
+          const { $schema: _dialect, ...payload } = registry.jsonSchema(contract);
+          return [
+            `${contract.type}.v${contract.version}`,
+            {
+              name: contract.type,
+              summary: contract.description,
+              contentType: 'application/json',
+              headers: headersSchema,
+              payload,
+            },
+          ];
+        }),
+    );
+    const validate =
+      Boolean(options.validatePayloads) && !isDeadLetterTopic(topic) && Object.keys(messages).length > 0;
+    channels[topic] = {
+      address: topic,
+      ...(Object.keys(messages).length > 0 ? { messages } : {}),
+      bindings: { kafka: { partitions: options.partitions, 'confluent.value.schema.validation': validate } },
+    };
+  }
+  return {
+    asyncapi: '3.0.0',
+    info: {
+      title: 'kafka-patterns',
+      version: '1.0.0',
+      description: 'Generated from lib/contracts. Do not edit.',
+    },
+    ...(options.server
+      ? {
+          servers: {
+            broker: {
+              host: options.server.host,
+              protocol: 'kafka',
+              bindings: { kafka: options.server.bindings ?? {} },
+            },
+          },
+        }
+      : {}),
+    channels,
+  };
+}
