@@ -35,27 +35,25 @@ function isoTimestamp(epochMs: number | undefined): string {
   return new Date(Number.isFinite(epochMs) ? (epochMs as number) : Date.now()).toISOString();
 }
 
-/**
- * A dead-letter record in the format Lambda writes to a `kafka://` on-failure destination
- * (msk-lambda-semantics.md §4), keyed like the original, with headers that say where it came from
- * and why it failed — so one tool reads both Lambda's and our dead letters.
- */
-export function deadLetterRecord(input: DeadLetterInput): OutgoingRecord {
-  const payloadRecords = { [input.partitionKey]: [input.raw] };
-  const payload = {
-    eventSource: input.event.eventSource,
-    eventSourceArn: input.event.eventSourceArn,
-    bootstrapServers: input.event.bootstrapServers,
-    records: payloadRecords,
-  };
+/** How a record came to be dead-lettered, as the `requestContext` / `responseContext` of §4 say it. */
+export interface FailureContext {
+  condition: string;
+  approximateInvokeCount: number;
+  functionError: 'Handled' | 'Unhandled';
+  /** not part of Lambda's format: the reason our own dead letters carry */
+  error?: Error | undefined;
+}
+
+/** The JSON value Lambda writes for one failed record to a `kafka://` on-failure destination (§4). */
+export function destinationValue(input: Omit<DeadLetterInput, 'error'>, failure: FailureContext): string {
   const value = {
     requestContext: {
       requestId: input.context.awsRequestId,
       functionArn: input.context.invokedFunctionArn,
-      condition: FUNCTION_DEAD_LETTER_CONDITION,
-      approximateInvokeCount: 1,
+      condition: failure.condition,
+      approximateInvokeCount: failure.approximateInvokeCount,
     },
-    responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Handled' },
+    responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: failure.functionError },
     version: '1.0',
     timestamp: new Date().toISOString(),
     KafkaBatchInfo: {
@@ -65,13 +63,35 @@ export function deadLetterRecord(input: DeadLetterInput): OutgoingRecord {
       payloadSize: Buffer.byteLength(JSON.stringify(input.raw) ?? ''),
       recordInfo: { offset: String(input.offset ?? ''), timestamp: isoTimestamp(input.timestamp) },
     },
-    payload,
-    errorInfo: { errorType: input.error.name, errorMessage: input.error.message },
+    payload: {
+      eventSource: input.event.eventSource,
+      eventSourceArn: input.event.eventSourceArn,
+      bootstrapServers: input.event.bootstrapServers,
+      records: { [input.partitionKey]: [input.raw] },
+    },
+    ...(failure.error
+      ? { errorInfo: { errorType: failure.error.name, errorMessage: failure.error.message } }
+      : {}),
   };
+  return JSON.stringify(value);
+}
+
+/**
+ * A dead-letter record written by the function itself for a permanent error: the value in the format
+ * Lambda writes to a `kafka://` on-failure destination (msk-lambda-semantics.md §4), keyed like the
+ * original, with headers that say where it came from and why it failed — so one tool reads both
+ * Lambda's and our dead letters.
+ */
+export function deadLetterRecord(input: DeadLetterInput): OutgoingRecord {
   return {
     topic: deadLetterTopic(input.topic),
     key: input.key,
-    value: JSON.stringify(value),
+    value: destinationValue(input, {
+      condition: FUNCTION_DEAD_LETTER_CONDITION,
+      approximateInvokeCount: 1,
+      functionError: 'Handled',
+      error: input.error,
+    }),
     headers: {
       [DEAD_LETTER_HEADERS.sourceTopic]: input.topic,
       [DEAD_LETTER_HEADERS.sourcePartition]: String(input.partition ?? ''),

@@ -115,7 +115,10 @@ export interface ServerlessConfig {
   service: string;
   provider: { environment?: Record<string, string>; timeout?: number; [key: string]: unknown };
   functions: Record<string, { handler: string; timeout?: number; events?: Array<Record<string, unknown>> }>;
-  resources?: { Resources?: Record<string, { Type: string; Properties?: Record<string, unknown> }> };
+  resources?: {
+    Resources?: Record<string, { Type: string; Properties?: Record<string, unknown> }>;
+    extensions?: Record<string, { Properties?: Record<string, unknown> }>;
+  };
   [key: string]: unknown;
 }
 

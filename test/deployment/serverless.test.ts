@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { loadServerlessConfig } from '../../local/infra/serverless-config.js';
 
 const run = promisify(execFile);
 
@@ -62,6 +63,32 @@ describe('serverless package (offline, no credentials)', () => {
         TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
       },
     });
+  });
+
+  it('gives every MSK mapping the error controls and its own dead-letter topic as kafka:// destination (reference §3, §4)', () => {
+    const mappings = Object.values(template.Resources).filter(
+      (r) => r.Type === 'AWS::Lambda::EventSourceMapping',
+    );
+    expect(mappings.length).toBeGreaterThan(0);
+    for (const { Properties } of mappings) {
+      const [topic] = Properties.Topics as string[];
+      expect(Properties).toMatchObject({
+        ProvisionedPollerConfig: { MinimumPollers: expect.any(Number), MaximumPollers: expect.any(Number) },
+        MaximumRetryAttempts: expect.any(Number),
+        MaximumRecordAgeInSeconds: expect.any(Number),
+        BisectBatchOnFunctionError: true,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        DestinationConfig: { OnFailure: { Destination: `kafka://${topic}.dlq` } },
+      });
+    }
+  });
+
+  it('names only generated mappings in resources.extensions: a wrong logical id fails here, not at deploy', () => {
+    const config = loadServerlessConfig();
+    const extended = Object.keys(config.resources?.extensions ?? {});
+    expect(extended.length).toBeGreaterThan(0);
+    for (const logicalId of extended)
+      expect(template.Resources[logicalId]?.Type).toBe('AWS::Lambda::EventSourceMapping');
   });
 
   it('runs the functions on a supported Node.js runtime (nodejs20.x is deprecated, reference §8)', () => {

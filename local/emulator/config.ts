@@ -1,0 +1,117 @@
+import { readFileSync } from 'node:fs';
+import type { ServerlessConfig } from '../infra/serverless-config.js';
+import type { MappingConfig } from './types.js';
+
+/** Kafka trigger defaults and limits (msk-lambda-semantics.md §2, §3). */
+const DEFAULT_BATCH_SIZE = 100;
+const DEFAULT_KAFKA_WINDOW_SECONDS = 0.5;
+const MAX_KAFKA_TIMEOUT_SECONDS = 14 * 60;
+/** "Infinite retries together with an on-failure destination are capped at 10 retries." (§3) */
+const INFINITE_RETRIES_WITH_DESTINATION = 10;
+
+export class MappingConfigError extends Error {
+  override readonly name = 'MappingConfigError';
+}
+
+interface Template {
+  Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }>;
+}
+
+export function readTemplate(path: string): Template {
+  return JSON.parse(readFileSync(path, 'utf8')) as Template;
+}
+
+/** The serverless.yml function key whose generated Lambda logical id is `logicalId`. */
+function functionKeyOf(config: ServerlessConfig, functionLogicalId: string): string {
+  const normalized = (key: string) =>
+    `${key.charAt(0).toUpperCase()}${key.slice(1)}`.replace(/[^A-Za-z0-9]/g, '');
+  const key = Object.keys(config.functions).find(
+    (name) => `${normalized(name)}LambdaFunction` === functionLogicalId,
+  );
+  if (!key) throw new MappingConfigError(`no function in serverless.yml is deployed as ${functionLogicalId}`);
+  return key;
+}
+
+function destinationTopicOf(
+  logicalId: string,
+  topic: string,
+  properties: Record<string, unknown>,
+): string | undefined {
+  const destination = (properties.DestinationConfig as { OnFailure?: { Destination?: string } } | undefined)
+    ?.OnFailure?.Destination;
+  if (destination === undefined) return undefined;
+  if (!destination.startsWith('kafka://')) {
+    throw new MappingConfigError(
+      `${logicalId}: only kafka:// on-failure destinations run locally, not ${destination}`,
+    );
+  }
+  const destinationTopic = destination.slice('kafka://'.length);
+  // "the topic must be in the same cluster and must not be a source topic" (§4)
+  if (destinationTopic === topic) {
+    throw new MappingConfigError(
+      `${logicalId}: the on-failure destination ${destination} is its own source topic`,
+    );
+  }
+  return destinationTopic;
+}
+
+/**
+ * Every `AWS::Lambda::EventSourceMapping` of the packaged template — the merged configuration that
+ * would deploy, `resources.extensions` included — with AWS's defaults filled in.
+ */
+export function mappingsFromTemplate(template: Template, config: ServerlessConfig): MappingConfig[] {
+  const mappings: MappingConfig[] = [];
+  const sourceTopics = new Set<string>();
+  for (const [logicalId, resource] of Object.entries(template.Resources)) {
+    if (resource.Type !== 'AWS::Lambda::EventSourceMapping') continue;
+    const properties = resource.Properties ?? {};
+    const [topic] = (properties.Topics as string[] | undefined) ?? [];
+    if (!topic) throw new MappingConfigError(`${logicalId} has no topic`);
+    sourceTopics.add(topic);
+    const functionName = properties.FunctionName as { 'Fn::GetAtt'?: [string, string] };
+    const functionKey = functionKeyOf(config, functionName['Fn::GetAtt']?.[0] ?? '');
+    const fn = config.functions[functionKey] as { handler: string; timeout?: number };
+    const timeoutSeconds = Math.min(
+      fn.timeout ?? Number(config.provider.timeout ?? 6),
+      MAX_KAFKA_TIMEOUT_SECONDS,
+    );
+    const destinationTopic = destinationTopicOf(logicalId, topic, properties);
+    const retries = (properties.MaximumRetryAttempts as number | undefined) ?? -1;
+    const patterns =
+      (properties.FilterCriteria as { Filters?: Array<{ Pattern: string }> } | undefined)?.Filters ?? [];
+    mappings.push({
+      logicalId,
+      functionKey,
+      handler: fn.handler,
+      timeoutSeconds,
+      eventSourceArn: String(properties.EventSourceArn),
+      topic,
+      consumerGroupId:
+        (properties.AmazonManagedKafkaEventSourceConfig as { ConsumerGroupId?: string } | undefined)
+          ?.ConsumerGroupId ?? logicalId,
+      startingPosition:
+        (properties.StartingPosition as MappingConfig['startingPosition'] | undefined) ?? 'LATEST',
+      enabled: properties.Enabled !== false,
+      batchSize: (properties.BatchSize as number | undefined) ?? DEFAULT_BATCH_SIZE,
+      batchingWindowMs:
+        ((properties.MaximumBatchingWindowInSeconds as number | undefined) ?? DEFAULT_KAFKA_WINDOW_SECONDS) *
+        1000,
+      filterPatterns: patterns.map((filter) => JSON.parse(filter.Pattern) as unknown),
+      maximumRetryAttempts: retries === -1 && destinationTopic ? INFINITE_RETRIES_WITH_DESTINATION : retries,
+      maximumRecordAgeSeconds: (properties.MaximumRecordAgeInSeconds as number | undefined) ?? -1,
+      bisectBatchOnFunctionError: properties.BisectBatchOnFunctionError === true,
+      reportBatchItemFailures: ((properties.FunctionResponseTypes as string[] | undefined) ?? []).includes(
+        'ReportBatchItemFailures',
+      ),
+      destinationTopic,
+    });
+  }
+  for (const mapping of mappings) {
+    if (mapping.destinationTopic && sourceTopics.has(mapping.destinationTopic)) {
+      throw new MappingConfigError(
+        `${mapping.logicalId}: the on-failure destination kafka://${mapping.destinationTopic} is a source topic`,
+      );
+    }
+  }
+  return mappings;
+}

@@ -1,0 +1,418 @@
+import type { Context } from 'aws-lambda';
+import {
+  type Consumer,
+  type EachBatchPayload,
+  Kafka,
+  type KafkaMessage,
+  logLevel,
+  type Producer,
+} from 'kafkajs';
+import { encodeMskEvent, encodeMskRecord } from '../../lib/kafka/codec.js';
+import { destinationValue } from '../../lib/kafka/dead-letter.js';
+import type { MskEvent, RecordInput } from '../../lib/kafka/types.js';
+import { lambdaContext } from '../runner/lambda-context.js';
+import { passesFilters } from './filter.js';
+import type { MappingConfig } from './types.js';
+
+export type MskHandler = (event: MskEvent, context: Context) => Promise<unknown>;
+
+/** Lambda closes a Kafka batch at 6 MB of payload (reference §2). */
+const MAX_BATCH_BYTES = 6 * 1024 * 1024;
+
+interface EmulatedRecord extends RecordInput {
+  partitionKey: string;
+  value: Buffer | null;
+  bytes: number;
+}
+
+export interface RunnerStats {
+  invocations: number;
+  records: number;
+  retries: number;
+  toDestination: number;
+  filtered: number;
+  dropped: number;
+}
+
+export type InvocationResult =
+  | { kind: 'ok' }
+  | { kind: 'partial'; lowestFailed: Map<string, number> }
+  | { kind: 'error'; error: Error };
+
+export interface RunnerOptions {
+  brokers: string[];
+  handler: MskHandler;
+  log: (line: string) => void;
+  /** test hook: called after an invocation returns and before anything is committed */
+  afterInvoke?: ((result: InvocationResult) => void) | undefined;
+  /** consumer group session; a crashed runner's partitions move after this long (Mokapi has no LeaveGroup) */
+  sessionTimeoutMs?: number | undefined;
+}
+
+const recordId = (record: EmulatedRecord) => `${record.partitionKey}@${record.offset}`;
+
+function describeRecords(records: readonly EmulatedRecord[]): string {
+  const ranges = new Map<string, [number, number]>();
+  for (const { partitionKey, offset } of records) {
+    const range = ranges.get(partitionKey);
+    ranges.set(
+      partitionKey,
+      range ? [Math.min(range[0], offset), Math.max(range[1], offset)] : [offset, offset],
+    );
+  }
+  return [...ranges].map(([partition, [first, last]]) => `${partition}@${first}..${last}`).join(' ');
+}
+
+function toRecord(topic: string, partition: number, message: KafkaMessage): EmulatedRecord {
+  const headers: Record<string, Buffer | string> = {};
+  for (const [name, value] of Object.entries(message.headers ?? {})) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? (value.at(-1) ?? '') : value;
+  }
+  return {
+    topic,
+    partition,
+    partitionKey: `${topic}-${partition}`,
+    offset: Number(message.offset),
+    key: message.key ?? undefined,
+    value: message.value,
+    headers,
+    timestamp: Number(message.timestamp),
+    bytes: (message.value?.length ?? 0) + (message.key?.length ?? 0),
+  };
+}
+
+/** Waits for records from several partitions and hands them over as one batch (reference §2). */
+interface PendingChunk {
+  records: EmulatedRecord[];
+  done: (error?: unknown) => void;
+}
+
+class Batcher {
+  #pending: PendingChunk[] = [];
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly mapping: MappingConfig,
+    private readonly deliver: (records: EmulatedRecord[]) => Promise<void>,
+  ) {}
+
+  submit(records: EmulatedRecord[]): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.#pending.push({ records, done: (error) => (error ? reject(error) : resolve()) });
+      const count = this.#pending.reduce((sum, entry) => sum + entry.records.length, 0);
+      const bytes = this.#pending.reduce(
+        (sum, entry) => sum + entry.records.reduce((s, r) => s + r.bytes, 0),
+        0,
+      );
+      if (count >= this.mapping.batchSize || bytes >= MAX_BATCH_BYTES || this.mapping.batchingWindowMs === 0)
+        this.#flush();
+      else this.#timer ??= setTimeout(() => this.#flush(), this.mapping.batchingWindowMs);
+    });
+  }
+
+  #flush(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const taken: PendingChunk[] = [];
+    let count = 0;
+    while (this.#pending.length > 0) {
+      const next = this.#pending[0] as PendingChunk;
+      if (taken.length > 0 && count + next.records.length > this.mapping.batchSize) break;
+      taken.push(next);
+      count += next.records.length;
+      this.#pending.shift();
+    }
+    if (this.#pending.length > 0)
+      this.#timer = setTimeout(() => this.#flush(), this.mapping.batchingWindowMs);
+    void this.deliver(taken.flatMap((entry) => entry.records)).then(
+      () => {
+        for (const entry of taken) entry.done();
+      },
+      (error: unknown) => {
+        for (const entry of taken) entry.done(error);
+      },
+    );
+  }
+}
+
+/**
+ * Drives one function from one topic the way an MSK event source mapping does: a consumer group,
+ * batches of up to BatchSize records over several partitions, at most one batch in flight per
+ * partition, offsets committed only after the records are done, retries with bisection, partial
+ * batch responses, record age, filters and the `kafka://` on-failure destination.
+ */
+export class MappingRunner {
+  readonly stats: RunnerStats = {
+    invocations: 0,
+    records: 0,
+    retries: 0,
+    toDestination: 0,
+    filtered: 0,
+    dropped: 0,
+  };
+  readonly #consumer: Consumer;
+  readonly #producer: Producer;
+  readonly #batcher: Batcher;
+
+  constructor(
+    readonly mapping: MappingConfig,
+    private readonly options: RunnerOptions,
+  ) {
+    const kafka = new Kafka({
+      clientId: `emulator-${mapping.functionKey}`,
+      brokers: options.brokers,
+      logLevel: logLevel.NOTHING,
+    });
+    this.#consumer = kafka.consumer({
+      groupId: mapping.consumerGroupId,
+      sessionTimeout: options.sessionTimeoutMs ?? 10_000,
+      heartbeatInterval: 300,
+      maxWaitTimeInMs: 100,
+    });
+    this.#producer = kafka.producer({ maxInFlightRequests: 1 });
+    this.#batcher = new Batcher(mapping, (records) => this.#deliver(records));
+  }
+
+  /** Resolves once the group is joined and a first fetch has been made: offsets are positioned. */
+  async start(): Promise<void> {
+    await this.#producer.connect();
+    const positioned = new Promise<void>((resolve) => {
+      const remove = this.#consumer.on(this.#consumer.events.FETCH, () => {
+        remove();
+        resolve();
+      });
+    });
+    await this.#consumer.connect();
+    await this.#consumer.subscribe({
+      topic: this.mapping.topic,
+      fromBeginning: this.mapping.startingPosition === 'TRIM_HORIZON',
+    });
+    await this.#consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 64,
+      eachBatch: (payload) => this.#eachPartitionBatch(payload),
+    });
+    await positioned;
+  }
+
+  async stop(): Promise<void> {
+    await this.#consumer.disconnect();
+    await this.#producer.disconnect();
+  }
+
+  /** One partition's fetched messages, in chunks of at most BatchSize; the next chunk waits for this one. */
+  async #eachPartitionBatch({
+    batch,
+    heartbeat,
+    isRunning,
+    isStale,
+    resolveOffset,
+  }: EachBatchPayload): Promise<void> {
+    const records = batch.messages.map((message) => toRecord(batch.topic, batch.partition, message));
+    for (
+      let start = 0;
+      start < records.length && isRunning() && !isStale();
+      start += this.mapping.batchSize
+    ) {
+      const chunk = records.slice(start, start + this.mapping.batchSize);
+      const delivered = chunk.filter((record) => passesFilters(this.mapping.filterPatterns, record.value));
+      this.stats.filtered += chunk.length - delivered.length;
+      // Filtered-out records are committed with the next successful invocation (reference §5).
+      if (delivered.length > 0) await this.#batcher.submit(delivered);
+      const last = chunk.at(-1) as EmulatedRecord;
+      // resolveOffset moves the fetch position; commitOffsets makes it survive a restart.
+      resolveOffset(String(last.offset));
+      await this.#consumer.commitOffsets([
+        { topic: batch.topic, partition: batch.partition, offset: String(last.offset + 1) },
+      ]);
+      await heartbeat();
+    }
+  }
+
+  /** Deliver records until each one succeeded or went to the destination (or was dropped). */
+  async #deliver(records: EmulatedRecord[]): Promise<void> {
+    const invokeCount = new Map<string, number>();
+    const queue: EmulatedRecord[][] = [records];
+    while (queue.length > 0) {
+      let batch = queue.shift() as EmulatedRecord[];
+      batch = await this.#expireOldRecords(batch, invokeCount);
+      if (batch.length === 0) continue;
+      for (const record of batch)
+        invokeCount.set(recordId(record), (invokeCount.get(recordId(record)) ?? 0) + 1);
+      const result = await this.#invoke(batch);
+      this.options.afterInvoke?.(result);
+      if (result.kind === 'ok') continue;
+      const failed =
+        result.kind === 'error'
+          ? batch
+          : batch.filter(
+              (record) =>
+                record.offset >= (result.lowestFailed.get(record.partitionKey) ?? Number.POSITIVE_INFINITY),
+            );
+      const retries = this.mapping.maximumRetryAttempts;
+      const exhausted = failed.filter(
+        (record) => retries >= 0 && (invokeCount.get(recordId(record)) ?? 0) > retries,
+      );
+      const again = failed.filter((record) => !exhausted.includes(record));
+      if (exhausted.length > 0)
+        await this.#toDestination(exhausted, invokeCount, 'RetriesExhausted', records.length);
+      if (again.length === 0) continue;
+      this.stats.retries++;
+      await new Promise((resolve) =>
+        setTimeout(
+          resolve,
+          Math.min(1_000, 50 * 2 ** Math.min(10, invokeCount.get(recordId(again[0] as EmulatedRecord)) ?? 1)),
+        ),
+      );
+      if (result.kind === 'error' && this.mapping.bisectBatchOnFunctionError && again.length > 1) {
+        const half = Math.ceil(again.length / 2);
+        queue.unshift(again.slice(0, half), again.slice(half));
+        this.options.log(
+          `${this.mapping.functionKey}: bisecting ${again.length} records into ${half} + ${again.length - half}`,
+        );
+      } else {
+        queue.unshift(again);
+      }
+    }
+  }
+
+  /** Records older than MaximumRecordAgeInSeconds are not retried (reference §3): they leave for the destination. */
+  async #expireOldRecords(
+    batch: EmulatedRecord[],
+    invokeCount: Map<string, number>,
+  ): Promise<EmulatedRecord[]> {
+    const maxAge = this.mapping.maximumRecordAgeSeconds;
+    if (maxAge < 0) return batch;
+    const now = Date.now();
+    const expired = batch.filter((record) => now - (record.timestamp ?? now) > maxAge * 1000);
+    if (expired.length === 0) return batch;
+    // Not documented: the condition Lambda reports for an expired record; we name it plainly.
+    await this.#toDestination(expired, invokeCount, 'RecordAgeExceeded', batch.length);
+    return batch.filter((record) => !expired.includes(record));
+  }
+
+  async #invoke(batch: EmulatedRecord[]): Promise<InvocationResult> {
+    const event = encodeMskEvent(batch, {
+      eventSourceArn: this.mapping.eventSourceArn,
+      bootstrapServers: this.options.brokers.join(','),
+    });
+    const context = lambdaContext(this.mapping.functionKey, this.mapping.timeoutSeconds);
+    const started = performance.now();
+    this.stats.invocations++;
+    this.stats.records += batch.length;
+    let result: InvocationResult;
+    try {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`Task timed out after ${this.mapping.timeoutSeconds.toFixed(2)} seconds`)),
+          this.mapping.timeoutSeconds * 1000,
+        );
+      });
+      const response = await Promise.race([this.options.handler(event, context), timeout]).finally(() =>
+        clearTimeout(timer),
+      );
+      result = this.#readResponse(response, batch);
+    } catch (error) {
+      result = { kind: 'error', error: error instanceof Error ? error : new Error(String(error)) };
+    }
+    const took = Math.round(performance.now() - started);
+    const summary =
+      result.kind === 'ok'
+        ? 'ok'
+        : result.kind === 'partial'
+          ? `partial: ${[...result.lowestFailed].map(([partition, offset]) => `${partition} from ${offset}`).join(', ')}`
+          : `error: ${result.error.message}`;
+    this.options.log(
+      `${this.mapping.functionKey} ← ${describeRecords(batch)} (${batch.length} records) ${summary} ${took} ms`,
+    );
+    return result;
+  }
+
+  /**
+   * The Kafka partial batch response (reference §3): empty/null = success; an identifier that was not
+   * in the event fails the whole batch; per partition, resume from the lowest reported offset.
+   */
+  #readResponse(response: unknown, batch: readonly EmulatedRecord[]): InvocationResult {
+    if (!this.mapping.reportBatchItemFailures || response === null || response === undefined)
+      return { kind: 'ok' };
+    const failures = (response as { batchItemFailures?: unknown }).batchItemFailures;
+    if (failures === undefined || failures === null || (Array.isArray(failures) && failures.length === 0))
+      return { kind: 'ok' };
+    if (!Array.isArray(failures))
+      return { kind: 'error', error: new Error('batchItemFailures is not a list') };
+    const present = new Set(batch.map(recordId));
+    const lowestFailed = new Map<string, number>();
+    for (const failure of failures) {
+      const identifier = (failure as { itemIdentifier?: { partition?: unknown; offset?: unknown } } | null)
+        ?.itemIdentifier;
+      const partition = identifier?.partition;
+      const offset = identifier?.offset;
+      if (
+        typeof partition !== 'string' ||
+        typeof offset !== 'number' ||
+        !present.has(`${partition}@${offset}`)
+      ) {
+        return {
+          kind: 'error',
+          error: new Error(`batch item failure ${JSON.stringify(failure)} names no record of the event`),
+        };
+      }
+      lowestFailed.set(partition, Math.min(offset, lowestFailed.get(partition) ?? Number.POSITIVE_INFINITY));
+    }
+    return { kind: 'partial', lowestFailed };
+  }
+
+  /** One message per failed record, with the original key, in the documented format (reference §4). */
+  async #toDestination(
+    records: EmulatedRecord[],
+    invokeCount: Map<string, number>,
+    condition: string,
+    batchSize: number,
+  ): Promise<void> {
+    if (!this.mapping.destinationTopic) {
+      this.stats.dropped += records.length;
+      this.options.log(
+        `${this.mapping.functionKey}: ${records.length} records DROPPED (${condition}, no on-failure destination)`,
+      );
+      return;
+    }
+    const context = lambdaContext(this.mapping.functionKey, this.mapping.timeoutSeconds);
+    const event = {
+      eventSource: 'aws:kafka',
+      eventSourceArn: this.mapping.eventSourceArn,
+      bootstrapServers: this.options.brokers.join(','),
+    } as const;
+    await this.#producer.send({
+      topic: this.mapping.destinationTopic,
+      acks: -1,
+      messages: records.map((record) => ({
+        key: record.key ?? null,
+        value: destinationValue(
+          {
+            event,
+            context,
+            partitionKey: record.partitionKey,
+            topic: record.topic,
+            partition: record.partition,
+            offset: record.offset,
+            timestamp: record.timestamp,
+            key: null,
+            raw: encodeMskRecord(record),
+            batchSize,
+          },
+          {
+            condition,
+            approximateInvokeCount: invokeCount.get(recordId(record)) ?? 0,
+            functionError: 'Unhandled',
+          },
+        ),
+      })),
+    });
+    this.stats.toDestination += records.length;
+    this.options.log(
+      `${this.mapping.functionKey}: ${describeRecords(records)} → kafka://${this.mapping.destinationTopic} (${condition})`,
+    );
+  }
+}

@@ -1,0 +1,68 @@
+import { Kafka, logLevel } from 'kafkajs';
+import type { MskEvent } from '../../lib/kafka/types.js';
+import type { MappingConfig } from '../../local/emulator/types.js';
+
+/** A mapping as AWS would default it, for a test-only consumer group. */
+export function testMapping(overrides: Partial<MappingConfig> = {}): MappingConfig {
+  return {
+    logicalId: 'TestMapping',
+    functionKey: 'probe',
+    handler: 'unused',
+    timeoutSeconds: 30,
+    eventSourceArn:
+      'arn:aws:kafka:eu-west-1:123456789012:cluster/local/00000000-0000-0000-0000-000000000000-1',
+    topic: 'inventory.commands',
+    consumerGroupId: `test-${Math.random().toString(36).slice(2)}`,
+    // Tests share topics: each reads only what it produces after its runner has started.
+    startingPosition: 'LATEST',
+    enabled: true,
+    batchSize: 100,
+    batchingWindowMs: 200,
+    filterPatterns: [],
+    maximumRetryAttempts: 2,
+    maximumRecordAgeSeconds: -1,
+    bisectBatchOnFunctionError: false,
+    reportBatchItemFailures: true,
+    destinationTopic: 'inventory.commands.dlq',
+    ...overrides,
+  };
+}
+
+export async function produce(
+  brokers: string[],
+  topic: string,
+  messages: Array<{
+    key: string;
+    value: string;
+    partition?: number;
+    headers?: Record<string, string>;
+    timestamp?: string;
+  }>,
+): Promise<void> {
+  const producer = new Kafka({ brokers, logLevel: logLevel.NOTHING }).producer();
+  await producer.connect();
+  try {
+    await producer.send({ topic, acks: -1, messages });
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/** The records of an MSK event whose key starts with `prefix` (tests share topics). */
+export function ownRecords(event: MskEvent, prefix: string) {
+  return Object.values(event.records)
+    .flat()
+    .filter((record) =>
+      Buffer.from(record.key ?? '', 'base64')
+        .toString()
+        .startsWith(prefix),
+    );
+}
+
+export async function waitFor(condition: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

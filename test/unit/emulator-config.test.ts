@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import { MappingConfigError, mappingsFromTemplate } from '../../local/emulator/config.js';
+import { passesFilters } from '../../local/emulator/filter.js';
+import type { ServerlessConfig } from '../../local/infra/serverless-config.js';
+
+const config = {
+  service: 's',
+  provider: { timeout: 60 },
+  functions: { orderSaga: { handler: 'functions/saga/handler.handler', timeout: 1_200 } },
+} as unknown as ServerlessConfig;
+
+function templateWith(properties: Record<string, unknown>) {
+  return {
+    Resources: {
+      OrderSagaEventSourceMappingMSKOrdersOrdersevents: {
+        Type: 'AWS::Lambda::EventSourceMapping',
+        Properties: {
+          Topics: ['orders.events'],
+          FunctionName: { 'Fn::GetAtt': ['OrderSagaLambdaFunction', 'Arn'] },
+          ...properties,
+        },
+      },
+    },
+  };
+}
+
+describe('mappingsFromTemplate', () => {
+  it('fills in the AWS defaults for Kafka and caps the timeout at 14 minutes (reference §2, §3)', () => {
+    const [mapping] = mappingsFromTemplate(templateWith({}), config);
+    expect(mapping).toMatchObject({
+      functionKey: 'orderSaga',
+      batchSize: 100,
+      batchingWindowMs: 500,
+      startingPosition: 'LATEST',
+      maximumRetryAttempts: -1,
+      maximumRecordAgeSeconds: -1,
+      reportBatchItemFailures: false,
+      timeoutSeconds: 840,
+      enabled: true,
+    });
+  });
+
+  it('caps infinite retries at 10 when an on-failure destination is set (reference §3)', () => {
+    const [mapping] = mappingsFromTemplate(
+      templateWith({
+        MaximumRetryAttempts: -1,
+        DestinationConfig: { OnFailure: { Destination: 'kafka://orders.events.dlq' } },
+      }),
+      config,
+    );
+    expect(mapping).toMatchObject({ maximumRetryAttempts: 10, destinationTopic: 'orders.events.dlq' });
+  });
+
+  it('rejects a destination that is the source topic (reference §4)', () => {
+    expect(() =>
+      mappingsFromTemplate(
+        templateWith({ DestinationConfig: { OnFailure: { Destination: 'kafka://orders.events' } } }),
+        config,
+      ),
+    ).toThrow(MappingConfigError);
+  });
+
+  it('reads filter patterns and the error controls', () => {
+    const [mapping] = mappingsFromTemplate(
+      templateWith({
+        FilterCriteria: { Filters: [{ Pattern: '{"value":{"type":["OrderPlaced"]}}' }] },
+        BisectBatchOnFunctionError: true,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        MaximumBatchingWindowInSeconds: 0,
+      }),
+      config,
+    );
+    expect(mapping).toMatchObject({
+      filterPatterns: [{ value: { type: ['OrderPlaced'] } }],
+      bisectBatchOnFunctionError: true,
+      reportBatchItemFailures: true,
+      batchingWindowMs: 0,
+    });
+  });
+});
+
+describe('passesFilters (EventBridge pattern subset on value, reference §5)', () => {
+  const value = (data: unknown) => Buffer.from(JSON.stringify(data));
+
+  it.each([
+    ['exact', { value: { type: ['A', 'B'] } }, { type: 'B' }, true],
+    ['exact miss', { value: { type: ['A'] } }, { type: 'B' }, false],
+    ['prefix', { value: { id: [{ prefix: 'order-' }] } }, { id: 'order-1' }, true],
+    ['anything-but', { value: { type: [{ 'anything-but': ['A'] }] } }, { type: 'A' }, false],
+    ['exists', { value: { reason: [{ exists: true }] } }, { reason: 'x' }, true],
+    ['not exists', { value: { reason: [{ exists: false }] } }, { other: 1 }, true],
+    ['numeric range', { value: { n: [{ numeric: ['>', 0, '<=', 5] }] } }, { n: 5 }, true],
+    ['numeric out of range', { value: { n: [{ numeric: ['>', 0, '<=', 5] }] } }, { n: 6 }, false],
+    ['nested', { value: { data: { status: ['PAID'] } } }, { data: { status: 'PAID' } }, true],
+  ])('%s', (_name, pattern, data, expected) => {
+    expect(passesFilters([pattern], value(data))).toBe(expected);
+  });
+
+  it('ORs patterns and lets everything through without any', () => {
+    expect(passesFilters([{ value: { t: ['x'] } }, { value: { t: ['y'] } }], value({ t: 'y' }))).toBe(true);
+    expect(passesFilters([], Buffer.from('not json'))).toBe(true);
+    expect(passesFilters([{ value: { t: ['x'] } }], Buffer.from('not json'))).toBe(false);
+  });
+});
