@@ -166,6 +166,7 @@ async function callsPerRecord(
 function freeStore(): IdempotencyBackend {
   return {
     existing: async () => new Set(),
+    find: async () => undefined,
     commit: async () => ({ status: 'committed' }),
     claim: async () => ({ status: 'claimed', token: 't' }),
     complete: async () => {},

@@ -249,16 +249,17 @@ export class BatchProcessor {
       }
     }
     if (known.has(item.idempotencyKey)) {
-      // Committed before: the commit below fails on the marker and hands back the stored outbox.
-      const duplicate = await store.commit(item.idempotencyKey, hash, [], []);
-      if (duplicate.status === 'duplicate')
-        return { outcome: RECORD_OUTCOMES.duplicate, outgoing: duplicate.outbox };
+      // Committed before: hand back the stored outbox. No marker after all (expired meanwhile): decide.
+      const stored = await store.find(item.idempotencyKey, hash);
+      if (stored?.status === 'duplicate')
+        return { outcome: RECORD_OUTCOMES.duplicate, outgoing: stored.outbox };
       known.delete(item.idempotencyKey);
-      return { outcome: RECORD_OUTCOMES.processed, outgoing: [] };
     }
     const decision = await this.#options.handle(item.message, handlerContext);
     const outbox = toOutgoingRecords(item.message, decision.messages ?? []);
     const result = await store.commit(item.idempotencyKey, hash, decision.writes ?? [], outbox);
+    // A second copy of this message later in the batch (a producer retry) now skips the handler.
+    known.add(item.idempotencyKey);
     if (result.status === 'duplicate') return { outcome: RECORD_OUTCOMES.duplicate, outgoing: result.outbox };
     return { outcome: RECORD_OUTCOMES.processed, outgoing: outbox };
   }

@@ -63,6 +63,7 @@ export interface ProcessorOptions {
 /** What the processor needs from the idempotency store (lib/store/idempotency.ts implements it). */
 export interface IdempotencyBackend {
   existing(keys: readonly string[]): Promise<Set<string>>;
+  find(key: string, payloadHash: string): Promise<CommitResult | undefined>;
   commit(
     key: string,
     payloadHash: string,

@@ -3,6 +3,7 @@ import {
   BatchGetCommand,
   DeleteCommand,
   type DynamoDBDocumentClient,
+  GetCommand,
   PutCommand,
   TransactWriteCommand,
   type TransactWriteCommandInput,
@@ -87,12 +88,14 @@ export class IdempotencyStore {
    */
   async existing(keys: readonly string[]): Promise<Set<string>> {
     const found = new Set<string>();
-    for (let start = 0; start < keys.length; start += 100) {
+    // BatchGetItem refuses a request that names a key twice: one message may arrive twice in a batch.
+    const unique = [...new Set(keys)];
+    for (let start = 0; start < unique.length; start += 100) {
       let request:
         | Record<string, { Keys: Array<Record<string, string>>; ProjectionExpression: string }>
         | undefined = {
         [this.table]: {
-          Keys: keys.slice(start, start + 100).map((id) => ({ id })),
+          Keys: unique.slice(start, start + 100).map((id) => ({ id })),
           ProjectionExpression: 'id',
         },
       };
@@ -103,6 +106,18 @@ export class IdempotencyStore {
       }
     }
     return found;
+  }
+
+  /**
+   * The stored outcome under `key`, read consistently: a duplicate's outbox (or a payload mismatch),
+   * `undefined` when there is no marker (any more).
+   */
+  async find(key: string, payloadHash: string): Promise<CommitResult | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.table, Key: { id: key }, ConsistentRead: true }),
+    );
+    if (!Item || Item.status !== MARKER_STATUS.completed) return undefined;
+    return this.#duplicateOf(key, payloadHash, Item as MarkerItem);
   }
 
   /**

@@ -95,6 +95,24 @@ describe('idempotency on DynamoDB Local', () => {
     expect(report.published).toBe(3);
   });
 
+  it('handles one message delivered twice in the same batch: one effect, one duplicate (found by `npm start`)', async () => {
+    // Prepare: a cold container (markers are read first) and a producer retry that doubled a message
+    const calls = { count: 0 };
+    const id = unique('m');
+    const event = encodeMskEvent([
+      placeOrderRecord(id, { partition: 0, offset: 0, key: `k-${id}` }),
+      placeOrderRecord(id, { partition: 0, offset: 1, key: `k-${id}` }),
+    ]);
+
+    // Act
+    const report = await processorFor(writingHandler(calls)).process(event, contextWithTime(60_000));
+
+    // Assess
+    expect(report.response.batchItemFailures).toEqual([]);
+    expect(report.outcomes).toMatchObject({ processed: 1, duplicate: 1 });
+    expect(calls.count).toBe(1);
+  });
+
   it('commits exactly once when two invocations process the same records at the same time', async () => {
     const calls = { count: 0 };
     const name = unique('race');

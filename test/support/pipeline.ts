@@ -20,6 +20,11 @@ export function memoryStore(): IdempotencyBackend & {
       calls.push('existing');
       return new Set(keys.filter((key) => markers.has(key)));
     },
+    async find(key) {
+      calls.push('find');
+      const old = markers.get(key);
+      return old ? { status: 'duplicate', outbox: old.outbox } : undefined;
+    },
     async commit(key, hash, _writes, outbox): Promise<CommitResult> {
       calls.push('commit');
       const old = markers.get(key);

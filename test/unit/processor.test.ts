@@ -206,6 +206,23 @@ describe('BatchProcessor: idempotency and the outbox', () => {
     expect(publisher.sent).toHaveLength(8);
   });
 
+  it('still runs the handler when a marker seen by the pre-read is gone by the time the record is processed', async () => {
+    // Prepare: the pre-read reports a marker that then expires (TTL) before the record's turn
+    let handlerCalls = 0;
+    const { processor, store } = setup(async () => {
+      handlerCalls++;
+      return {};
+    });
+    store.existing = async (keys) => new Set(keys);
+
+    // Act
+    const report = await processor.process(keyedEvent(1, 1), contextWithTime(60_000));
+
+    // Assess: never a marker without its effect
+    expect(handlerCalls).toBe(1);
+    expect(report.outcomes).toMatchObject({ processed: 1 });
+  });
+
   it('does not read markers for a batch that continues where the last one ended', async () => {
     const { processor, store } = setup(async () => ({}));
     await processor.process(keyedEvent(4, 2, 0), contextWithTime(60_000));
