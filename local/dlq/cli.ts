@@ -1,0 +1,106 @@
+/**
+ * `npm run dlq -- list|show|redrive`: inspect and redrive dead-letter topics of a running broker
+ * (KAFKA_BROKERS, as `npm start` prints it).
+ *   list    [--topic T.dlq] [--source T] [--error ClassOrCondition] [--since ISO] [--until ISO]
+ *   show    <dlqTopic>/<partition>/<offset>
+ *   redrive [the list filters] [--dry-run]
+ */
+import { parseArgs } from 'node:util';
+import { type DeadLetterFilter, RedriveRefusedError, readDeadLetters, redrive } from './dead-letters.js';
+
+function usage(message: string): never {
+  process.stderr.write(
+    `${message}\nusage: npm run dlq -- list|show <id>|redrive [--topic T.dlq] [--source T] [--error E] [--since ISO] [--until ISO] [--dry-run]\n`,
+  );
+  process.exit(2);
+}
+
+async function main(): Promise<void> {
+  const { positionals, values } = parseArgs({
+    allowPositionals: true,
+    options: {
+      topic: { type: 'string', multiple: true },
+      source: { type: 'string' },
+      error: { type: 'string' },
+      since: { type: 'string' },
+      until: { type: 'string' },
+      'dry-run': { type: 'boolean' },
+    },
+  });
+  const [command, id] = positionals;
+  const brokers = (process.env.KAFKA_BROKERS ?? '').split(',').filter(Boolean);
+  if (brokers.length === 0)
+    usage('KAFKA_BROKERS is not set: run `npm start` and use the Kafka address it prints');
+  const date = (text: string | undefined, name: string) => {
+    if (text === undefined) return undefined;
+    const parsed = new Date(text);
+    if (Number.isNaN(parsed.getTime())) usage(`--${name} ${text} is not a date`);
+    return parsed;
+  };
+  const filter: DeadLetterFilter = {};
+  if (values.topic) filter.topics = values.topic;
+  if (values.source) filter.source = values.source;
+  if (values.error) filter.error = values.error;
+  const since = date(values.since, 'since');
+  const until = date(values.until, 'until');
+  if (since) filter.since = since;
+  if (until) filter.until = until;
+
+  if (command === 'list') {
+    const letters = await readDeadLetters(brokers, filter);
+    for (const letter of letters) {
+      const from = letter.original ? `${letter.original.partitionKey}@${letter.original.offset}` : '?';
+      process.stdout.write(
+        `${letter.id}  ${letter.timestamp}  from ${from}  key=${letter.original?.key ?? ''}  ${letter.errorClass}: ${letter.errorMessage}\n`,
+      );
+    }
+    process.stdout.write(`${letters.length} dead letters\n`);
+  } else if (command === 'show') {
+    if (!id) usage('show needs an id <dlqTopic>/<partition>/<offset>');
+    const [topic = ''] = id.split('/');
+    const letter = (await readDeadLetters(brokers, { topics: [topic] })).find(
+      (candidate) => candidate.id === id,
+    );
+    if (!letter) usage(`no dead letter ${id}`);
+    const { original } = letter;
+    process.stdout.write(
+      `${JSON.stringify(
+        {
+          id: letter.id,
+          condition: letter.condition,
+          error: { class: letter.errorClass, message: letter.errorMessage },
+          deadLetteredAt: letter.timestamp,
+          original: original && {
+            topic: original.topic,
+            partition: original.partition,
+            offset: original.offset,
+            key: original.key,
+            headers: original.headers,
+            value: original.value?.toString('utf8'),
+          },
+        },
+        null,
+        2,
+      )}\n`,
+    );
+  } else if (command === 'redrive') {
+    const letters = await readDeadLetters(brokers, filter);
+    const count = await redrive(brokers, letters, {
+      dryRun: values['dry-run'] ?? false,
+      log: (line) => process.stdout.write(`${line}\n`),
+    });
+    process.stdout.write(`${values['dry-run'] ? 'would redrive' : 'redrove'} ${count} dead letters\n`);
+  } else {
+    usage(`unknown command ${command ?? '(none)'}`);
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(
+      `${error instanceof RedriveRefusedError ? error.message : error instanceof Error ? error.stack : String(error)}\n`,
+    );
+    process.exit(1);
+  },
+);

@@ -1,0 +1,182 @@
+import { Kafka, logLevel } from 'kafkajs';
+import { ALL_TOPICS, isDeadLetterTopic } from '../../lib/contracts/topics.js';
+import { decodeMskEvent } from '../../lib/kafka/codec.js';
+import { DEAD_LETTER_HEADERS } from '../../lib/kafka/dead-letter.js';
+import type { DecodedRecord } from '../../lib/kafka/types.js';
+
+/** One record of a dead-letter topic, written by Lambda's `kafka://` destination or by our functions. */
+export interface DeadLetter {
+  /** `<dlq topic>/<partition>/<offset>`: what `show` takes */
+  id: string;
+  dlqTopic: string;
+  condition: string;
+  errorClass: string;
+  errorMessage: string;
+  /** when the record was dead-lettered */
+  timestamp: string;
+  /** the original record, decoded; undefined when the payload holds no readable record */
+  original: DecodedRecord | undefined;
+  value: Record<string, unknown>;
+}
+
+export interface DeadLetterFilter {
+  /** dead-letter topics to read (default: all) */
+  topics?: string[];
+  /** only records that came from this source topic */
+  source?: string;
+  /** error class or condition, e.g. ContractViolationError or RetriesExhausted */
+  error?: string;
+  since?: Date;
+  until?: Date;
+}
+
+function parseDeadLetter(
+  dlqTopic: string,
+  partition: number,
+  offset: string,
+  value: string,
+  headers: Record<string, string>,
+): DeadLetter {
+  const json = JSON.parse(value) as {
+    requestContext?: { condition?: string };
+    responseContext?: { functionError?: string } | null;
+    timestamp?: string;
+    payload?: { records?: Record<string, unknown[]> };
+    errorInfo?: { errorType?: string; errorMessage?: string };
+  };
+  const condition = json.requestContext?.condition ?? 'unknown';
+  const decoded = json.payload?.records
+    ? decodeMskEvent({ eventSource: 'aws:kafka', bootstrapServers: '', records: json.payload.records })
+        .records[0]
+    : undefined;
+  return {
+    id: `${dlqTopic}/${partition}/${offset}`,
+    dlqTopic,
+    condition,
+    errorClass: headers[DEAD_LETTER_HEADERS.errorClass] ?? json.errorInfo?.errorType ?? condition,
+    errorMessage:
+      headers[DEAD_LETTER_HEADERS.errorMessage] ??
+      json.errorInfo?.errorMessage ??
+      json.responseContext?.functionError ??
+      '',
+    timestamp: json.timestamp ?? '',
+    original: decoded,
+    value: json as Record<string, unknown>,
+  };
+}
+
+function matches(letter: DeadLetter, filter: DeadLetterFilter): boolean {
+  const at = Date.parse(letter.timestamp);
+  return (
+    (!filter.source || letter.original?.topic === filter.source) &&
+    (!filter.error || letter.errorClass === filter.error || letter.condition === filter.error) &&
+    (!filter.since || at >= filter.since.getTime()) &&
+    (!filter.until || at <= filter.until.getTime())
+  );
+}
+
+/** Read the dead-letter topics from the beginning up to their current end, decoded and filtered. */
+export async function readDeadLetters(
+  brokers: string[],
+  filter: DeadLetterFilter = {},
+): Promise<DeadLetter[]> {
+  const topics = filter.topics ?? ALL_TOPICS.filter(isDeadLetterTopic);
+  const kafka = new Kafka({ brokers, logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  const remaining = new Map<string, number>();
+  try {
+    for (const topic of topics) {
+      for (const { partition, high, low } of await admin.fetchTopicOffsets(topic)) {
+        if (Number(high) > Number(low)) remaining.set(`${topic}/${partition}`, Number(high) - 1);
+      }
+    }
+  } finally {
+    await admin.disconnect();
+  }
+  const letters: DeadLetter[] = [];
+  if (remaining.size === 0) return letters;
+  const consumer = kafka.consumer({
+    groupId: `dlq-tool-${Date.now()}-${Math.random()}`,
+    sessionTimeout: 6000,
+    heartbeatInterval: 300,
+    maxWaitTimeInMs: 100,
+  });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics, fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      consumer
+        .run({
+          eachMessage: async ({ topic, partition, message }) => {
+            const headers = Object.fromEntries(
+              Object.entries(message.headers ?? {}).map(([name, v]) => [name, String(v)]),
+            );
+            const letter = parseDeadLetter(
+              topic,
+              partition,
+              message.offset,
+              message.value?.toString() ?? '{}',
+              headers,
+            );
+            if (matches(letter, filter)) letters.push(letter);
+            const key = `${topic}/${partition}`;
+            if (Number(message.offset) >= (remaining.get(key) ?? Number.POSITIVE_INFINITY))
+              remaining.delete(key);
+            if (remaining.size === 0) resolve();
+          },
+        })
+        .catch(reject);
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return letters;
+}
+
+/** Thrown when a redrive would write into a dead-letter topic. */
+export class RedriveRefusedError extends Error {
+  override readonly name = 'RedriveRefusedError';
+}
+
+/**
+ * Re-publish dead letters to their original topic with their original key, headers and value — the
+ * envelope keeps its id, so consumers' idempotency still applies to a record that had half-succeeded.
+ */
+export async function redrive(
+  brokers: string[],
+  letters: readonly DeadLetter[],
+  options: { dryRun?: boolean; log: (line: string) => void },
+): Promise<number> {
+  for (const letter of letters) {
+    if (!letter.original) throw new RedriveRefusedError(`${letter.id} holds no original record to redrive`);
+    if (isDeadLetterTopic(letter.original.topic)) {
+      throw new RedriveRefusedError(
+        `${letter.id} came from ${letter.original.topic}, a dead-letter topic: refusing to redrive into it`,
+      );
+    }
+  }
+  const producer = new Kafka({ brokers, logLevel: logLevel.NOTHING }).producer({ maxInFlightRequests: 1 });
+  if (!options.dryRun) await producer.connect();
+  try {
+    let done = 0;
+    for (const letter of letters) {
+      const original = letter.original as DecodedRecord;
+      const target = `${original.topic} key=${original.key ?? '(none)'} (from ${original.partitionKey}@${original.offset})`;
+      if (!options.dryRun) {
+        await producer.send({
+          topic: original.topic,
+          acks: -1,
+          messages: [{ key: original.key ?? null, value: original.value ?? null, headers: original.headers }],
+        });
+      }
+      done++;
+      options.log(
+        `${options.dryRun ? 'would redrive' : 'redrove'} ${done}/${letters.length} ${letter.id} → ${target}`,
+      );
+    }
+    return done;
+  } finally {
+    if (!options.dryRun) await producer.disconnect();
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * `npm run invoke -- <function> [eventFile]`: invoke one function with a sample event against the
+ * local infrastructure — started for the call, or the running one given by DYNAMODB_ENDPOINT and
+ * KAFKA_BROKERS. The event defaults to events/<function>.json.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { getPublisher } from '../lib/kafka/producer.js';
+import { loadHandler } from './emulator/index.js';
+import { InfrastructureError } from './infra/errors.js';
+import { startInfrastructure } from './infra/index.js';
+import { loadServerlessConfig } from './infra/serverless-config.js';
+import { lambdaContext } from './runner/lambda-context.js';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
+class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+async function main(): Promise<number> {
+  const [functionKey, eventFile = `events/${functionKey}.json`] = process.argv.slice(2);
+  if (!functionKey) throw new UsageError('usage: npm run invoke -- <function> [eventFile]');
+  const { functions } = loadServerlessConfig();
+  const fn = functions[functionKey];
+  if (!fn)
+    throw new UsageError(
+      `no function ${functionKey} in serverless.yml (have: ${Object.keys(functions).join(', ')})`,
+    );
+  if (!existsSync(eventFile))
+    throw new UsageError(`no event file ${eventFile}: npm run invoke -- ${functionKey} events/<file>.json`);
+  const event = JSON.parse(readFileSync(eventFile, 'utf8')) as unknown;
+
+  const infrastructure = await startInfrastructure();
+  try {
+    Object.assign(process.env, infrastructure.functionEnvironment);
+    const handler = await loadHandler(fn.handler);
+    const timeout = fn.timeout ?? Number(infrastructure.config.provider.timeout ?? 6);
+    const response = await handler(event as never, lambdaContext(functionKey, timeout));
+    process.stdout.write(`${JSON.stringify(response ?? null, null, 2)}\n`);
+    return 0;
+  } finally {
+    await getPublisher()
+      .disconnect()
+      .catch(() => {});
+    await infrastructure.stop();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    const oneLine = error instanceof InfrastructureError || error instanceof UsageError;
+    process.stderr.write(
+      `${oneLine ? error.message : error instanceof Error ? error.stack : String(error)}\n`,
+    );
+    process.exit(oneLine && error instanceof UsageError ? 2 : 1);
+  },
+);

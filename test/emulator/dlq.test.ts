@@ -1,0 +1,82 @@
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import {
+  type DeadLetter,
+  RedriveRefusedError,
+  readDeadLetters,
+  redrive,
+} from '../../local/dlq/dead-letters.js';
+import { MappingRunner } from '../../local/emulator/mapping-runner.js';
+import { ownRecords, produce, testMapping, waitFor } from '../support/emulator.js';
+
+const brokers = inject('kafkaBrokers');
+const running: MappingRunner[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((runner) => runner.stop()));
+});
+
+describe('dead-letter tool', () => {
+  it('lists a record whose retries were exhausted and redrives it with its key, headers and value, after which it succeeds', async () => {
+    // Prepare: a function that fails until it is "fixed"
+    const prefix = `redrive-${Math.random().toString(36).slice(2, 8)}-`;
+    let fixed = false;
+    const succeeded: Array<{ key: string; value: string; headers: unknown }> = [];
+    const runner = new MappingRunner(testMapping({ maximumRetryAttempts: 0 }), {
+      brokers,
+      log: () => {},
+      handler: async (event) => {
+        const own = ownRecords(event, prefix);
+        if (own.length === 0) return {};
+        if (!fixed) throw new Error('bug in the handler');
+        for (const record of own) {
+          succeeded.push({
+            key: Buffer.from(record.key ?? '', 'base64').toString(),
+            value: Buffer.from(record.value ?? '', 'base64').toString(),
+            headers: record.headers,
+          });
+        }
+        return {};
+      },
+    });
+    running.push(runner);
+    await runner.start();
+    await produce(brokers, 'inventory.commands', [
+      { key: `${prefix}k`, value: '{"id":"m-1"}', partition: 1, headers: { 'message-id': 'm-1' } },
+    ]);
+    await waitFor(() => runner.stats.toDestination >= 1);
+
+    // Act: list, dry run, then the real redrive once the handler is fixed
+    const letters = (
+      await readDeadLetters(brokers, { source: 'inventory.commands', error: 'RetriesExhausted' })
+    ).filter((letter) => letter.original?.key === `${prefix}k`);
+    const lines: string[] = [];
+    await redrive(brokers, letters, { dryRun: true, log: (line) => lines.push(line) });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const afterDryRun = succeeded.length;
+    fixed = true;
+    await redrive(brokers, letters, { log: (line) => lines.push(line) });
+    await waitFor(() => succeeded.length > 0);
+
+    // Assess
+    expect(letters).toHaveLength(1);
+    expect(letters[0]).toMatchObject({
+      dlqTopic: 'inventory.commands.dlq',
+      condition: 'RetriesExhausted',
+      errorClass: 'RetriesExhausted',
+    });
+    expect(afterDryRun).toBe(0);
+    expect(lines[0]).toMatch(
+      /^would redrive 1\/1 inventory\.commands\.dlq\/\d+\/\d+ → inventory\.commands key=redrive-/,
+    );
+    expect(succeeded).toEqual([
+      { key: `${prefix}k`, value: '{"id":"m-1"}', headers: [{ 'message-id': [109, 45, 49] }] },
+    ]);
+  }, 40_000);
+
+  it('refuses to redrive into a dead-letter topic', async () => {
+    const letter = {
+      id: 'x.dlq.dlq/0/0',
+      original: { topic: 'orders.commands.dlq' },
+    } as unknown as DeadLetter;
+    await expect(redrive(brokers, [letter], { log: () => {} })).rejects.toBeInstanceOf(RedriveRefusedError);
+  });
+});
