@@ -77,6 +77,11 @@ export function mappingsFromTemplate(template: Template, config: ServerlessConfi
     );
     const destinationTopic = destinationTopicOf(logicalId, topic, properties);
     const retries = (properties.MaximumRetryAttempts as number | undefined) ?? -1;
+    if (properties.StartingPosition === 'AT_TIMESTAMP') {
+      throw new MappingConfigError(
+        `${logicalId}: StartingPosition AT_TIMESTAMP is not emulated; use TRIM_HORIZON or LATEST locally`,
+      );
+    }
     const patterns =
       (properties.FilterCriteria as { Filters?: Array<{ Pattern: string }> } | undefined)?.Filters ?? [];
     mappings.push({

@@ -82,6 +82,11 @@ function toRecord(topic: string, partition: number, message: KafkaMessage): Emul
 }
 
 /** Waits for records from several partitions and hands them over as one batch (reference §2). */
+/** Work abandoned because the runner stops; its records stay uncommitted and come again. */
+class RunnerStoppedError extends Error {
+  override readonly name = 'RunnerStoppedError';
+}
+
 interface PendingChunk {
   records: EmulatedRecord[];
   done: (error?: unknown) => void;
@@ -108,6 +113,13 @@ class Batcher {
         this.#flush();
       else this.#timer ??= setTimeout(() => this.#flush(), this.mapping.batchingWindowMs);
     });
+  }
+
+  /** Give up on everything not yet handed over (the runner is stopping: nothing is committed). */
+  abort(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    for (const entry of this.#pending.splice(0)) entry.done(new RunnerStoppedError());
   }
 
   #flush(): void {
@@ -153,6 +165,8 @@ export class MappingRunner {
   readonly #consumer: Consumer;
   readonly #producer: Producer;
   readonly #batcher: Batcher;
+  readonly #inFlight = new Set<Promise<unknown>>();
+  #stopping = false;
 
   constructor(
     readonly mapping: MappingConfig,
@@ -196,37 +210,54 @@ export class MappingRunner {
     await positioned;
   }
 
+  /** Stop like a redeploy would: work in flight is abandoned uncommitted and delivered again later. */
   async stop(): Promise<void> {
+    this.#stopping = true;
+    this.#batcher.abort();
+    await Promise.allSettled([...this.#inFlight]);
     await this.#consumer.disconnect();
     await this.#producer.disconnect();
   }
 
-  /** One partition's fetched messages, in chunks of at most BatchSize; the next chunk waits for this one. */
-  async #eachPartitionBatch({
-    batch,
-    heartbeat,
-    isRunning,
-    isStale,
-    resolveOffset,
-  }: EachBatchPayload): Promise<void> {
+  /**
+   * One partition's fetched messages. kafkajs fetches again only once every batch of a fetch has been
+   * handled, so waiting here would keep other partitions' records out of the batching window. Instead
+   * the partition is paused (at most one batch in flight per partition), its records go to the batcher
+   * in chunks of at most BatchSize, and it resumes once they are done and committed.
+   */
+  async #eachPartitionBatch({ batch, pause, resolveOffset }: EachBatchPayload): Promise<void> {
     const records = batch.messages.map((message) => toRecord(batch.topic, batch.partition, message));
-    for (
-      let start = 0;
-      start < records.length && isRunning() && !isStale();
-      start += this.mapping.batchSize
-    ) {
+    const first = records[0];
+    const last = records.at(-1);
+    if (!first || !last) return;
+    const resume = pause();
+    // The fetch position moves past this batch now; a failure below seeks back to its first record.
+    resolveOffset(String(last.offset));
+    const work = this.#deliverPartitionBatch(batch.topic, batch.partition, records).then(
+      resume,
+      (error: unknown) => {
+        if (this.#stopping) return;
+        this.options.log(
+          `${this.mapping.functionKey}: ${batch.topic}-${batch.partition} failed (${String(error)}); reading it again`,
+        );
+        this.#consumer.seek({ topic: batch.topic, partition: batch.partition, offset: String(first.offset) });
+        resume();
+      },
+    );
+    this.#inFlight.add(work);
+    void work.catch(() => {}).finally(() => this.#inFlight.delete(work));
+  }
+
+  async #deliverPartitionBatch(topic: string, partition: number, records: EmulatedRecord[]): Promise<void> {
+    for (let start = 0; start < records.length; start += this.mapping.batchSize) {
       const chunk = records.slice(start, start + this.mapping.batchSize);
       const delivered = chunk.filter((record) => passesFilters(this.mapping.filterPatterns, record.value));
       this.stats.filtered += chunk.length - delivered.length;
       // Filtered-out records are committed with the next successful invocation (reference §5).
       if (delivered.length > 0) await this.#batcher.submit(delivered);
       const last = chunk.at(-1) as EmulatedRecord;
-      // resolveOffset moves the fetch position; commitOffsets makes it survive a restart.
-      resolveOffset(String(last.offset));
-      await this.#consumer.commitOffsets([
-        { topic: batch.topic, partition: batch.partition, offset: String(last.offset + 1) },
-      ]);
-      await heartbeat();
+      // Committed only now, after the records are done: a crash before this point redelivers them.
+      await this.#consumer.commitOffsets([{ topic, partition, offset: String(last.offset + 1) }]);
     }
   }
 
@@ -235,6 +266,7 @@ export class MappingRunner {
     const invokeCount = new Map<string, number>();
     const queue: EmulatedRecord[][] = [records];
     while (queue.length > 0) {
+      if (this.#stopping) throw new RunnerStoppedError();
       let batch = queue.shift() as EmulatedRecord[];
       batch = await this.#expireOldRecords(batch, invokeCount);
       if (batch.length === 0) continue;

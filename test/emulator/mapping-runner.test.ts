@@ -187,6 +187,35 @@ describe('event source mapping emulator on the local broker', () => {
     expect(runner.stats.toDestination).toBe(1);
   });
 
+  it('waits MaximumBatchingWindowInSeconds to fill a batch before invoking', async () => {
+    const prefix = unique('window');
+    const { events } = await run(prefix, testMapping({ batchingWindowMs: 1_500 }), () => ({}));
+
+    await produce(brokers, 'inventory.commands', [{ key: `${prefix}1`, value: '{}', partition: 0 }]);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await produce(brokers, 'inventory.commands', [{ key: `${prefix}2`, value: '{}', partition: 1 }]);
+    await waitFor(() => events.length > 0);
+
+    expect(ownRecords(events[0] as MskEvent, prefix)).toHaveLength(2);
+  });
+
+  it('treats a handler that outlives the function timeout as a failed invocation', async () => {
+    const prefix = unique('timeout');
+    const { runner, lines } = await run(
+      prefix,
+      testMapping({ timeoutSeconds: 0.2, maximumRetryAttempts: 0 }),
+      async () => {
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        return {};
+      },
+    );
+
+    await produce(brokers, 'inventory.commands', [{ key: `${prefix}slow`, value: '{}', partition: 2 }]);
+    await waitFor(() => runner.stats.toDestination >= 1);
+
+    expect(lines.some((line) => line.includes('error: Task timed out after 0.20 seconds'))).toBe(true);
+  });
+
   it('fails the whole batch when a batch item failure names a record that was not in the event', async () => {
     const prefix = unique('bogus');
     let calls = 0;

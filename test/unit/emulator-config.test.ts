@@ -60,6 +60,12 @@ describe('mappingsFromTemplate', () => {
     ).toThrow(MappingConfigError);
   });
 
+  it('says plainly that AT_TIMESTAMP is not emulated rather than starting somewhere else', () => {
+    expect(() => mappingsFromTemplate(templateWith({ StartingPosition: 'AT_TIMESTAMP' }), config)).toThrow(
+      /AT_TIMESTAMP is not emulated/,
+    );
+  });
+
   it('reads filter patterns and the error controls', () => {
     const [mapping] = mappingsFromTemplate(
       templateWith({
