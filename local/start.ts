@@ -81,6 +81,16 @@ async function main(): Promise<number> {
   }
   log(`demo done: ${summary}`);
   log('running: produce to orders.commands to see the functions work; Ctrl-C stops everything.');
+  // Live progress: one line per function whenever its counters move.
+  const shown = new Map<string, string>();
+  setInterval(() => {
+    for (const runner of emulator?.runners ?? []) {
+      const { invocations, records, retries, toDestination, filtered, dropped } = runner.stats;
+      const line = `progress ${runner.mapping.functionKey}: invocations=${invocations} records_in=${records} retries=${retries} on_failure_destination=${toDestination} filtered=${filtered} dropped=${dropped}`;
+      if (shown.get(runner.mapping.functionKey) !== line) log(line);
+      shown.set(runner.mapping.functionKey, line);
+    }
+  }, 5_000).unref();
   return new Promise<number>(() => {});
 }
 
