@@ -1,6 +1,10 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MappingConfigError, mappingsFromTemplate } from '../../local/emulator/config.js';
 import { passesFilters } from '../../local/emulator/filter.js';
+import { startEmulator } from '../../local/emulator/index.js';
 import type { ServerlessConfig } from '../../local/infra/serverless-config.js';
 
 const config = {
@@ -106,5 +110,21 @@ describe('passesFilters (EventBridge pattern subset on value, reference §5)', (
     expect(passesFilters([{ value: { t: ['x'] } }, { value: { t: ['y'] } }], value({ t: 'y' }))).toBe(true);
     expect(passesFilters([], Buffer.from('not json'))).toBe(true);
     expect(passesFilters([{ value: { t: ['x'] } }], Buffer.from('not json'))).toBe(false);
+  });
+});
+
+describe('startEmulator', () => {
+  it('starts no runner for a mapping with Enabled: false', async () => {
+    // Prepare: a packaged template whose only mapping is disabled
+    const folder = mkdtempSync(join(tmpdir(), 'template-'));
+    const templatePath = join(folder, 'template.json');
+    writeFileSync(templatePath, JSON.stringify(templateWith({ Enabled: false })));
+
+    // Act
+    const emulator = await startEmulator({ templatePath, config, brokers: ['127.0.0.1:1'], log: () => {} });
+
+    // Assess: nothing was loaded or connected
+    expect(emulator.runners).toEqual([]);
+    await emulator.stop();
   });
 });
