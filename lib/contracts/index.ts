@@ -1,5 +1,6 @@
+import { ORDER_EVENTS } from './order-events.js';
 import { ORDER_COMMANDS } from './orders.js';
 import { ContractRegistry } from './registry.js';
 
 /** Every contract of the project; the registry is the one place topics' message types are known. */
-export const contracts = new ContractRegistry([...ORDER_COMMANDS]);
+export const contracts = new ContractRegistry([...ORDER_COMMANDS, ...ORDER_EVENTS]);

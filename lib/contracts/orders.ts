@@ -31,4 +31,12 @@ export const cancelOrderV1 = defineContract({
   data: z.object({ orderId: z.string().min(1), reason: z.string().min(1) }),
 });
 
-export const ORDER_COMMANDS = [placeOrderV1, cancelOrderV1] as const;
+export const confirmOrderV1 = defineContract({
+  topic: 'orders.commands',
+  type: 'ConfirmOrder',
+  version: 1,
+  description: 'The saga confirms an order once stock and payment are settled.',
+  data: z.object({ orderId: z.string().min(1) }),
+});
+
+export const ORDER_COMMANDS = [placeOrderV1, cancelOrderV1, confirmOrderV1] as const;

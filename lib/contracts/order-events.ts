@@ -1,0 +1,73 @@
+import { z } from 'zod';
+import { defineContract } from './registry.js';
+
+const minorUnits = z.int().nonnegative();
+
+/** v1 (as first published): prices as decimal strings in euros. Kept so old events still read. */
+export const orderPlacedV1 = defineContract({
+  topic: 'orders.events',
+  type: 'OrderPlaced',
+  version: 1,
+  description: 'An order was placed (v1: decimal-string prices, euros implied). Upcast to v2 on read.',
+  data: z.object({
+    orderId: z.string().min(1),
+    customerId: z.string().min(1),
+    items: z
+      .array(
+        z.object({
+          sku: z.string().min(1),
+          quantity: z.int().positive(),
+          price: z.string().regex(/^\d+\.\d{2}$/),
+        }),
+      )
+      .min(1),
+  }),
+});
+
+export const orderPlacedV2 = defineContract({
+  topic: 'orders.events',
+  type: 'OrderPlaced',
+  version: 2,
+  description: 'An order was placed: exact amounts in integer minor units, explicit currency and total.',
+  data: z.object({
+    orderId: z.string().min(1),
+    customerId: z.string().min(1),
+    currency: z.string().length(3),
+    items: z
+      .array(z.object({ sku: z.string().min(1), quantity: z.int().positive(), unitPrice: minorUnits }))
+      .min(1),
+    total: minorUnits,
+  }),
+});
+
+export const orderConfirmedV1 = defineContract({
+  topic: 'orders.events',
+  type: 'OrderConfirmed',
+  version: 1,
+  description: 'Stock and payment are settled: the order is confirmed.',
+  data: z.object({ orderId: z.string().min(1) }),
+});
+
+export const orderCancelledV1 = defineContract({
+  topic: 'orders.events',
+  type: 'OrderCancelled',
+  version: 1,
+  description: 'The order was cancelled.',
+  data: z.object({ orderId: z.string().min(1), reason: z.string().min(1) }),
+});
+
+export const orderRejectedV1 = defineContract({
+  topic: 'orders.events',
+  type: 'OrderRejected',
+  version: 1,
+  description: 'A command on the order was refused; callers and the saga learn why.',
+  data: z.object({ orderId: z.string().min(1), command: z.string().min(1), reason: z.string().min(1) }),
+});
+
+export const ORDER_EVENTS = [
+  orderPlacedV1,
+  orderPlacedV2,
+  orderConfirmedV1,
+  orderCancelledV1,
+  orderRejectedV1,
+] as const;

@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { decide, type OrderCommand, type OrderEvent, replay } from '../../lib/domain/order.js';
+import { upcastOrderEvent } from '../../lib/domain/upcast.js';
+
+/** Given these past events, when this command arrives, then these events are decided. */
+function given(events: OrderEvent[]) {
+  return {
+    when: (command: OrderCommand) => ({
+      then: (expected: OrderEvent[]) => expect(decide(command, replay(events))).toEqual(expected),
+    }),
+  };
+}
+
+const place: OrderCommand = {
+  type: 'PlaceOrder',
+  data: {
+    orderId: 'o-1',
+    customerId: 'c-1',
+    currency: 'EUR',
+    items: [
+      { sku: 'a', quantity: 3, unitPrice: 1999 },
+      { sku: 'b', quantity: 1, unitPrice: 1 },
+    ],
+  },
+};
+const placed: OrderEvent = {
+  type: 'OrderPlaced',
+  version: 2,
+  data: { ...place.data, total: 5998 } as Extract<OrderEvent, { type: 'OrderPlaced' }>['data'],
+};
+const confirm: OrderCommand = { type: 'ConfirmOrder', data: { orderId: 'o-1' } };
+const cancel: OrderCommand = { type: 'CancelOrder', data: { orderId: 'o-1', reason: 'changed mind' } };
+const confirmed: OrderEvent = { type: 'OrderConfirmed', version: 1, data: { orderId: 'o-1' } };
+const cancelled: OrderEvent = {
+  type: 'OrderCancelled',
+  version: 1,
+  data: { orderId: 'o-1', reason: 'changed mind' },
+};
+const rejection = (command: OrderCommand['type'], reason: string): OrderEvent => ({
+  type: 'OrderRejected',
+  version: 1,
+  data: { orderId: 'o-1', command, reason },
+});
+
+describe('order decider', () => {
+  it('places a new order with an exact total in minor units', () => given([]).when(place).then([placed]));
+  it('rejects placing an order twice', () =>
+    given([placed])
+      .when(place)
+      .then([rejection('PlaceOrder', 'order o-1 already exists')]));
+  it('confirms a placed order', () => given([placed]).when(confirm).then([confirmed]));
+  it('confirming twice changes nothing', () => given([placed, confirmed]).when(confirm).then([]));
+  it('cannot confirm a cancelled order', () =>
+    given([placed, cancelled])
+      .when(confirm)
+      .then([rejection('ConfirmOrder', 'order o-1 is cancelled')]));
+  it('cannot confirm an unknown order', () =>
+    given([])
+      .when(confirm)
+      .then([rejection('ConfirmOrder', 'order o-1 does not exist')]));
+  it('cancels a placed order', () => given([placed]).when(cancel).then([cancelled]));
+  it('cancelling twice changes nothing', () => given([placed, cancelled]).when(cancel).then([]));
+  it('cannot cancel a confirmed order', () =>
+    given([placed, confirmed])
+      .when(cancel)
+      .then([rejection('CancelOrder', 'order o-1 is confirmed')]));
+  it('a rejection leaves the state as it was', () =>
+    expect(replay([placed, rejection('PlaceOrder', 'x')])).toEqual(replay([placed])));
+});
+
+describe('upcasting OrderPlaced v1 → v2', () => {
+  it('turns decimal euro strings into exact minor units, adds the currency and the total', () => {
+    const v1 = {
+      type: 'OrderPlaced',
+      version: 1,
+      data: {
+        orderId: 'o-1',
+        customerId: 'c-1',
+        items: [
+          { sku: 'a', quantity: 3, price: '19.99' },
+          { sku: 'b', quantity: 1, price: '0.01' },
+        ],
+      },
+    };
+    expect(upcastOrderEvent(v1)).toEqual(placed);
+  });
+
+  it('leaves current versions alone', () => {
+    expect(upcastOrderEvent(confirmed)).toBe(confirmed);
+  });
+});
