@@ -49,6 +49,13 @@ export function sampleEvents(): Record<string, MskEvent> {
       ],
       documentedCluster,
     ),
+    orderCommands: encodeMskEvent(
+      [
+        recordFor('orders.commands', placeOrder, { partition: 0, offset: 1041, key: 'order-1001' }),
+        recordFor('orders.commands', cancelOrder, { partition: 0, offset: 1042, key: 'order-1001' }),
+      ],
+      documentedCluster,
+    ),
     'audit-malformed': encodeMskEvent(
       [
         recordFor('orders.commands', placeOrder, { partition: 0, offset: 1041, key: 'order-1001' }),

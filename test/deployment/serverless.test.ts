@@ -32,17 +32,15 @@ describe('serverless package (offline, no credentials)', () => {
   }, 120_000);
 
   it('generates the MSK event source mapping of the audit slice', () => {
-    const mappings = Object.values(template.Resources).filter(
-      (r) => r.Type === 'AWS::Lambda::EventSourceMapping',
-    );
-    expect(mappings).toHaveLength(1);
-    expect(mappings[0]?.Properties).toMatchObject({
+    const audit = template.Resources.AuditEventSourceMappingMSKOrdersOrderscommands;
+    expect(audit?.Type).toBe('AWS::Lambda::EventSourceMapping');
+    expect(audit?.Properties).toMatchObject({
       Topics: ['orders.commands'],
       StartingPosition: 'TRIM_HORIZON',
       BatchSize: 100,
       AmazonManagedKafkaEventSourceConfig: { ConsumerGroupId: 'kafka-patterns-dev-audit' },
     });
-    expect(String(mappings[0]?.Properties.EventSourceArn)).toMatch(/^arn:aws:kafka:/);
+    expect(String(audit?.Properties.EventSourceArn)).toMatch(/^arn:aws:kafka:/);
   });
 
   it('declares the audit table with the key the handler writes', () => {
@@ -93,7 +91,8 @@ describe('serverless package (offline, no credentials)', () => {
 
   it('runs the functions on a supported Node.js runtime (nodejs20.x is deprecated, reference §8)', () => {
     const functions = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
-    expect(functions.map((f) => f.Properties.Runtime)).toEqual(['nodejs22.x']);
+    expect(functions.length).toBeGreaterThan(0);
+    for (const fn of functions) expect(fn.Properties.Runtime).toBe('nodejs22.x');
   });
 });
 

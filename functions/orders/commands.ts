@@ -1,0 +1,70 @@
+import { decide, evolve, type OrderCommand, type OrderState } from '../../lib/domain/order.js';
+import { consumer } from '../../lib/pipeline/consumer.js';
+import { stableId } from '../../lib/pipeline/outbox.js';
+import type { Decision, MessageHandler } from '../../lib/pipeline/types.js';
+import { getDocumentClient, tableName } from '../../lib/store/dynamodb.js';
+import { EventStore } from '../../lib/store/event-store.js';
+import { loadOrder, ORDER_STATE_VERSION, orderStreamId } from '../../lib/store/orders.js';
+
+let store: EventStore<OrderState> | undefined;
+
+/** The orders event store, created on first use (the table name comes from the environment). */
+export function orderEventStore(): EventStore<OrderState> {
+  store ??= new EventStore<OrderState>(getDocumentClient(), tableName('EVENT_STORE_TABLE'), {
+    snapshotEvery: Number(process.env.SNAPSHOT_EVERY ?? 50),
+    stateVersion: ORDER_STATE_VERSION,
+  });
+  return store;
+}
+
+/**
+ * Event-sourced write side: load the order's stream, decide, append. The appended events and the
+ * messages that publish them commit with the idempotency marker in one transaction; a concurrent
+ * append fails its version condition and the pipeline decides again on fresh state.
+ */
+export const decideOrderCommand: MessageHandler = async (message): Promise<Decision> => {
+  const command = { type: message.type, data: message.data } as OrderCommand;
+  const { orderId } = command.data;
+  const events = orderEventStore();
+  const { state, version } = await loadOrder(events, orderId);
+  const decided = decide(command, state);
+  const occurredAt = new Date().toISOString();
+  const statesAfter: OrderState[] = [];
+  decided.reduce((current, event) => {
+    const next = evolve(current, event);
+    statesAfter.push(next);
+    return next;
+  }, state);
+  const writes = events.appendItems(
+    orderStreamId(orderId),
+    version,
+    decided.map((event, index) => ({
+      // The same id as the envelope the outbox publishes it in (toOutgoingRecords), so consumers of
+      // the topic and readers of the store see one identity.
+      eventId: stableId(`${message.id}:${index}`),
+      type: event.type,
+      schemaVersion: event.version,
+      data: event.data,
+      occurredAt,
+      correlationId: message.correlationId,
+      causationId: message.id,
+    })),
+    (atVersion) => statesAfter[atVersion - version - 1] as OrderState,
+  );
+  return {
+    writes,
+    messages: decided.map((event) => ({
+      topic: 'orders.events',
+      key: orderId,
+      type: event.type,
+      version: event.version,
+      data: event.data,
+    })),
+  };
+};
+
+export const handler = consumer({
+  name: 'orderCommands',
+  topics: ['orders.commands'],
+  handle: decideOrderCommand,
+});

@@ -1,0 +1,28 @@
+import { initialOrderState, type OrderEvent, type OrderState, replay } from '../domain/order.js';
+import { upcastOrderEvent } from '../domain/upcast.js';
+import type { EventStore, LoadOptions } from './event-store.js';
+
+/** Bump when OrderState changes shape: older snapshots are then ignored and rebuilt from events. */
+export const ORDER_STATE_VERSION = 1;
+
+export const orderStreamId = (orderId: string) => `order#${orderId}`;
+
+export interface LoadedOrder {
+  state: OrderState;
+  version: number;
+  /** events loaded after the snapshot, upcast to their current versions */
+  events: OrderEvent[];
+}
+
+/** An order's state from its stream: latest snapshot, then the events after it, upcast and applied. */
+export async function loadOrder(
+  store: EventStore<OrderState>,
+  orderId: string,
+  options: LoadOptions = {},
+): Promise<LoadedOrder> {
+  const { snapshot, events, version } = await store.load(orderStreamId(orderId), options);
+  const upcast = events.map((event) =>
+    upcastOrderEvent({ type: event.type, version: event.schemaVersion, data: event.data }),
+  );
+  return { state: replay(upcast, snapshot?.state ?? initialOrderState), version, events: upcast };
+}
