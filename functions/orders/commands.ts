@@ -1,3 +1,4 @@
+import { STREAM_VERSION_HEADER } from '../../lib/contracts/envelope.js';
 import { decide, evolve, type OrderCommand, type OrderState } from '../../lib/domain/order.js';
 import { consumer } from '../../lib/pipeline/consumer.js';
 import { stableId } from '../../lib/pipeline/outbox.js';
@@ -53,12 +54,13 @@ export const decideOrderCommand: MessageHandler = async (message): Promise<Decis
   );
   return {
     writes,
-    messages: decided.map((event) => ({
+    messages: decided.map((event, index) => ({
       topic: 'orders.events',
       key: orderId,
       type: event.type,
       version: event.version,
       data: event.data,
+      headers: { [STREAM_VERSION_HEADER]: String(version + index + 1) },
     })),
   };
 };

@@ -20,6 +20,9 @@ export const ENVELOPE_HEADERS = {
   correlationId: 'correlation-id',
 } as const;
 
+/** On events published from an event store: the event's version in its stream (projectors order by it). */
+export const STREAM_VERSION_HEADER = 'stream-version';
+
 export function envelopeHeaders(
   envelope: Pick<Envelope, 'id' | 'type' | 'correlationId'>,
 ): Record<string, string> {

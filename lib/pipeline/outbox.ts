@@ -40,7 +40,7 @@ export function toOutgoingRecords(
       topic: message.topic,
       key: message.key,
       value: JSON.stringify(envelope),
-      headers: envelopeHeaders(envelope),
+      headers: { ...message.headers, ...envelopeHeaders(envelope) },
     };
   });
 }

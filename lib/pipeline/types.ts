@@ -13,6 +13,8 @@ export interface OutgoingMessage<TData = unknown> {
   type: string;
   version: number;
   data: TData;
+  /** extra Kafka headers (the envelope's own are always set) */
+  headers?: Record<string, string>;
 }
 
 /** What a handler decides for one message: DynamoDB writes and messages, committed together. */

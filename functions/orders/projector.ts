@@ -1,0 +1,55 @@
+import { STREAM_VERSION_HEADER } from '../../lib/contracts/envelope.js';
+import { upcastOrderEvent } from '../../lib/domain/upcast.js';
+import { consumer } from '../../lib/pipeline/consumer.js';
+import { PermanentError, TransientError } from '../../lib/pipeline/errors.js';
+import type { Decision, MessageHandler } from '../../lib/pipeline/types.js';
+import { getDocumentClient, tableName } from '../../lib/store/dynamodb.js';
+import { OrderViews, projectOrderView } from '../../lib/store/order-views.js';
+
+/** An event arrived before one it follows: retried, and dead-lettered with this reason if it stays. */
+export class ProjectionGapError extends TransientError {
+  override name = 'ProjectionGapError';
+}
+
+let views: OrderViews | undefined;
+
+export function orderViews(): OrderViews {
+  views ??= new OrderViews(getDocumentClient(), tableName('ORDER_VIEWS_TABLE'));
+  return views;
+}
+
+/**
+ * CQRS read side: applies an order event to the views only when it is the next version of its stream.
+ * A duplicate or older version changes nothing; a gap is transient.
+ */
+export const projectOrderEvent: MessageHandler = async (message, { record }): Promise<Decision> => {
+  const version = Number(record.headers[STREAM_VERSION_HEADER]);
+  if (!Number.isSafeInteger(version) || version < 1) {
+    throw new PermanentError(`${message.type} ${message.id} has no valid ${STREAM_VERSION_HEADER} header`);
+  }
+  const event = upcastOrderEvent({ type: message.type, version: message.version, data: message.data });
+  const { orderId } = event.data;
+  const store = orderViews();
+  const generation = await store.activeGeneration();
+  const current = await store.get(orderId, generation);
+  const applied = current?.version ?? 0;
+  if (version <= applied) return {};
+  if (version > applied + 1) {
+    throw new ProjectionGapError(
+      `order ${orderId}: view is at version ${applied}, event ${message.id} is version ${version}`,
+    );
+  }
+  return {
+    writes: store.applyItems(
+      generation,
+      projectOrderView(current, orderId, event, version, message.occurredAt),
+      applied,
+    ),
+  };
+};
+
+export const handler = consumer({
+  name: 'orderProjector',
+  topics: ['orders.events'],
+  handle: projectOrderEvent,
+});

@@ -1,0 +1,154 @@
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { evolve, initialOrderState, type OrderEvent, type OrderState } from '../domain/order.js';
+import type { TransactItem } from './idempotency.js';
+
+/** The read model of one order, kept by the projector in version order. */
+export interface OrderView {
+  orderId: string;
+  customerId?: string | undefined;
+  status: OrderState['status'];
+  currency?: string | undefined;
+  items: OrderState['items'];
+  total: number;
+  cancelReason?: string | undefined;
+  /** the stream version of the last event applied */
+  version: number;
+  timeline: Array<{ version: number; type: string; occurredAt: string; reason?: string }>;
+}
+
+/** One line of the by-customer view. */
+export interface CustomerOrder {
+  orderId: string;
+  status: OrderState['status'];
+  total: number;
+  currency?: string | undefined;
+  version: number;
+}
+
+const ACTIVE = { pk: 'meta', sk: 'active-generation' } as const;
+const orderKey = (generation: number, orderId: string) => ({
+  pk: `${generation}#order#${orderId}`,
+  sk: 'view',
+});
+const customerPk = (generation: number, customerId: string) => `${generation}#customer#${customerId}`;
+
+/** Apply one event (current version) to a view. Pure. */
+export function projectOrderView(
+  view: OrderView | undefined,
+  orderId: string,
+  event: OrderEvent,
+  version: number,
+  occurredAt: string,
+): OrderView {
+  const state: OrderState = view ? ({ ...view, orderId } as OrderState) : initialOrderState;
+  const next = evolve(state, event);
+  const reason =
+    event.type === 'OrderRejected' || event.type === 'OrderCancelled' ? event.data.reason : undefined;
+  // Only defined fields: a view is stored as it is, whatever the client's marshalling options.
+  return {
+    orderId,
+    status: next.status,
+    items: next.items,
+    total: next.total,
+    version,
+    timeline: [
+      ...(view?.timeline ?? []),
+      { version, type: event.type, occurredAt, ...(reason ? { reason } : {}) },
+    ],
+    ...(next.customerId ? { customerId: next.customerId } : {}),
+    ...(next.currency ? { currency: next.currency } : {}),
+    ...(next.cancelReason ? { cancelReason: next.cancelReason } : {}),
+  };
+}
+
+/**
+ * Order views in one table (`pk`, `sk`), by generation: `<gen>#order#<id>` holds an order's view,
+ * `<gen>#customer#<id>` lists a customer's orders, `meta/active-generation` says which generation
+ * queries and the projector use. A rebuild fills a new generation and then switches the pointer.
+ */
+export class OrderViews {
+  constructor(
+    readonly client: DynamoDBDocumentClient,
+    readonly table: string,
+  ) {}
+
+  async activeGeneration(): Promise<number> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.table, Key: ACTIVE, ConsistentRead: true }),
+    );
+    return (Item?.generation as number | undefined) ?? 1;
+  }
+
+  async switchTo(generation: number): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { ...ACTIVE, generation, switchedAt: new Date().toISOString() },
+      }),
+    );
+  }
+
+  async get(orderId: string, generation?: number): Promise<OrderView | undefined> {
+    const key = orderKey(generation ?? (await this.activeGeneration()), orderId);
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true }),
+    );
+    return Item?.view as OrderView | undefined;
+  }
+
+  async listByCustomer(customerId: string, generation?: number): Promise<CustomerOrder[]> {
+    const pk = customerPk(generation ?? (await this.activeGeneration()), customerId);
+    const orders: CustomerOrder[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': pk },
+          ExclusiveStartKey: start,
+        }),
+      );
+      orders.push(...(page.Items ?? []).map((item) => item.order as CustomerOrder));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return orders;
+  }
+
+  /**
+   * Write `view` if the stored one is still at `previousVersion` (0 = none yet): the order view and its
+   * line in the customer's list, as transaction items.
+   */
+  applyItems(generation: number, view: OrderView, previousVersion: number): TransactItem[] {
+    const items: TransactItem[] = [
+      {
+        Put: {
+          TableName: this.table,
+          Item: { ...orderKey(generation, view.orderId), view, version: view.version },
+          ...(previousVersion === 0
+            ? { ConditionExpression: 'attribute_not_exists(pk)' }
+            : {
+                ConditionExpression: 'version = :previous',
+                ExpressionAttributeValues: { ':previous': previousVersion },
+              }),
+        },
+      },
+    ];
+    if (view.customerId) {
+      const order: CustomerOrder = {
+        orderId: view.orderId,
+        status: view.status,
+        total: view.total,
+        version: view.version,
+        ...(view.currency ? { currency: view.currency } : {}),
+      };
+      items.push({
+        Put: {
+          TableName: this.table,
+          Item: { pk: customerPk(generation, view.customerId), sk: view.orderId, order },
+        },
+      });
+    }
+    return items;
+  }
+}
