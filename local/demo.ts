@@ -13,6 +13,8 @@ export const DEMO_ORDERS = 3;
 export interface DemoResult {
   produced: number;
   audited: number;
+  /** orders visible as placed through the query API (event store → orders.events → projector → view) */
+  viewed: number;
   deadLettered: number;
   doubled: number;
   lost: number;
@@ -27,6 +29,7 @@ export async function runDemo(options: {
   brokers: string[];
   dynamodbEndpoint: string;
   auditTable: string;
+  apiUrl: string;
   log: (line: string) => void;
 }): Promise<DemoResult> {
   const kafka = new Kafka({ brokers: options.brokers, logLevel: logLevel.NOTHING });
@@ -103,6 +106,23 @@ export async function runDemo(options: {
     while (Date.now() < deadline && ((rows = await audited()) < commands.length || deadLettered.size < 1)) {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
+    // CQRS: each order must reach its view through the event store, orders.events and the projector.
+    const viewed = async () => {
+      const statuses = await Promise.all(
+        commands.map(async (command) => {
+          const response = await fetch(`${options.apiUrl}/orders/${command.data.orderId}`);
+          return response.ok ? ((await response.json()) as { status: string }).status : undefined;
+        }),
+      );
+      return statuses.filter((status) => status === 'placed').length;
+    };
+    let views = 0;
+    while (Date.now() < deadline && (views = await viewed()) < commands.length) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    options.log(
+      `demo: ${views}/${commands.length} orders visible through the query API, e.g. GET ${options.apiUrl}/orders/${commands[0]?.data.orderId}`,
+    );
     // Let a late duplicate land before counting, so that a doubled effect would show.
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     rows = await audited();
@@ -112,9 +132,13 @@ export async function runDemo(options: {
     return {
       produced: commands.length + 2,
       audited: rows,
+      viewed: views,
       deadLettered: deadLettered.size,
       doubled: Math.max(0, rows - commands.length),
-      lost: Math.max(0, commands.length - rows) + (1 - Math.min(1, deadLettered.size)),
+      lost:
+        Math.max(0, commands.length - rows) +
+        Math.max(0, commands.length - views) +
+        (1 - Math.min(1, deadLettered.size)),
     };
   } finally {
     await dlqWatcher.disconnect().catch(() => {});

@@ -3,8 +3,11 @@
  * MSK event source mapping — and the demo. Runs until Ctrl-C; `npm start -- --once` runs the demo,
  * prints a last line `summary … lost=<n>` and exits 0 only when nothing was lost or doubled.
  */
+
+import type { Server } from 'node:http';
 import { runDemo } from './demo.js';
 import { type Emulator, packageService, startEmulator } from './emulator/index.js';
+import { startHttpServer } from './http-server.js';
 import { InfrastructureError } from './infra/errors.js';
 import { type Infrastructure, startInfrastructure } from './infra/index.js';
 
@@ -19,7 +22,10 @@ function log(line: string): void {
 async function main(): Promise<number> {
   let infrastructure: Infrastructure | undefined;
   let emulator: Emulator | undefined;
+  let httpServer: Server | undefined;
+  let apiUrl = '';
   const shutdown = async () => {
+    httpServer?.close();
     await emulator?.stop();
     await infrastructure?.stop();
   };
@@ -49,6 +55,10 @@ async function main(): Promise<number> {
       brokers: infrastructure.kafkaBrokers,
       log,
     });
+    const http = await startHttpServer(infrastructure.config, Number(process.env.HTTP_PORT ?? 0));
+    httpServer = http.server;
+    apiUrl = http.url;
+    log(`query API on ${apiUrl} (e.g. GET ${apiUrl}/orders/<orderId>)`);
   } catch (error) {
     await shutdown();
     throw error;
@@ -58,6 +68,7 @@ async function main(): Promise<number> {
     brokers: infrastructure.kafkaBrokers,
     dynamodbEndpoint: infrastructure.dynamodbEndpoint,
     auditTable: infrastructure.functionEnvironment.AUDIT_TABLE ?? '',
+    apiUrl,
     log,
   });
   const stats = emulator.runners.map((runner) => runner.stats);
@@ -68,6 +79,7 @@ async function main(): Promise<number> {
     `records_in=${total((s) => s.records)}`,
     `retries=${total((s) => s.retries)}`,
     `audited=${result.audited}`,
+    `viewed=${result.viewed}`,
     `dead_lettered=${result.deadLettered}`,
     `on_failure_destination=${total((s) => s.toDestination)}`,
     `doubled=${result.doubled}`,

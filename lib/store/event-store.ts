@@ -45,6 +45,8 @@ export interface LoadOptions {
   asOfVersion?: number;
   /** the stream as it was at this instant (events that occurred at or before it) */
   asOfTime?: Date;
+  /** every event from version 1, ignoring snapshots (listings, rebuilds) */
+  fromStart?: boolean;
 }
 
 const snapshotStream = (streamId: string) => `${streamId}#snapshot`;
@@ -108,7 +110,7 @@ export class EventStore<TState> {
       return { snapshot: undefined, events, version: events.at(-1)?.version ?? 0 };
     }
     const upTo = options.asOfVersion ?? Number.MAX_SAFE_INTEGER;
-    const snapshot = await this.#latestSnapshot(streamId, upTo);
+    const snapshot = options.fromStart ? undefined : await this.#latestSnapshot(streamId, upTo);
     const events = await this.#query(streamId, snapshot?.version ?? 0, upTo);
     return { snapshot, events, version: events.at(-1)?.version ?? snapshot?.version ?? 0 };
   }

@@ -10,8 +10,8 @@ export const orderStreamId = (orderId: string) => `order#${orderId}`;
 export interface LoadedOrder {
   state: OrderState;
   version: number;
-  /** events loaded after the snapshot, upcast to their current versions */
-  events: OrderEvent[];
+  /** events loaded after the snapshot, upcast to their current versions, with their place in the stream */
+  events: Array<OrderEvent & { streamVersion: number; occurredAt: string }>;
 }
 
 /** An order's state from its stream: latest snapshot, then the events after it, upcast and applied. */
@@ -21,8 +21,10 @@ export async function loadOrder(
   options: LoadOptions = {},
 ): Promise<LoadedOrder> {
   const { snapshot, events, version } = await store.load(orderStreamId(orderId), options);
-  const upcast = events.map((event) =>
-    upcastOrderEvent({ type: event.type, version: event.schemaVersion, data: event.data }),
-  );
+  const upcast = events.map((event) => ({
+    ...upcastOrderEvent({ type: event.type, version: event.schemaVersion, data: event.data }),
+    streamVersion: event.version,
+    occurredAt: event.occurredAt,
+  }));
   return { state: replay(upcast, snapshot?.state ?? initialOrderState), version, events: upcast };
 }

@@ -15,7 +15,7 @@ describe('npm start -- --once', () => {
     // Assess
     const lines = stdout.trim().split('\n');
     expect(lines.at(-1)).toMatch(
-      /^summary produced=5 invocations=\d+ records_in=\d+ retries=\d+ audited=3 dead_lettered=1 on_failure_destination=0 doubled=0 lost=0$/,
+      /^summary produced=5 invocations=\d+ records_in=\d+ retries=\d+ audited=3 viewed=3 dead_lettered=1 on_failure_destination=0 doubled=0 lost=0$/,
     );
     expect(stdout).toMatch(
       /audit ⇐ orders\.commands \(group kafka-patterns-dev-audit, .* on failure kafka:\/\/orders\.commands\.dlq\)/,
