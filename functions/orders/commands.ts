@@ -61,6 +61,7 @@ export const decideOrderCommand: MessageHandler = async (message): Promise<Decis
       version: event.version,
       data: event.data,
       headers: { [STREAM_VERSION_HEADER]: String(version + index + 1) },
+      occurredAt,
     })),
   };
 };

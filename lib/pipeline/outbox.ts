@@ -31,7 +31,7 @@ export function toOutgoingRecords(
       id: stableId(`${cause.id}:${index}`),
       type: message.type,
       version: message.version,
-      occurredAt: now.toISOString(),
+      occurredAt: message.occurredAt ?? now.toISOString(),
       correlationId: cause.correlationId,
       causationId: cause.id,
       data: message.data,

@@ -15,6 +15,8 @@ export interface OutgoingMessage<TData = unknown> {
   data: TData;
   /** extra Kafka headers (the envelope's own are always set) */
   headers?: Record<string, string>;
+  /** when it happened, if not now (an event-sourced event keeps the time it was stored with) */
+  occurredAt?: string;
 }
 
 /** What a handler decides for one message: DynamoDB writes and messages, committed together. */

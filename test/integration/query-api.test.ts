@@ -1,37 +1,17 @@
 import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { decideOrderCommand } from '../../functions/orders/commands.js';
-import { projectOrderEvent } from '../../functions/orders/projector.js';
-import { envelopeFor, recordFor } from '../../lib/contracts/examples.js';
-import { contracts } from '../../lib/contracts/index.js';
+import { envelopeFor } from '../../lib/contracts/examples.js';
 import { confirmOrderV1, placeOrderV1 } from '../../lib/contracts/orders.js';
-import { encodeMskEvent } from '../../lib/kafka/codec.js';
 import { getPublisher } from '../../lib/kafka/producer.js';
-import { BatchProcessor } from '../../lib/pipeline/processor.js';
-import type { MessageHandler } from '../../lib/pipeline/types.js';
-import { getDocumentClient } from '../../lib/store/dynamodb.js';
-import { IdempotencyStore } from '../../lib/store/idempotency.js';
 import { startHttpServer } from '../../local/http-server.js';
 import { loadServerlessConfig } from '../../local/infra/serverless-config.js';
-import { readTopic } from '../support/kafka.js';
-import { contextWithTime } from '../support/pipeline.js';
+import { runOrderChain } from '../support/orders.js';
 
 const suffix = Math.random().toString(36).slice(2, 10);
 const orderId = `order-q-${suffix}`;
 const customerId = `customer-q-${suffix}`;
 let server: Server;
 let baseUrl: string;
-
-function processor(name: string, topic: string, handle: MessageHandler) {
-  return new BatchProcessor(
-    { name, topics: [topic], handle },
-    {
-      store: new IdempotencyStore(getDocumentClient(), process.env.IDEMPOTENCY_TABLE as string),
-      publisher: getPublisher(),
-      registry: contracts,
-    },
-  );
-}
 
 beforeAll(async () => {
   // Prepare the whole chain: commands → event store → orders.events → projector → views
@@ -43,35 +23,7 @@ beforeAll(async () => {
     ),
     envelopeFor(confirmOrderV1, { orderId }, { id: `c-${suffix}` }),
   ];
-  const commandEvent = encodeMskEvent(
-    commands.map((command, offset) =>
-      recordFor('orders.commands', command, { partition: 0, offset, key: orderId }),
-    ),
-  );
-  await processor(`q-commands-${suffix}`, 'orders.commands', decideOrderCommand).process(
-    commandEvent,
-    contextWithTime(60_000),
-  );
-  const published = await readTopic(
-    inject('kafkaBrokers'),
-    'orders.events',
-    (message) => message.key === orderId,
-    (matched) => matched.length >= 2,
-  );
-  const eventsEvent = encodeMskEvent(
-    published.map((message) => ({
-      topic: 'orders.events',
-      partition: message.partition,
-      offset: message.offset,
-      key: message.key,
-      value: message.value,
-      headers: message.headers,
-    })),
-  );
-  await processor(`q-projector-${suffix}`, 'orders.events', projectOrderEvent).process(
-    eventsEvent,
-    contextWithTime(60_000),
-  );
+  await runOrderChain(inject('kafkaBrokers'), `q-${suffix}`, commands);
   ({ server, url: baseUrl } = await startHttpServer(loadServerlessConfig()));
 }, 60_000);
 afterAll(async () => {

@@ -1,0 +1,26 @@
+/**
+ * `npm run rebuild-views`: replay the event store into a fresh generation of the order views and
+ * switch to it when complete. Works on the DynamoDB given by DYNAMODB_ENDPOINT (a running `npm start`)
+ * or, with AWS credentials and no endpoint, on the deployed tables of the stage (`--stage`, default dev).
+ */
+import { parseArgs } from 'node:util';
+import { orderEventStore } from '../functions/orders/commands.js';
+import { orderViews } from '../functions/orders/projector.js';
+import { getDocumentClient } from '../lib/store/dynamodb.js';
+import { rebuildOrderViews } from '../lib/store/rebuild-views.js';
+import { loadServerlessConfig } from './infra/serverless-config.js';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
+const { values } = parseArgs({ options: { stage: { type: 'string', default: 'dev' } } });
+const environment = loadServerlessConfig({ stage: values.stage }).provider.environment ?? {};
+for (const name of ['EVENT_STORE_TABLE', 'ORDER_VIEWS_TABLE']) process.env[name] ??= environment[name];
+
+const result = await rebuildOrderViews({
+  client: getDocumentClient(),
+  eventStoreTable: process.env.EVENT_STORE_TABLE as string,
+  store: orderEventStore(),
+  views: orderViews(),
+  log: (line) => console.log(line),
+});
+console.log(`rebuilt ${result.orders} order views into generation ${result.generation}`);

@@ -1,0 +1,67 @@
+import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { orderEventStore } from '../../functions/orders/commands.js';
+import { orderViews } from '../../functions/orders/projector.js';
+import { envelopeFor } from '../../lib/contracts/examples.js';
+import { cancelOrderV1, confirmOrderV1, placeOrderV1 } from '../../lib/contracts/orders.js';
+import { getPublisher } from '../../lib/kafka/producer.js';
+import { getDocumentClient } from '../../lib/store/dynamodb.js';
+import { rebuildOrderViews } from '../../lib/store/rebuild-views.js';
+import { loadServerlessConfig } from '../../local/infra/serverless-config.js';
+import { declaredTables, toCreateTableInput } from '../../local/infra/tables.js';
+import { runOrderChain } from '../support/orders.js';
+
+const suffix = Math.random().toString(36).slice(2, 10);
+const orders = ['a', 'b', 'c'].map((name) => `order-r-${name}-${suffix}`);
+const customerId = `customer-r-${suffix}`;
+
+beforeAll(async () => {
+  // Prepare: this file's own views table (the serverless.yml definition under another name), so that
+  // switching generations here cannot disturb other test files reading the shared one.
+  const definition = declaredTables(loadServerlessConfig()).get('OrderViewsTable');
+  if (!definition) throw new Error('serverless.yml declares no OrderViewsTable');
+  const table = `order-views-rebuild-${suffix}`;
+  await getDocumentClient().send(
+    new CreateTableCommand({ ...toCreateTableInput(definition), TableName: table }),
+  );
+  process.env.ORDER_VIEWS_TABLE = table;
+
+  const place = (orderId: string) =>
+    envelopeFor(
+      placeOrderV1,
+      { orderId, customerId, currency: 'EUR', items: [{ sku: 's', quantity: 1, unitPrice: 999 }] },
+      { id: `p-${orderId}` },
+    );
+  await runOrderChain(inject('kafkaBrokers'), `r-${suffix}`, [
+    ...orders.map(place),
+    envelopeFor(confirmOrderV1, { orderId: orders[0] as string }, { id: `c-${suffix}` }),
+    envelopeFor(cancelOrderV1, { orderId: orders[1] as string, reason: 'customer' }, { id: `x-${suffix}` }),
+    envelopeFor(confirmOrderV1, { orderId: orders[1] as string }, { id: `y-${suffix}` }),
+  ]);
+}, 60_000);
+afterAll(() => getPublisher().disconnect());
+
+describe('rebuild of the order views from the event store', () => {
+  it('fills a new generation equal to the live one, then switches to it', async () => {
+    // Prepare
+    const live = await orderViews().activeGeneration();
+    const liveViews = await Promise.all(orders.map((orderId) => orderViews().get(orderId, live)));
+    const liveList = await orderViews().listByCustomer(customerId, live);
+    expect(liveViews.map((view) => view?.status)).toEqual(['confirmed', 'cancelled', 'placed']);
+
+    // Act
+    const result = await rebuildOrderViews({
+      client: getDocumentClient(),
+      eventStoreTable: process.env.EVENT_STORE_TABLE as string,
+      store: orderEventStore(),
+      views: orderViews(),
+      log: () => {},
+    });
+
+    // Assess
+    expect(result.generation).toBe(live + 1);
+    expect(await orderViews().activeGeneration()).toBe(live + 1);
+    expect(await Promise.all(orders.map((orderId) => orderViews().get(orderId)))).toEqual(liveViews);
+    expect(await orderViews().listByCustomer(customerId)).toEqual(liveList);
+  });
+});
