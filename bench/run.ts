@@ -1,5 +1,8 @@
 /** `npm run bench -- <name>`: runs one benchmark of bench/, printing its figures. */
-const BENCHMARKS = { pipeline: () => import('./pipeline.js') } as const;
+const BENCHMARKS = {
+  pipeline: () => import('./pipeline.js'),
+  eventstore: () => import('./eventstore.js'),
+} as const;
 
 const name = process.argv[2] as keyof typeof BENCHMARKS | undefined;
 if (!name || !(name in BENCHMARKS)) {

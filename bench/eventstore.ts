@@ -1,0 +1,68 @@
+/**
+ * `npm run bench -- eventstore`: on DynamoDB Local, append 1,000 events to one stream (one
+ * conditional transaction per event, as the command handler does) and time loading the stream
+ * without snapshots (the baseline: full replay) and with a snapshot every 100 events.
+ */
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { getDocumentClient } from '../lib/store/dynamodb.js';
+import { EventStore } from '../lib/store/event-store.js';
+import { startInfrastructure } from '../local/infra/index.js';
+
+const EVENTS = 1_000;
+const LOADS = 30;
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}
+
+async function timeLoads(load: () => Promise<unknown>): Promise<number> {
+  for (let warmup = 0; warmup < 5; warmup++) await load();
+  const times: number[] = [];
+  for (let round = 0; round < LOADS; round++) {
+    const started = performance.now();
+    await load();
+    times.push(performance.now() - started);
+  }
+  return median(times);
+}
+
+export async function main(): Promise<void> {
+  const infrastructure = await startInfrastructure();
+  Object.assign(process.env, infrastructure.functionEnvironment);
+  try {
+    const client = getDocumentClient();
+    const table = process.env.EVENT_STORE_TABLE as string;
+    const store = new EventStore<number>(client, table, { snapshotEvery: 100, stateVersion: 1 });
+    const streamId = `bench-${Date.now()}`;
+    const started = performance.now();
+    for (let version = 1; version <= EVENTS; version++) {
+      const event = {
+        eventId: `e${version}`,
+        type: 'ItemAdded',
+        schemaVersion: 1,
+        data: { sku: `sku-${version % 17}`, quantity: 1, unitPrice: 1250 },
+        occurredAt: new Date().toISOString(),
+        correlationId: 'bench',
+        causationId: null,
+      };
+      await client.send(
+        new TransactWriteCommand({
+          TransactItems: store.appendItems(streamId, version - 1, [event], () => version),
+        }),
+      );
+    }
+    const appendSeconds = (performance.now() - started) / 1000;
+    const full = await timeLoads(() => store.load(streamId, { fromStart: true }));
+    const snapshotted = await timeLoads(() => store.load(streamId));
+    console.log(
+      `appended ${EVENTS} events in ${appendSeconds.toFixed(2)} s (sequential, one transaction each)`,
+    );
+    console.log(`eventstore append_events_per_s=${(EVENTS / appendSeconds).toFixed(2)}`);
+    console.log(
+      `eventstore load_ms_1000_events without_snapshots=${full.toFixed(2)} with_snapshots=${snapshotted.toFixed(2)}`,
+    );
+  } finally {
+    await infrastructure.stop();
+  }
+}
