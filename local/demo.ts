@@ -125,6 +125,11 @@ export async function runDemo(options: {
     );
     // Let a late duplicate land before counting, so that a doubled effect would show.
     await new Promise((resolve) => setTimeout(resolve, 1_500));
+    // The command sent twice must have produced one event in its stream, not two.
+    const twice = commands[0]?.data.orderId;
+    const history = await fetch(`${options.apiUrl}/orders/${twice}/events`);
+    const streamEvents = history.ok ? ((await history.json()) as { events: unknown[] }).events.length : 0;
+    options.log(`demo: the order placed twice has ${streamEvents} event(s) in its stream`);
     rows = await audited();
     options.log(
       `demo: audit table holds ${rows} rows for ${commands.length} commands; ${deadLettered.size}/1 poison message dead-lettered`,
@@ -134,7 +139,7 @@ export async function runDemo(options: {
       audited: rows,
       viewed: views,
       deadLettered: deadLettered.size,
-      doubled: Math.max(0, rows - commands.length),
+      doubled: Math.max(0, rows - commands.length) + Math.max(0, streamEvents - 1),
       lost:
         Math.max(0, commands.length - rows) +
         Math.max(0, commands.length - views) +

@@ -201,3 +201,26 @@ describe('event-sourced orders on DynamoDB Local', () => {
     expect((await loadOrder(orderEventStore(), orderId)).state.status).toBe('confirmed');
   });
 });
+
+describe('concurrent commands on one order', () => {
+  it('decides the loser again on fresh state: both commands leave their mark, nothing is lost or doubled', async () => {
+    // Prepare: a placed order, then a confirm and a cancel processed at the same time by two containers
+    const orderId = unique('order');
+    await send(placeOrder(orderId));
+    const confirm = envelopeFor(confirmOrderV1, { orderId }, { id: unique('m') });
+    const cancel = envelopeFor(cancelOrderV1, { orderId, reason: 'customer' }, { id: unique('m') });
+
+    // Act
+    await Promise.all([send(confirm), send(cancel)]);
+
+    // Assess: one won; the other, re-decided after its append conflicted, was rejected on the new state
+    const { events, version } = await loadOrder(orderEventStore(), orderId, { fromStart: true });
+    expect(version).toBe(3);
+    const [, winner, loser] = events;
+    expect([winner?.type, loser?.type]).toEqual(
+      winner?.type === 'OrderConfirmed'
+        ? ['OrderConfirmed', 'OrderRejected']
+        : ['OrderCancelled', 'OrderRejected'],
+    );
+  });
+});
