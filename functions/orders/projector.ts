@@ -6,10 +6,18 @@ import type { Decision, MessageHandler } from '../../lib/pipeline/types.js';
 import { getDocumentClient, tableName } from '../../lib/store/dynamodb.js';
 import { OrderViews, projectOrderView } from '../../lib/store/order-views.js';
 
-/** An event arrived before one it follows: retried, and dead-lettered with this reason if it stays. */
+/** An event arrived before one it follows: retried in place and by the mapping. */
 export class ProjectionGapError extends TransientError {
   override name = 'ProjectionGapError';
 }
+
+/** The gap outlived PROJECTION_GAP_TIMEOUT_SECONDS: dead-lettered with its reason instead of retried. */
+export class ProjectionGapExpiredError extends PermanentError {
+  override name = 'ProjectionGapExpiredError';
+}
+
+/** How long a gap may wait for the missing events (redelivery, retries) before it is dead-lettered. */
+const gapTimeoutMs = () => Number(process.env.PROJECTION_GAP_TIMEOUT_SECONDS ?? 300) * 1000;
 
 let views: OrderViews | undefined;
 
@@ -35,9 +43,13 @@ export const projectOrderEvent: MessageHandler = async (message, { record }): Pr
   const applied = current?.version ?? 0;
   if (version <= applied) return {};
   if (version > applied + 1) {
-    throw new ProjectionGapError(
-      `order ${orderId}: view is at version ${applied}, event ${message.id} is version ${version}`,
-    );
+    const reason = `order ${orderId}: view is at version ${applied}, event ${message.id} is version ${version}`;
+    if (Date.now() - record.timestamp > gapTimeoutMs()) {
+      throw new ProjectionGapExpiredError(
+        `${reason}; the missing events did not arrive within ${gapTimeoutMs() / 1000} s`,
+      );
+    }
+    throw new ProjectionGapError(reason);
   }
   return {
     writes: store.applyItems(

@@ -41,7 +41,7 @@ function eventsOf(orderId: string, customerId: string) {
   };
 }
 
-async function project(orderId: string, ...events: Array<[ReturnType<typeof envelopeFor>, number]>) {
+async function project(orderId: string, ...events: Array<[ReturnType<typeof envelopeFor>, number, number?]>) {
   const processor = new BatchProcessor(
     {
       name: consumerName,
@@ -55,8 +55,13 @@ async function project(orderId: string, ...events: Array<[ReturnType<typeof enve
       registry: contracts,
     },
   );
-  const records = events.map(([envelope, version]) => {
-    const record = recordFor('orders.events', envelope, { partition: 0, offset: offset++, key: orderId });
+  const records = events.map(([envelope, version, timestamp = Date.now()]) => {
+    const record = recordFor('orders.events', envelope, {
+      partition: 0,
+      offset: offset++,
+      key: orderId,
+      timestamp,
+    });
     record.headers = { ...record.headers, [STREAM_VERSION_HEADER]: String(version) };
     return record;
   });
@@ -109,5 +114,19 @@ describe('order projector on DynamoDB Local', () => {
     expect(report.records[0]).toMatchObject({ outcome: 'failed', error: { name: 'ProjectionGapError' } });
     expect(report.records[0]?.error?.message).toMatch(/view is at version 1, event .* is version 3/);
     expect((await orderViews().get(orderId))?.version).toBe(1);
+  });
+
+  it('dead-letters a gap that outlived PROJECTION_GAP_TIMEOUT_SECONDS, with its reason', async () => {
+    const orderId = unique('order');
+    const { placed, confirmed } = eventsOf(orderId, unique('customer'));
+    await project(orderId, [placed, 1]);
+
+    const report = await project(orderId, [confirmed, 3, Date.now() - 10 * 60_000]);
+    expect(report.response.batchItemFailures).toEqual([]);
+    expect(report.records[0]).toMatchObject({
+      outcome: 'dead-lettered',
+      error: { name: 'ProjectionGapExpiredError' },
+    });
+    expect(report.records[0]?.error?.message).toMatch(/view is at version 1, .* did not arrive within 300 s/);
   });
 });
