@@ -1,13 +1,19 @@
 /**
- * `npm run events`: writes the sample MSK events in events/ from the contracts with the real codec.
- * A test fails when the committed files differ from what this produces.
+ * `npm run generate`: writes the generated artefacts — the sample MSK events in events/ (from the
+ * contracts, with the real codec) and the AsyncAPI document of lib/contracts/generated/. Never edit
+ * them by hand: a test fails when the committed files differ from what this produces.
  */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
+import { asyncApiDocument } from '../lib/contracts/asyncapi.js';
 import { envelopeFor, recordFor } from '../lib/contracts/examples.js';
+import { contracts } from '../lib/contracts/index.js';
 import { cancelOrderV1, placeOrderV1 } from '../lib/contracts/orders.js';
 import { encodeMskEvent } from '../lib/kafka/codec.js';
 import type { MskEvent } from '../lib/kafka/types.js';
+import { LOCAL_PARTITIONS } from './infra/index.js';
 
 const documentedCluster = {
   eventSourceArn:
@@ -74,10 +80,23 @@ export function sampleEvents(): Record<string, MskEvent> {
 }
 
 export const EVENTS_DIRECTORY = fileURLToPath(new URL('../events/', import.meta.url));
+export const ASYNCAPI_FILE = fileURLToPath(
+  new URL('../lib/contracts/generated/asyncapi.yaml', import.meta.url),
+);
+
+/** The published AsyncAPI document (the local broker adds its server to the same document). */
+export function asyncApiYaml(): string {
+  return stringify(asyncApiDocument(contracts, { partitions: LOCAL_PARTITIONS }), {
+    aliasDuplicateObjects: false,
+  });
+}
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   for (const [name, event] of Object.entries(sampleEvents())) {
     writeFileSync(`${EVENTS_DIRECTORY}${name}.json`, `${JSON.stringify(event, null, 2)}\n`);
     console.log(`events/${name}.json`);
   }
+  mkdirSync(dirname(ASYNCAPI_FILE), { recursive: true });
+  writeFileSync(ASYNCAPI_FILE, asyncApiYaml());
+  console.log('lib/contracts/generated/asyncapi.yaml');
 }

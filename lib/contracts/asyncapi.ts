@@ -49,7 +49,13 @@ export function asyncApiDocument(
     channels[topic] = {
       address: topic,
       ...(Object.keys(messages).length > 0 ? { messages } : {}),
-      bindings: { kafka: { partitions: options.partitions, 'confluent.value.schema.validation': validate } },
+      bindings: {
+        kafka: {
+          partitions: options.partitions,
+          topicConfiguration: { 'confluent.value.schema.validation': validate },
+          bindingVersion: '0.5.0',
+        },
+      },
     };
   }
   return {

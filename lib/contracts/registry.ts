@@ -11,8 +11,11 @@ export interface MessageContract<TData = unknown> {
   description?: string;
 }
 
-export function defineContract<TData>(contract: MessageContract<TData>): MessageContract<TData> {
-  return contract;
+/** Declare a contract; the zod schema keeps its own type (so a contract can be extended). */
+export function defineContract<TSchema extends z.ZodType>(
+  contract: Omit<MessageContract, 'data'> & { data: TSchema },
+): MessageContract<z.infer<TSchema>> & { data: TSchema } {
+  return contract as MessageContract<z.infer<TSchema>> & { data: TSchema };
 }
 
 /** A validated message: the envelope with `data` parsed by its contract. */

@@ -26,7 +26,7 @@ export interface RunningMokapi {
  * until the contract-testing issue turns it on for source topics.
  */
 export function brokerDocument(port: number, partitions: number): Record<string, unknown> {
-  return asyncApiDocument(contracts, {
+  const document = asyncApiDocument(contracts, {
     partitions,
     server: {
       host: `127.0.0.1:${port}`,
@@ -34,6 +34,16 @@ export function brokerDocument(port: number, partitions: number): Record<string,
       bindings: { 'group.initial.rebalance.delay.ms': 500, 'group.min.session.timeout.ms': 500 },
     },
   });
+  // Mokapi reads the validation switch at the top of the Kafka binding, the spec under topicConfiguration.
+  for (const channel of Object.values(
+    document.channels as Record<string, { bindings: { kafka: Record<string, unknown> } }>,
+  )) {
+    const { topicConfiguration, ...kafka } = channel.bindings.kafka as {
+      topicConfiguration?: Record<string, unknown>;
+    };
+    channel.bindings.kafka = { ...kafka, ...topicConfiguration };
+  }
+  return document;
 }
 
 function mokapiBinary(): string {
@@ -76,7 +86,7 @@ export async function startMokapi(options: {
   const folder = mkdtempSync(join(tmpdir(), 'mokapi-'));
   const cleanup = () => rmSync(folder, { recursive: true, force: true });
   const documentPath = join(folder, 'asyncapi.yaml');
-  writeFileSync(documentPath, stringify(brokerDocument(port, partitions)));
+  writeFileSync(documentPath, stringify(brokerDocument(port, partitions), { aliasDuplicateObjects: false }));
   const child = guardChild(
     spawn(
       mokapiBinary(),

@@ -69,11 +69,11 @@ describe('asyncApiDocument', () => {
     expect(placeOrderMessage?.payload.required).toEqual(
       expect.arrayContaining(['id', 'type', 'version', 'occurredAt', 'correlationId', 'data']),
     );
-    expect(document.channels['orders.commands']?.bindings.kafka['confluent.value.schema.validation']).toBe(
-      true,
-    );
-    expect(
-      document.channels['orders.commands.dlq']?.bindings.kafka['confluent.value.schema.validation'],
-    ).toBe(false);
+    expect(document.channels['orders.commands']?.bindings.kafka.topicConfiguration).toEqual({
+      'confluent.value.schema.validation': true,
+    });
+    expect(document.channels['orders.commands.dlq']?.bindings.kafka.topicConfiguration).toEqual({
+      'confluent.value.schema.validation': false,
+    });
   });
 });
