@@ -24,7 +24,10 @@ async function main(): Promise<number> {
   let emulator: Emulator | undefined;
   let httpServer: Server | undefined;
   let apiUrl = '';
+  // Stopped while packaging: the packager must not outlive us.
+  const packaging = new AbortController();
   const shutdown = async () => {
+    packaging.abort();
     httpServer?.close();
     await emulator?.stop();
     await infrastructure?.stop();
@@ -37,7 +40,10 @@ async function main(): Promise<number> {
   }
 
   try {
-    const [started, templatePath] = await Promise.all([startInfrastructure(), packageService()]);
+    const [started, templatePath] = await Promise.all([
+      startInfrastructure(),
+      packageService(packaging.signal),
+    ]);
     infrastructure = started;
     const { timings } = infrastructure;
     log(

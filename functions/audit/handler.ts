@@ -1,3 +1,5 @@
+import { z } from 'zod';
+import type { ConsumerExpectation } from '../../lib/contracts/consumer-driven.js';
 import { consumer } from '../../lib/pipeline/consumer.js';
 import type { Decision, MessageHandler } from '../../lib/pipeline/types.js';
 import { tableName } from '../../lib/store/dynamodb.js';
@@ -29,3 +31,12 @@ export const auditCommand: MessageHandler = (message, { record }): Decision => (
 });
 
 export const handler = consumer({ name: 'audit', topics: ['orders.commands'], handle: auditCommand });
+
+/** The audit trail relies on the envelope only: it stores any command's data as it is. */
+export const expectations: ConsumerExpectation[] = [
+  {
+    consumer: 'audit',
+    topic: 'orders.commands',
+    messages: { PlaceOrder: z.object({}), CancelOrder: z.object({}), ConfirmOrder: z.object({}) },
+  },
+];

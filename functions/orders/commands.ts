@@ -1,3 +1,9 @@
+import { z } from 'zod';
+import {
+  type ConsumerExpectation,
+  keyedByOrderId,
+  type ProducerDeclaration,
+} from '../../lib/contracts/consumer-driven.js';
 import { STREAM_VERSION_HEADER } from '../../lib/contracts/envelope.js';
 import { decide, evolve, type OrderCommand, type OrderState } from '../../lib/domain/order.js';
 import { consumer } from '../../lib/pipeline/consumer.js';
@@ -71,3 +77,33 @@ export const handler = consumer({
   topics: ['orders.commands'],
   handle: decideOrderCommand,
 });
+
+/** What the write side reads from the commands (and needs: one key per order, for per-order order). */
+export const expectations: ConsumerExpectation[] = [
+  {
+    consumer: 'orderCommands',
+    topic: 'orders.commands',
+    messages: {
+      PlaceOrder: z.object({
+        orderId: z.string(),
+        customerId: z.string(),
+        currency: z.string(),
+        items: z.array(z.object({ sku: z.string(), quantity: z.int(), unitPrice: z.int() })).min(1),
+      }),
+      CancelOrder: z.object({ orderId: z.string(), reason: z.string() }),
+      ConfirmOrder: z.object({ orderId: z.string() }),
+    },
+    key: keyedByOrderId,
+  },
+];
+
+/** What it writes: every order event, keyed by order id, with its version in the stream. */
+export const produces: ProducerDeclaration[] = [
+  {
+    producer: 'orderCommands',
+    topic: 'orders.events',
+    types: ['OrderPlaced', 'OrderConfirmed', 'OrderCancelled', 'OrderRejected'],
+    key: keyedByOrderId,
+    headers: (_data, position) => ({ [STREAM_VERSION_HEADER]: String(position) }),
+  },
+];

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+import { type ConsumerExpectation, keyedByOrderId } from '../../lib/contracts/consumer-driven.js';
 import { STREAM_VERSION_HEADER } from '../../lib/contracts/envelope.js';
 import { upcastOrderEvent } from '../../lib/domain/upcast.js';
 import { consumer } from '../../lib/pipeline/consumer.js';
@@ -65,3 +67,25 @@ export const handler = consumer({
   topics: ['orders.events'],
   handle: projectOrderEvent,
 });
+
+/** What the projector reads from the events, and the key and header its version ordering needs. */
+export const expectations: ConsumerExpectation[] = [
+  {
+    consumer: 'orderProjector',
+    topic: 'orders.events',
+    messages: {
+      OrderPlaced: z.object({
+        orderId: z.string(),
+        customerId: z.string(),
+        currency: z.string(),
+        items: z.array(z.object({ sku: z.string(), quantity: z.int(), unitPrice: z.int() })),
+        total: z.int(),
+      }),
+      OrderConfirmed: z.object({ orderId: z.string() }),
+      OrderCancelled: z.object({ orderId: z.string(), reason: z.string() }),
+      OrderRejected: z.object({ orderId: z.string(), reason: z.string() }),
+    },
+    key: keyedByOrderId,
+    headers: { [STREAM_VERSION_HEADER]: z.string().regex(/^[1-9]\d*$/) },
+  },
+];

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { keyedByOrderId, type ProducerDeclaration } from './consumer-driven.js';
 import { defineContract } from './registry.js';
 
 /** Money in integer minor units (cents): amounts are exact. */
@@ -40,3 +41,11 @@ export const confirmOrderV1 = defineContract({
 });
 
 export const ORDER_COMMANDS = [placeOrderV1, cancelOrderV1, confirmOrderV1] as const;
+
+/** Commands come from outside the service: API callers, and the saga (ConfirmOrder/CancelOrder). */
+export const orderCommandSenders: ProducerDeclaration = {
+  producer: 'order clients and the saga',
+  topic: 'orders.commands',
+  types: ['PlaceOrder', 'CancelOrder', 'ConfirmOrder'],
+  key: keyedByOrderId,
+};

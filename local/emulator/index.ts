@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import type { ServerlessConfig } from '../infra/serverless-config.js';
@@ -13,8 +14,12 @@ export const PACKAGED_TEMPLATE = `${ROOT}.serverless/cloudformation-template-upd
  * `serverless package`, offline: the emulator runs what would deploy, `resources.extensions` merged
  * into the mappings, not a second copy of the configuration.
  */
-export async function packageService(): Promise<string> {
-  await promisify(execFile)('npx', ['serverless', 'package'], { cwd: ROOT, timeout: 180_000 });
+export async function packageService(signal?: AbortSignal): Promise<string> {
+  await promisify(execFile)('npx', ['serverless', 'package'], {
+    cwd: ROOT,
+    timeout: 180_000,
+    ...(signal ? { signal } : {}),
+  });
   if (!existsSync(PACKAGED_TEMPLATE)) throw new Error(`serverless package wrote no ${PACKAGED_TEMPLATE}`);
   return PACKAGED_TEMPLATE;
 }
