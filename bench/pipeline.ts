@@ -97,7 +97,7 @@ async function callsPerRecord(
       {
         topic: 'orders.events',
         key: record.key ?? '',
-        type: 'OrderPlaced',
+        type: 'OrderConfirmed',
         version: 1,
         data: { orderId: record.key },
       },

@@ -11,6 +11,7 @@ import { asyncApiDocument } from '../lib/contracts/asyncapi.js';
 import { envelopeFor, recordFor } from '../lib/contracts/examples.js';
 import { contracts } from '../lib/contracts/index.js';
 import { cancelOrderV1, placeOrderV1 } from '../lib/contracts/orders.js';
+import { PRODUCE_VALIDATED_TOPICS } from '../lib/contracts/topics.js';
 import { encodeMskEvent } from '../lib/kafka/codec.js';
 import type { MskEvent } from '../lib/kafka/types.js';
 import { LOCAL_PARTITIONS } from './infra/index.js';
@@ -86,9 +87,12 @@ export const ASYNCAPI_FILE = fileURLToPath(
 
 /** The published AsyncAPI document (the local broker adds its server to the same document). */
 export function asyncApiYaml(): string {
-  return stringify(asyncApiDocument(contracts, { partitions: LOCAL_PARTITIONS }), {
-    aliasDuplicateObjects: false,
-  });
+  return stringify(
+    asyncApiDocument(contracts, { partitions: LOCAL_PARTITIONS, validatedTopics: PRODUCE_VALIDATED_TOPICS }),
+    {
+      aliasDuplicateObjects: false,
+    },
+  );
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

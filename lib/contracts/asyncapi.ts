@@ -7,8 +7,8 @@ export interface AsyncApiOptions {
   partitions: number;
   /** the Kafka server, e.g. the local broker */
   server?: { host: string; bindings?: Record<string, unknown> };
-  /** validate payloads against the contracts at produce time (Mokapi does); dead-letter topics never are */
-  validatePayloads?: boolean;
+  /** topics whose payloads the broker validates against the contracts at produce time (Mokapi does) */
+  validatedTopics?: readonly string[];
 }
 
 const headersSchema = {
@@ -45,7 +45,9 @@ export function asyncApiDocument(
         }),
     );
     const validate =
-      Boolean(options.validatePayloads) && !isDeadLetterTopic(topic) && Object.keys(messages).length > 0;
+      Boolean(options.validatedTopics?.includes(topic)) &&
+      !isDeadLetterTopic(topic) &&
+      Object.keys(messages).length > 0;
     channels[topic] = {
       address: topic,
       ...(Object.keys(messages).length > 0 ? { messages } : {}),

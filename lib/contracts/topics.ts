@@ -25,3 +25,11 @@ export function isDeadLetterTopic(topic: string): boolean {
 
 /** Source topics followed by their dead-letter topics. */
 export const ALL_TOPICS: readonly string[] = [...SOURCE_TOPICS, ...SOURCE_TOPICS.map(deadLetterTopic)];
+
+/**
+ * Topics whose payloads the local broker checks against the contracts at produce time, so that a
+ * producer bug fails where it is made. Empty for now: Mokapi 0.52 rejected contract-valid event
+ * messages in our tests (intermittently, and always with a null `causationId`), so switching it on
+ * needs that settled first. The mechanism (AsyncAPI `confluent.value.schema.validation`) is in place.
+ */
+export const PRODUCE_VALIDATED_TOPICS: readonly SourceTopic[] = [];

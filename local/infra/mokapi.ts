@@ -7,7 +7,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { stringify } from 'yaml';
 import { asyncApiDocument } from '../../lib/contracts/asyncapi.js';
 import { contracts } from '../../lib/contracts/index.js';
-import { ALL_TOPICS } from '../../lib/contracts/topics.js';
+import { ALL_TOPICS, PRODUCE_VALIDATED_TOPICS } from '../../lib/contracts/topics.js';
 import { InfrastructureError } from './errors.js';
 import { freePort, isPortFree } from './ports.js';
 import { awaitReadiness, guardChild } from './process.js';
@@ -28,6 +28,7 @@ export interface RunningMokapi {
 export function brokerDocument(port: number, partitions: number): Record<string, unknown> {
   const document = asyncApiDocument(contracts, {
     partitions,
+    validatedTopics: PRODUCE_VALIDATED_TOPICS,
     server: {
       host: `127.0.0.1:${port}`,
       // Every group join waits this long; Kafka's 3 s default makes every local test slow.

@@ -60,9 +60,10 @@ function writingHandler(calls: { count: number }, extra: { condition?: string } 
         {
           topic: 'orders.events',
           key: record.key ?? '',
-          type: 'OrderPlaced',
+          // A valid event: the broker validates what our own producers write (lib/contracts/asyncapi.ts)
+          type: 'OrderConfirmed',
           version: 1,
-          data: { from: message.id },
+          data: { orderId: record.key ?? message.id },
         },
       ],
     };
@@ -284,6 +285,6 @@ describe('dead-letter topic and outbox on the Kafka broker', () => {
     // Assess
     expect(second.outcomes).toMatchObject({ duplicate: 1 });
     expect(published).toHaveLength(1);
-    expect(published[0]?.headers['message-type']).toBe('OrderPlaced');
+    expect(published[0]?.headers['message-type']).toBe('OrderConfirmed');
   });
 });
