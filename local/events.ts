@@ -8,13 +8,19 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { asyncApiDocument } from '../lib/contracts/asyncapi.js';
+import { dataSchema } from '../lib/contracts/compatibility.js';
+import type { ConsumerExpectation, ProducerDeclaration } from '../lib/contracts/consumer-driven.js';
+import { exampleFromSchema } from '../lib/contracts/example-data.js';
 import { envelopeFor, recordFor } from '../lib/contracts/examples.js';
 import { contracts } from '../lib/contracts/index.js';
-import { cancelOrderV1, placeOrderV1 } from '../lib/contracts/orders.js';
+import { orderCommandSenders } from '../lib/contracts/orders.js';
+import type { MessageContract } from '../lib/contracts/registry.js';
 import { PRODUCE_VALIDATED_TOPICS } from '../lib/contracts/topics.js';
 import { encodeMskEvent } from '../lib/kafka/codec.js';
-import type { MskEvent } from '../lib/kafka/types.js';
+import type { MskEvent, RecordInput } from '../lib/kafka/types.js';
+import { stableId } from '../lib/pipeline/outbox.js';
 import { LOCAL_PARTITIONS } from './infra/index.js';
+import { loadServerlessConfig } from './infra/serverless-config.js';
 
 const documentedCluster = {
   eventSourceArn:
@@ -22,62 +28,126 @@ const documentedCluster = {
   bootstrapServers:
     'b-1.orders.abc.kafka.eu-west-1.amazonaws.com:9098,b-2.orders.abc.kafka.eu-west-1.amazonaws.com:9098',
 };
+const FIRST_OFFSET = 1041;
+const START = Date.parse('2026-01-01T00:00:00.000Z');
 
-const placeOrder = envelopeFor(
-  placeOrderV1,
-  {
-    orderId: 'order-1001',
-    customerId: 'customer-42',
-    currency: 'EUR',
-    items: [
-      { sku: 'sku-espresso', quantity: 2, unitPrice: 1250 },
-      { sku: 'sku-grinder', quantity: 1, unitPrice: 8900 },
-    ],
-  },
-  { id: '7f1d3c52-1b1e-4c8e-9a57-0c1e5b0d1001', occurredAt: '2026-01-01T00:00:00.123Z' },
-);
-const cancelOrder = envelopeFor(
-  cancelOrderV1,
-  { orderId: 'order-1001', reason: 'customer changed their mind' },
-  {
-    id: '7f1d3c52-1b1e-4c8e-9a57-0c1e5b0d1002',
-    correlationId: placeOrder.id,
-    occurredAt: '2026-01-01T00:00:05.456Z',
-  },
-);
+interface FunctionModule {
+  expectations?: ConsumerExpectation[];
+  produces?: ProducerDeclaration[];
+}
 
-/** file name (without .json) → event */
-export function sampleEvents(): Record<string, MskEvent> {
+async function functionModule(handler: string): Promise<FunctionModule> {
+  const file = new URL(`../${handler.slice(0, handler.lastIndexOf('.'))}.ts`, import.meta.url).href;
+  return (await import(/* @vite-ignore */ file)) as FunctionModule;
+}
+
+function latest(topic: string, type: string): MessageContract {
+  const contract = contracts.contracts
+    .filter((c) => c.topic === topic && c.type === type)
+    .sort((a, b) => b.version - a.version)[0];
+  if (!contract) throw new Error(`no contract for ${type} on ${topic}`);
+  return contract;
+}
+
+/** One record per message type the consumer reads, keyed and headed the way its producer writes them. */
+function mskEvent(
+  expectation: ConsumerExpectation,
+  producers: ProducerDeclaration[],
+  malformed: boolean,
+): MskEvent {
+  const producer = producers.find((candidate) => candidate.topic === expectation.topic);
+  const records: RecordInput[] = Object.keys(expectation.messages).map((type, index) => {
+    const contract = latest(expectation.topic, type);
+    const data = contract.data.parse(exampleFromSchema(dataSchema(contract), 'full')) as Record<
+      string,
+      unknown
+    >;
+    const occurredAt = new Date(START + index * 1000).toISOString();
+    const envelope = envelopeFor(contract, data, {
+      id: stableId(`sample:${expectation.consumer}:${type}`),
+      causationId: null,
+      occurredAt,
+    });
+    const record = recordFor(expectation.topic, envelope, {
+      partition: 0,
+      offset: FIRST_OFFSET + index,
+      key: producer?.key(data) ?? String(index),
+    });
+    record.headers = { ...record.headers, ...producer?.headers?.(data, index + 1) };
+    return record;
+  });
+  const selected = malformed ? records.slice(0, 1) : records;
+  if (malformed) {
+    selected.push({
+      topic: expectation.topic,
+      partition: 0,
+      offset: FIRST_OFFSET + 1,
+      key: 'order-1001',
+      value: '{"type":"PlaceOrder","this is":"not an envelope"}',
+      timestamp: START + 1000,
+    });
+  }
+  return encodeMskEvent(selected, documentedCluster);
+}
+
+/** An API Gateway v2 (payload 2.0) request for an HTTP function's route, with example path parameters. */
+function httpEvent(functionKey: string, route: { method: string; path: string }): Record<string, unknown> {
+  const pathParameters = Object.fromEntries(
+    [...route.path.matchAll(/\{(\w+)\}/g)].map(([, name = '']) => [name, `${name.replace(/Id$/, '')}-1001`]),
+  );
+  const rawPath = route.path.replace(/\{(\w+)\}/g, (_, name: string) => pathParameters[name] ?? '');
+  const query = functionKey === 'getOrderAsOf' ? { version: '1' } : undefined;
   return {
-    audit: encodeMskEvent(
-      [
-        recordFor('orders.commands', placeOrder, { partition: 0, offset: 1041, key: 'order-1001' }),
-        recordFor('orders.commands', cancelOrder, { partition: 0, offset: 1042, key: 'order-1001' }),
-      ],
-      documentedCluster,
-    ),
-    orderCommands: encodeMskEvent(
-      [
-        recordFor('orders.commands', placeOrder, { partition: 0, offset: 1041, key: 'order-1001' }),
-        recordFor('orders.commands', cancelOrder, { partition: 0, offset: 1042, key: 'order-1001' }),
-      ],
-      documentedCluster,
-    ),
-    'audit-malformed': encodeMskEvent(
-      [
-        recordFor('orders.commands', placeOrder, { partition: 0, offset: 1041, key: 'order-1001' }),
-        {
-          topic: 'orders.commands',
-          partition: 0,
-          offset: 1042,
-          key: 'order-1001',
-          value: '{"type":"PlaceOrder","this is":"not an envelope"}',
-          timestamp: 1767225605456,
-        },
-      ],
-      documentedCluster,
-    ),
+    version: '2.0',
+    routeKey: `${route.method} ${route.path}`,
+    rawPath,
+    rawQueryString: query ? new URLSearchParams(query).toString() : '',
+    headers: { accept: 'application/json' },
+    ...(query ? { queryStringParameters: query } : {}),
+    pathParameters,
+    requestContext: {
+      http: {
+        method: route.method,
+        path: rawPath,
+        protocol: 'HTTP/1.1',
+        sourceIp: '127.0.0.1',
+        userAgent: 'sample',
+      },
+      requestId: 'sample',
+      routeKey: `${route.method} ${route.path}`,
+      stage: '$default',
+    },
+    isBase64Encoded: false,
   };
+}
+
+/**
+ * file name (without .json) → event, for every function of serverless.yml: an MSK function gets a
+ * valid event built from contract examples and one with a malformed record; an HTTP function a request.
+ */
+export async function sampleEvents(): Promise<Record<string, unknown>> {
+  const { functions } = loadServerlessConfig();
+  const modules = Object.fromEntries(
+    await Promise.all(
+      Object.entries(functions).map(async ([name, fn]) => [name, await functionModule(fn.handler)] as const),
+    ),
+  );
+  const producers = [
+    orderCommandSenders,
+    ...Object.values(modules).flatMap((module) => module.produces ?? []),
+  ];
+  const events: Record<string, unknown> = {};
+  for (const [name, fn] of Object.entries(functions)) {
+    for (const event of fn.events ?? []) {
+      const http = event.httpApi as { method: string; path: string } | undefined;
+      if (http) events[name] = httpEvent(name, http);
+    }
+    for (const expectation of modules[name]?.expectations ?? []) {
+      events[name] = mskEvent(expectation, producers, false);
+      events[`${name}-malformed`] = mskEvent(expectation, producers, true);
+    }
+  }
+  return events;
 }
 
 export const EVENTS_DIRECTORY = fileURLToPath(new URL('../events/', import.meta.url));
@@ -96,7 +166,7 @@ export function asyncApiYaml(): string {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  for (const [name, event] of Object.entries(sampleEvents())) {
+  for (const [name, event] of Object.entries(await sampleEvents())) {
     writeFileSync(`${EVENTS_DIRECTORY}${name}.json`, `${JSON.stringify(event, null, 2)}\n`);
     console.log(`events/${name}.json`);
   }

@@ -2,14 +2,31 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decodeMskEvent } from '../../lib/kafka/codec.js';
 import { EVENTS_DIRECTORY, sampleEvents } from '../../local/events.js';
+import { loadServerlessConfig } from '../../local/infra/serverless-config.js';
+
+const events = await sampleEvents();
 
 describe('sample events in events/', () => {
-  it.each(Object.entries(sampleEvents()))(
+  it('exist for every function of serverless.yml, and a malformed variant for every MSK function', () => {
+    for (const [name, fn] of Object.entries(loadServerlessConfig().functions)) {
+      expect(Object.keys(events)).toContain(name);
+      if ((fn.events ?? []).some((event) => 'msk' in event))
+        expect(Object.keys(events)).toContain(`${name}-malformed`);
+    }
+  });
+
+  it.each(Object.entries(events))(
     'events/%s.json is what `npm run generate` writes (never hand-edited)',
     (name, event) => {
       const committed = JSON.parse(readFileSync(`${EVENTS_DIRECTORY}${name}.json`, 'utf8'));
       expect(committed).toEqual(JSON.parse(JSON.stringify(event)));
-      expect(decodeMskEvent(committed).records.length).toBeGreaterThan(0);
+      if (committed.eventSource) {
+        const decoded = decodeMskEvent(committed);
+        expect(decoded.records.length).toBeGreaterThan(0);
+        expect(decoded.malformed).toEqual([]);
+      } else {
+        expect(committed).toMatchObject({ version: '2.0', requestContext: { http: { method: 'GET' } } });
+      }
     },
   );
 });
