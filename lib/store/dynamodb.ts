@@ -1,5 +1,5 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 
 /**
  * Client configuration from the environment. `DYNAMODB_ENDPOINT` points at DynamoDB Local; it accepts
@@ -32,4 +32,19 @@ export function tableName(variable: string, env: NodeJS.ProcessEnv = process.env
       `environment variable ${variable} is not set: it names a DynamoDB table (serverless.yml provider.environment)`,
     );
   return name;
+}
+
+/** Every item a query matches, following `LastEvaluatedKey` across pages. */
+export async function queryAll(
+  client: DynamoDBDocumentClient,
+  input: Omit<QueryCommandInput, 'ExclusiveStartKey'>,
+): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await client.send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
+    items.push(...(page.Items ?? []));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return items;
 }

@@ -1,10 +1,9 @@
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { queryAll } from './dynamodb.js';
 import type { TransactItem } from './idempotency.js';
 
-/** One event as stored: one item per event, keyed by stream and version. */
-export interface StoredEvent {
-  streamId: string;
-  version: number;
+/** An event to append. */
+export interface NewEvent {
   eventId: string;
   type: string;
   /** the event's schema version (old ones are upcast on read) */
@@ -15,15 +14,8 @@ export interface StoredEvent {
   causationId: string | null;
 }
 
-export interface NewEvent {
-  eventId: string;
-  type: string;
-  schemaVersion: number;
-  data: unknown;
-  occurredAt: string;
-  correlationId: string;
-  causationId: string | null;
-}
+/** One event as stored: one item per event, keyed by stream and version. */
+export type StoredEvent = NewEvent & { streamId: string; version: number };
 
 export interface Snapshot<TState> {
   version: number;
@@ -66,22 +58,12 @@ export class EventStore<TState> {
   ) {}
 
   async #query(streamId: string, after: number, upTo: number): Promise<StoredEvent[]> {
-    const events: StoredEvent[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'streamId = :s AND version BETWEEN :after AND :upTo',
-          ExpressionAttributeValues: { ':s': streamId, ':after': after + 1, ':upTo': upTo },
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      events.push(...((page.Items ?? []) as StoredEvent[]));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return events;
+    return (await queryAll(this.client, {
+      TableName: this.table,
+      KeyConditionExpression: 'streamId = :s AND version BETWEEN :after AND :upTo',
+      ExpressionAttributeValues: { ':s': streamId, ':after': after + 1, ':upTo': upTo },
+      ConsistentRead: true,
+    })) as unknown as StoredEvent[];
   }
 
   async #latestSnapshot(streamId: string, upTo: number): Promise<Snapshot<TState> | undefined> {

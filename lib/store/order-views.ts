@@ -1,5 +1,6 @@
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { evolve, initialOrderState, type OrderEvent, type OrderState } from '../domain/order.js';
+import { queryAll } from './dynamodb.js';
 import type { TransactItem } from './idempotency.js';
 
 /** The read model of one order, kept by the projector in version order. */
@@ -98,21 +99,12 @@ export class OrderViews {
 
   async listByCustomer(customerId: string, generation?: number): Promise<CustomerOrder[]> {
     const pk = customerPk(generation ?? (await this.activeGeneration()), customerId);
-    const orders: CustomerOrder[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': pk },
-          ExclusiveStartKey: start,
-        }),
-      );
-      orders.push(...(page.Items ?? []).map((item) => item.order as CustomerOrder));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return orders;
+    const items = await queryAll(this.client, {
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': pk },
+    });
+    return items.map((item) => item.order as CustomerOrder);
   }
 
   /**
