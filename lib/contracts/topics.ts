@@ -27,9 +27,12 @@ export function isDeadLetterTopic(topic: string): boolean {
 export const ALL_TOPICS: readonly string[] = [...SOURCE_TOPICS, ...SOURCE_TOPICS.map(deadLetterTopic)];
 
 /**
- * Topics whose payloads the local broker checks against the contracts at produce time, so that a
- * producer bug fails where it is made. Empty for now: Mokapi 0.52 rejected contract-valid event
- * messages in our tests (intermittently, and always with a null `causationId`), so switching it on
- * needs that settled first. The mechanism (AsyncAPI `confluent.value.schema.validation`) is in place.
+ * Topics that only this project's functions write to: locally the broker rejects a message that
+ * breaks its contract at produce time, so a producer bug fails where it is made. Topics that outside
+ * callers write to (orders.commands) stay open: the consumer defends itself and dead-letters.
  */
-export const PRODUCE_VALIDATED_TOPICS: readonly SourceTopic[] = [];
+export const PRODUCE_VALIDATED_TOPICS: readonly SourceTopic[] = [
+  'orders.events',
+  'inventory.events',
+  'payments.events',
+];

@@ -35,14 +35,18 @@ export function brokerDocument(port: number, partitions: number): Record<string,
       bindings: { 'group.initial.rebalance.delay.ms': 500, 'group.min.session.timeout.ms': 500 },
     },
   });
-  // Mokapi reads the validation switch at the top of the Kafka binding, the spec under topicConfiguration.
-  for (const channel of Object.values(
-    document.channels as Record<string, { bindings: { kafka: Record<string, unknown> } }>,
-  )) {
+  type Message = { payload?: unknown };
+  type Channel = { bindings: { kafka: Record<string, unknown> }; messages?: Record<string, Message> };
+  for (const channel of Object.values(document.channels as Record<string, Channel>)) {
+    // Mokapi reads the validation switch at the top of the Kafka binding, the spec under topicConfiguration.
     const { topicConfiguration, ...kafka } = channel.bindings.kafka as {
       topicConfiguration?: Record<string, unknown>;
     };
     channel.bindings.kafka = { ...kafka, ...topicConfiguration };
+    // Mokapi 0.52 validates a record against the first message of a channel only: give it one message
+    // whose payload is exactly one of the contracts (type and version make them exclusive).
+    const payloads = Object.values(channel.messages ?? {}).map((message) => message.payload);
+    if (payloads.length > 1) channel.messages = { contract: { payload: { oneOf: payloads } } };
   }
   return document;
 }
