@@ -19,6 +19,7 @@ import { PRODUCE_VALIDATED_TOPICS } from '../lib/contracts/topics.js';
 import { encodeMskEvent } from '../lib/kafka/codec.js';
 import type { MskEvent, RecordInput } from '../lib/kafka/types.js';
 import { stableId } from '../lib/pipeline/outbox.js';
+import { importFunctionModule } from './emulator/index.js';
 import { LOCAL_PARTITIONS } from './infra/index.js';
 import { loadServerlessConfig } from './infra/serverless-config.js';
 
@@ -37,14 +38,11 @@ interface FunctionModule {
 }
 
 async function functionModule(handler: string): Promise<FunctionModule> {
-  const file = new URL(`../${handler.slice(0, handler.lastIndexOf('.'))}.ts`, import.meta.url).href;
-  return (await import(/* @vite-ignore */ file)) as FunctionModule;
+  return (await importFunctionModule(handler)) as FunctionModule;
 }
 
 function latest(topic: string, type: string): MessageContract {
-  const contract = contracts.contracts
-    .filter((c) => c.topic === topic && c.type === type)
-    .sort((a, b) => b.version - a.version)[0];
+  const contract = contracts.latest(topic, type);
   if (!contract) throw new Error(`no contract for ${type} on ${topic}`);
   return contract;
 }

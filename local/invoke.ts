@@ -5,17 +5,12 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { getPublisher } from '../lib/kafka/producer.js';
+import { runCli, UsageError } from './cli.js';
 import { loadHandler } from './emulator/index.js';
 import { InfrastructureError } from './infra/errors.js';
 import { startInfrastructure } from './infra/index.js';
 import { loadServerlessConfig } from './infra/serverless-config.js';
 import { lambdaContext } from './runner/lambda-context.js';
-
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-
-class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
 
 async function main(): Promise<number> {
   const [functionKey, eventFile = `events/${functionKey}.json`] = process.argv.slice(2);
@@ -46,13 +41,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    const oneLine = error instanceof InfrastructureError || error instanceof UsageError;
-    process.stderr.write(
-      `${oneLine ? error.message : error instanceof Error ? error.stack : String(error)}\n`,
-    );
-    process.exit(oneLine && error instanceof UsageError ? 2 : 1);
-  },
-);
+runCli(main, [InfrastructureError]);

@@ -8,19 +8,20 @@ import { orderEventStore } from '../functions/orders/commands.js';
 import { orderViews } from '../functions/orders/projector.js';
 import { getDocumentClient } from '../lib/store/dynamodb.js';
 import { rebuildOrderViews } from '../lib/store/rebuild-views.js';
+import { runCli } from './cli.js';
 import { loadServerlessConfig } from './infra/serverless-config.js';
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+runCli(async () => {
+  const { values } = parseArgs({ options: { stage: { type: 'string', default: 'dev' } } });
+  const environment = loadServerlessConfig({ stage: values.stage }).provider.environment ?? {};
+  for (const name of ['EVENT_STORE_TABLE', 'ORDER_VIEWS_TABLE']) process.env[name] ??= environment[name];
 
-const { values } = parseArgs({ options: { stage: { type: 'string', default: 'dev' } } });
-const environment = loadServerlessConfig({ stage: values.stage }).provider.environment ?? {};
-for (const name of ['EVENT_STORE_TABLE', 'ORDER_VIEWS_TABLE']) process.env[name] ??= environment[name];
-
-const result = await rebuildOrderViews({
-  client: getDocumentClient(),
-  eventStoreTable: process.env.EVENT_STORE_TABLE as string,
-  store: orderEventStore(),
-  views: orderViews(),
-  log: (line) => console.log(line),
+  const result = await rebuildOrderViews({
+    client: getDocumentClient(),
+    eventStoreTable: process.env.EVENT_STORE_TABLE as string,
+    store: orderEventStore(),
+    views: orderViews(),
+    log: (line) => console.log(line),
+  });
+  console.log(`rebuilt ${result.orders} order views into generation ${result.generation}`);
 });
-console.log(`rebuilt ${result.orders} order views into generation ${result.generation}`);

@@ -5,13 +5,12 @@
  */
 
 import type { Server } from 'node:http';
+import { runCli } from './cli.js';
 import { runDemo } from './demo.js';
 import { type Emulator, packageService, startEmulator } from './emulator/index.js';
 import { startHttpServer } from './http-server.js';
 import { InfrastructureError } from './infra/errors.js';
 import { type Infrastructure, startInfrastructure } from './infra/index.js';
-
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 const once = process.argv.includes('--once');
 
@@ -112,12 +111,4 @@ async function main(): Promise<number> {
   return new Promise<number>(() => {});
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    process.stderr.write(
-      `${error instanceof InfrastructureError ? error.message : error instanceof Error ? error.stack : String(error)}\n`,
-    );
-    process.exit(1);
-  },
-);
+runCli(main, [InfrastructureError]);

@@ -1,7 +1,6 @@
 import { z } from 'zod';
+import { currencyCode, entityId, minorUnits, orderLine, text } from './fields.js';
 import { defineContract } from './registry.js';
-
-const minorUnits = z.int().nonnegative();
 
 /** v1 (as first published): prices as decimal strings in euros. Kept so old events still read. */
 export const orderPlacedV1 = defineContract({
@@ -10,12 +9,12 @@ export const orderPlacedV1 = defineContract({
   version: 1,
   description: 'An order was placed (v1: decimal-string prices, euros implied). Upcast to v2 on read.',
   data: z.object({
-    orderId: z.string().min(1),
-    customerId: z.string().min(1),
+    orderId: entityId,
+    customerId: entityId,
     items: z
       .array(
         z.object({
-          sku: z.string().min(1),
+          sku: entityId,
           quantity: z.int().positive(),
           price: z.string().regex(/^\d+\.\d{2}$/),
         }),
@@ -30,12 +29,10 @@ export const orderPlacedV2 = defineContract({
   version: 2,
   description: 'An order was placed: exact amounts in integer minor units, explicit currency and total.',
   data: z.object({
-    orderId: z.string().min(1),
-    customerId: z.string().min(1),
-    currency: z.string().length(3),
-    items: z
-      .array(z.object({ sku: z.string().min(1), quantity: z.int().positive(), unitPrice: minorUnits }))
-      .min(1),
+    orderId: entityId,
+    customerId: entityId,
+    currency: currencyCode,
+    items: z.array(orderLine).min(1),
     total: minorUnits,
   }),
 });
@@ -45,7 +42,7 @@ export const orderConfirmedV1 = defineContract({
   type: 'OrderConfirmed',
   version: 1,
   description: 'Stock and payment are settled: the order is confirmed.',
-  data: z.object({ orderId: z.string().min(1) }),
+  data: z.object({ orderId: entityId }),
 });
 
 export const orderCancelledV1 = defineContract({
@@ -53,7 +50,7 @@ export const orderCancelledV1 = defineContract({
   type: 'OrderCancelled',
   version: 1,
   description: 'The order was cancelled.',
-  data: z.object({ orderId: z.string().min(1), reason: z.string().min(1) }),
+  data: z.object({ orderId: entityId, reason: text }),
 });
 
 export const orderRejectedV1 = defineContract({
@@ -61,7 +58,7 @@ export const orderRejectedV1 = defineContract({
   type: 'OrderRejected',
   version: 1,
   description: 'A command on the order was refused; callers and the saga learn why.',
-  data: z.object({ orderId: z.string().min(1), command: z.string().min(1), reason: z.string().min(1) }),
+  data: z.object({ orderId: entityId, command: text, reason: text }),
 });
 
 export const ORDER_EVENTS = [

@@ -1,15 +1,7 @@
 import { z } from 'zod';
 import { keyedByOrderId, type ProducerDeclaration } from './consumer-driven.js';
+import { currencyCode, entityId, orderLine, text } from './fields.js';
 import { defineContract } from './registry.js';
-
-/** Money in integer minor units (cents): amounts are exact. */
-const minorUnits = z.int().nonnegative();
-
-const orderLine = z.object({
-  sku: z.string().min(1),
-  quantity: z.int().positive(),
-  unitPrice: minorUnits,
-});
 
 export const placeOrderV1 = defineContract({
   topic: 'orders.commands',
@@ -17,9 +9,9 @@ export const placeOrderV1 = defineContract({
   version: 1,
   description: 'A customer asks to place an order.',
   data: z.object({
-    orderId: z.string().min(1),
-    customerId: z.string().min(1),
-    currency: z.string().length(3),
+    orderId: entityId,
+    customerId: entityId,
+    currency: currencyCode,
     items: z.array(orderLine).min(1),
   }),
 });
@@ -29,7 +21,7 @@ export const cancelOrderV1 = defineContract({
   type: 'CancelOrder',
   version: 1,
   description: 'A customer or the saga asks to cancel an order.',
-  data: z.object({ orderId: z.string().min(1), reason: z.string().min(1) }),
+  data: z.object({ orderId: entityId, reason: text }),
 });
 
 export const confirmOrderV1 = defineContract({
@@ -37,7 +29,7 @@ export const confirmOrderV1 = defineContract({
   type: 'ConfirmOrder',
   version: 1,
   description: 'The saga confirms an order once stock and payment are settled.',
-  data: z.object({ orderId: z.string().min(1) }),
+  data: z.object({ orderId: entityId }),
 });
 
 export const ORDER_COMMANDS = [placeOrderV1, cancelOrderV1, confirmOrderV1] as const;

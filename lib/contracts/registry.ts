@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ContractViolationError } from '../pipeline/errors.js';
 import { type Envelope, envelopeSchema } from './envelope.js';
+import { describeIssues } from './issues.js';
 
 /** One message type at one version on one topic. */
 export interface MessageContract<TData = unknown> {
@@ -21,10 +22,6 @@ export function defineContract<TSchema extends z.ZodType>(
 /** A validated message: the envelope with `data` parsed by its contract. */
 export type ValidMessage<TData = unknown> = Envelope<TData> & { contract: MessageContract<TData> };
 
-function describe(error: z.ZodError): string {
-  return error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
-}
-
 /** Topic → type → version → contract, built once per container. */
 export class ContractRegistry {
   readonly #contracts = new Map<string, MessageContract>();
@@ -43,6 +40,16 @@ export class ContractRegistry {
 
   get contracts(): MessageContract[] {
     return [...this.#contracts.values()];
+  }
+
+  /** The newest version of a message type on a topic: what producers write today. */
+  latest(topic: string, type: string): MessageContract | undefined {
+    let newest: MessageContract | undefined;
+    for (const contract of this.#contracts.values()) {
+      if (contract.topic === topic && contract.type === type && contract.version > (newest?.version ?? 0))
+        newest = contract;
+    }
+    return newest;
   }
 
   find(topic: string, type: string, version: number): MessageContract | undefined {
@@ -81,14 +88,17 @@ export class ContractRegistry {
       const message = this.#messageSchema(contract).safeParse(json);
       if (message.success) return { ...(message.data as Envelope), contract };
       throw new ContractViolationError(
-        `${type} v${version} is invalid: ${describe(message.error)}`,
+        `${type} v${version} is invalid: ${describeIssues(message.error)}`,
         topic,
         type as string,
       );
     }
     const envelope = envelopeSchema.safeParse(json);
     if (!envelope.success)
-      throw new ContractViolationError(`value is not a message envelope: ${describe(envelope.error)}`, topic);
+      throw new ContractViolationError(
+        `value is not a message envelope: ${describeIssues(envelope.error)}`,
+        topic,
+      );
     throw new ContractViolationError(
       `${type} v${version} is not a message of topic ${topic}`,
       topic,

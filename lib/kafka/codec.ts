@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { describeIssues } from '../contracts/issues.js';
 import { MalformedEventError, MalformedRecordError } from './errors.js';
 import {
   type DecodedRecord,
@@ -54,10 +55,6 @@ function decodeBase64(text: string): Buffer | undefined {
   const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
   const bytes = Buffer.from(text, 'base64');
   return bytes.length === (text.length / 4) * 3 - padding ? bytes : undefined;
-}
-
-function describeIssues(error: z.ZodError): string {
-  return error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
 }
 
 function isSchemaMetadata(value: unknown): boolean {

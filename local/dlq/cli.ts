@@ -6,13 +6,14 @@
  *   redrive [the list filters] [--dry-run]
  */
 import { parseArgs } from 'node:util';
+import { runCli, UsageError } from '../cli.js';
 import { type DeadLetterFilter, RedriveRefusedError, readDeadLetters, redrive } from './dead-letters.js';
 
+const USAGE =
+  'usage: npm run dlq -- list|show <id>|redrive [--topic T.dlq] [--source T] [--error E] [--since ISO] [--until ISO] [--dry-run]';
+
 function usage(message: string): never {
-  process.stderr.write(
-    `${message}\nusage: npm run dlq -- list|show <id>|redrive [--topic T.dlq] [--source T] [--error E] [--since ISO] [--until ISO] [--dry-run]\n`,
-  );
-  process.exit(2);
+  throw new UsageError(`${message}\n${USAGE}`);
 }
 
 async function main(): Promise<void> {
@@ -95,12 +96,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    process.stderr.write(
-      `${error instanceof RedriveRefusedError ? error.message : error instanceof Error ? error.stack : String(error)}\n`,
-    );
-    process.exit(1);
-  },
-);
+runCli(main, [RedriveRefusedError]);

@@ -24,14 +24,15 @@ export async function packageService(signal?: AbortSignal): Promise<string> {
   return PACKAGED_TEMPLATE;
 }
 
-/** Import a serverless.yml handler (`functions/x/handler.handler`) from its TypeScript source. */
+/** The module behind a serverless.yml handler (`functions/x/handler.handler`), from its TypeScript source. */
+export async function importFunctionModule(handler: string): Promise<Record<string, unknown>> {
+  const file = pathToFileURL(`${ROOT}${handler.slice(0, handler.lastIndexOf('.'))}.ts`).href;
+  return (await import(/* @vite-ignore */ file)) as Record<string, unknown>;
+}
+
+/** Import a serverless.yml handler from its TypeScript source. */
 export async function loadHandler(handler: string): Promise<MskHandler> {
-  const dot = handler.lastIndexOf('.');
-  const module = (await import(pathToFileURL(`${ROOT}${handler.slice(0, dot)}.ts`).href)) as Record<
-    string,
-    unknown
-  >;
-  const exported = module[handler.slice(dot + 1)];
+  const exported = (await importFunctionModule(handler))[handler.slice(handler.lastIndexOf('.') + 1)];
   if (typeof exported !== 'function') throw new Error(`${handler} does not export a function`);
   return exported as MskHandler;
 }

@@ -89,11 +89,15 @@ class RunnerStoppedError extends Error {
 
 interface PendingChunk {
   records: EmulatedRecord[];
+  bytes: number;
   done: (error?: unknown) => void;
 }
 
 class Batcher {
   #pending: PendingChunk[] = [];
+  /** records and payload bytes waiting in `#pending` */
+  #count = 0;
+  #bytes = 0;
   #timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -103,13 +107,15 @@ class Batcher {
 
   submit(records: EmulatedRecord[]): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.#pending.push({ records, done: (error) => (error ? reject(error) : resolve()) });
-      const count = this.#pending.reduce((sum, entry) => sum + entry.records.length, 0);
-      const bytes = this.#pending.reduce(
-        (sum, entry) => sum + entry.records.reduce((s, r) => s + r.bytes, 0),
-        0,
-      );
-      if (count >= this.mapping.batchSize || bytes >= MAX_BATCH_BYTES || this.mapping.batchingWindowMs === 0)
+      const bytes = records.reduce((sum, record) => sum + record.bytes, 0);
+      this.#pending.push({ records, bytes, done: (error) => (error ? reject(error) : resolve()) });
+      this.#count += records.length;
+      this.#bytes += bytes;
+      if (
+        this.#count >= this.mapping.batchSize ||
+        this.#bytes >= MAX_BATCH_BYTES ||
+        this.mapping.batchingWindowMs === 0
+      )
         this.#flush();
       else this.#timer ??= setTimeout(() => this.#flush(), this.mapping.batchingWindowMs);
     });
@@ -119,6 +125,8 @@ class Batcher {
   abort(): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
+    this.#count = 0;
+    this.#bytes = 0;
     for (const entry of this.#pending.splice(0)) entry.done(new RunnerStoppedError());
   }
 
@@ -132,6 +140,8 @@ class Batcher {
       if (taken.length > 0 && count + next.records.length > this.mapping.batchSize) break;
       taken.push(next);
       count += next.records.length;
+      this.#count -= next.records.length;
+      this.#bytes -= next.bytes;
       this.#pending.shift();
     }
     if (this.#pending.length > 0)

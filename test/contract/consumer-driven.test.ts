@@ -5,8 +5,9 @@ import { exampleFromSchema } from '../../lib/contracts/example-data.js';
 import { envelopeFor, recordFor } from '../../lib/contracts/examples.js';
 import { contracts } from '../../lib/contracts/index.js';
 import { orderCommandSenders } from '../../lib/contracts/orders.js';
-import type { ContractRegistry, MessageContract } from '../../lib/contracts/registry.js';
+import type { ContractRegistry } from '../../lib/contracts/registry.js';
 import { decodeMskEvent, encodeMskEvent } from '../../lib/kafka/codec.js';
+import { importFunctionModule } from '../../local/emulator/index.js';
 import { loadServerlessConfig } from '../../local/infra/serverless-config.js';
 
 /** Every function with an MSK trigger, with what it declares next to its code. */
@@ -16,9 +17,7 @@ async function participants() {
   const undeclared: string[] = [];
   for (const [name, fn] of Object.entries(loadServerlessConfig().functions)) {
     if (!(fn.events ?? []).some((event) => 'msk' in event)) continue;
-    const file = new URL(`../../${fn.handler.slice(0, fn.handler.lastIndexOf('.'))}.ts`, import.meta.url)
-      .href;
-    const module = (await import(/* @vite-ignore */ file)) as {
+    const module = (await importFunctionModule(fn.handler)) as {
       expectations?: ConsumerExpectation[];
       produces?: ProducerDeclaration[];
     };
@@ -27,12 +26,6 @@ async function participants() {
     producers.push(...(module.produces ?? []));
   }
   return { expectations, producers, undeclared };
-}
-
-function latest(registry: ContractRegistry, topic: string, type: string): MessageContract | undefined {
-  return registry.contracts
-    .filter((contract) => contract.topic === topic && contract.type === type)
-    .sort((a, b) => b.version - a.version)[0];
 }
 
 /**
@@ -47,7 +40,7 @@ export function verify(
 ): string[] {
   const failures: string[] = [];
   for (const type of producer.types.filter((candidate) => candidate in expectation.messages)) {
-    const contract = latest(registry, producer.topic, type);
+    const contract = registry.latest(producer.topic, type);
     const label = `${expectation.consumer} ← ${producer.producer}: ${type}`;
     if (!contract) {
       failures.push(`${label}: no contract for it on ${producer.topic}`);

@@ -13,7 +13,7 @@ import { EventStore } from '../../lib/store/event-store.js';
 import { IdempotencyStore } from '../../lib/store/idempotency.js';
 import { loadOrder } from '../../lib/store/orders.js';
 import { readTopic } from '../support/kafka.js';
-import { contextWithTime } from '../support/pipeline.js';
+import { contextWithTime, unique } from '../support/pipeline.js';
 
 const documents = DynamoDBDocumentClient.from(new DynamoDBClient(dynamoDbConfig()));
 const table = process.env.EVENT_STORE_TABLE as string;
@@ -23,7 +23,6 @@ afterAll(async () => {
   await publisher.disconnect();
 });
 
-const unique = (label: string) => `${label}-${Math.random().toString(36).slice(2, 10)}`;
 let offset = 0;
 /** One consumer name for the file: its idempotency namespace, as one deployed function has. */
 const consumerName = unique('orderCommands');

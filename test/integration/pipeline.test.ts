@@ -10,7 +10,7 @@ import type { MessageHandler, ProcessorOptions } from '../../lib/pipeline/types.
 import { dynamoDbConfig } from '../../lib/store/dynamodb.js';
 import { IdempotencyStore } from '../../lib/store/idempotency.js';
 import { readTopic } from '../support/kafka.js';
-import { contextWithTime, placeOrderRecord } from '../support/pipeline.js';
+import { contextWithTime, placeOrderRecord, unique } from '../support/pipeline.js';
 
 const documents = DynamoDBDocumentClient.from(new DynamoDBClient(dynamoDbConfig()));
 const idempotencyTable = process.env.IDEMPOTENCY_TABLE as string;
@@ -22,8 +22,6 @@ afterAll(async () => {
   documents.destroy();
   await publisher.disconnect();
 });
-
-const unique = (label: string) => `${label}-${Math.random().toString(36).slice(2, 10)}`;
 
 function processorFor(
   handle: MessageHandler,

@@ -11,12 +11,11 @@ import type { Publisher } from '../../lib/kafka/producer.js';
 import { BatchProcessor } from '../../lib/pipeline/processor.js';
 import { dynamoDbConfig } from '../../lib/store/dynamodb.js';
 import { IdempotencyStore } from '../../lib/store/idempotency.js';
-import { contextWithTime } from '../support/pipeline.js';
+import { contextWithTime, unique } from '../support/pipeline.js';
 
 const documents = DynamoDBDocumentClient.from(new DynamoDBClient(dynamoDbConfig()));
 afterAll(() => documents.destroy());
 const nothingToPublish: Publisher = { publish: async () => {} };
-const unique = (label: string) => `${label}-${Math.random().toString(36).slice(2, 10)}`;
 const consumerName = unique('orderProjector');
 let offset = 0;
 

@@ -91,3 +91,6 @@ export function placeOrderRecord(
   );
   return recordFor('orders.commands', envelope, placement);
 }
+
+/** A label made unique, so that tests sharing one DynamoDB Local and one broker never collide. */
+export const unique = (label: string) => `${label}-${Math.random().toString(36).slice(2, 10)}`;

@@ -1,0 +1,28 @@
+/** Wrong arguments: the message is printed alone and the command exits with 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+type ErrorClass = abstract new (...args: never[]) => Error;
+
+/**
+ * Run a local command: exit with what `main` returns (0 when nothing). Expected errors — usage errors
+ * and the classes in `plain` — print their one-line message; anything else prints its stack.
+ */
+export function runCli(
+  main: () => Promise<number | undefined | void>,
+  plain: readonly ErrorClass[] = [],
+): void {
+  // The SDK warns that its releases after January 2027 need Node 22; the lockfile pins this one.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  main().then(
+    (code) => process.exit(code ?? 0),
+    (error: unknown) => {
+      const expected = error instanceof UsageError || plain.some((type) => error instanceof type);
+      process.stderr.write(
+        `${expected ? (error as Error).message : error instanceof Error ? error.stack : String(error)}\n`,
+      );
+      process.exit(error instanceof UsageError ? 2 : 1);
+    },
+  );
+}
