@@ -135,11 +135,15 @@ class Batcher {
     this.#timer = undefined;
     const taken: PendingChunk[] = [];
     let count = 0;
+    let bytes = 0;
     while (this.#pending.length > 0) {
       const next = this.#pending[0] as PendingChunk;
-      if (taken.length > 0 && count + next.records.length > this.mapping.batchSize) break;
+      const full =
+        count + next.records.length > this.mapping.batchSize || bytes + next.bytes > MAX_BATCH_BYTES;
+      if (taken.length > 0 && full) break;
       taken.push(next);
       count += next.records.length;
+      bytes += next.bytes;
       this.#count -= next.records.length;
       this.#bytes -= next.bytes;
       this.#pending.shift();
