@@ -1,153 +1,334 @@
 import { randomUUID } from 'node:crypto';
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Kafka, logLevel } from 'kafkajs';
+import { paymentProvider } from '../functions/payments/handler.js';
 import { envelopeHeaders } from '../lib/contracts/envelope.js';
 import { envelopeFor } from '../lib/contracts/examples.js';
-import { placeOrderV1 } from '../lib/contracts/orders.js';
-import { deadLetterTopic } from '../lib/contracts/topics.js';
+import { cancelOrderV1, placeOrderV1 } from '../lib/contracts/orders.js';
+import { deadLetterTopic, SOURCE_TOPICS } from '../lib/contracts/topics.js';
+import { isTerminal, type Saga } from '../lib/domain/saga.js';
 import { DEAD_LETTER_HEADERS } from '../lib/kafka/dead-letter.js';
+import { InventoryStore } from '../lib/store/inventory.js';
+import { SimulatedPaymentProvider, simulatedProviderOptions } from '../lib/store/payments.js';
+import { SagaStore } from '../lib/store/sagas.js';
 import { localDynamoDbClient } from './infra/dynamodb-local.js';
+import { checkSagaInvariants, type SagaInvariants } from './saga-invariants.js';
+import { formatSaga } from './saga-report.js';
 
-export const DEMO_ORDERS = 3;
+/** Orders the demo places by default: enough for every outcome to happen many times over. */
+export const DEMO_ORDERS = 200;
 
 export interface DemoResult {
   produced: number;
+  orders: number;
+  /** saga outcomes: completed, cancelled (by cause), failed, unfinished */
+  outcomes: Record<string, number>;
+  /** transient payment provider errors injected (and retried by the core) */
+  providerErrors: number;
+  /** client commands (PlaceOrder, CancelOrder) written once each to the audit table */
   audited: number;
-  /** orders visible as placed through the query API (event store → orders.events → projector → view) */
+  /** orders whose view (query API) agrees with their saga's outcome */
   viewed: number;
   deadLettered: number;
+  invariants: SagaInvariants;
   doubled: number;
   lost: number;
 }
 
-/**
- * The demo of what exists today: PlaceOrder commands, one of them sent twice (a producer retry) and
- * one poison message, through the emulated mapping into the audit function. Every valid command must
- * be audited exactly once and the poison message must reach the dead-letter topic with its reason.
- */
-export async function runDemo(options: {
+interface DemoOptions {
   brokers: string[];
   dynamodbEndpoint: string;
-  auditTable: string;
+  /** the functions' environment (table names, provider settings) */
+  environment: Record<string, string | undefined>;
   apiUrl: string;
   log: (line: string) => void;
-}): Promise<DemoResult> {
+  orders?: number;
+  timeoutMs?: number;
+}
+
+type Kind = 'regular' | 'scarce' | 'over-limit' | 'customer-cancel';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The mix: every 10th order over the payment limit, every 7th cancelled by its customer, every 8th for a scarce SKU. */
+function kindOf(index: number): Kind {
+  if (index % 10 === 3) return 'over-limit';
+  if (index % 7 === 4) return 'customer-cancel';
+  if (index % 8 === 5) return 'scarce';
+  return 'regular';
+}
+
+/**
+ * The saga demo: a few hundred orders with a mix of outcomes — in stock, out of stock, declined,
+ * transient provider errors (PAYMENT_PROVIDER_FAILURE_RATE), customer cancels in flight — plus one
+ * order sent twice and one poison message. Waits until every saga has finished, then checks the
+ * invariants and prints one saga per outcome with its timeline.
+ */
+export async function runDemo(options: DemoOptions): Promise<DemoResult> {
+  const env = (name: string) => {
+    const value = options.environment[name];
+    if (!value) throw new Error(`the demo needs ${name} in the functions' environment`);
+    return value;
+  };
   const kafka = new Kafka({ brokers: options.brokers, logLevel: logLevel.NOTHING });
   const producer = kafka.producer({ maxInFlightRequests: 1 });
   const documents = DynamoDBDocumentClient.from(localDynamoDbClient(options.dynamodbEndpoint));
+  const sagas = new SagaStore(documents, env('SAGAS_TABLE'));
+  const inventory = new InventoryStore(documents, env('INVENTORY_TABLE'));
+  const ledger = new SimulatedPaymentProvider(documents, env('PAYMENTS_TABLE'), simulatedProviderOptions({}));
   const runId = randomUUID();
+  const tag = runId.slice(0, 8);
   const dlqWatcher = kafka.consumer({
     groupId: `demo-dlq-${runId}`,
     sessionTimeout: 6000,
     heartbeatInterval: 300,
     maxWaitTimeInMs: 100,
   });
+  const count = options.orders ?? DEMO_ORDERS;
   try {
-    await producer.connect();
-    const commands = Array.from({ length: DEMO_ORDERS }, (_, index) =>
-      envelopeFor(
+    // Stock: plenty of the regular SKUs, the scarce one for half of the orders that want it.
+    const regular = ['espresso', 'grinder', 'filter', 'kettle', 'scale'].map((name) => `sku-${tag}-${name}`);
+    const scarce = `sku-${tag}-limited`;
+    const kinds = Array.from({ length: count }, (_, index) => kindOf(index));
+    const scarceStock = Math.floor(kinds.filter((kind) => kind === 'scarce').length / 2);
+    await Promise.all([
+      ...regular.map((sku) => inventory.receive(sku, 10 * count)),
+      inventory.receive(scarce, scarceStock),
+    ]);
+
+    const meta = () => ({ id: randomUUID(), correlationId: runId, occurredAt: new Date().toISOString() });
+    const places = kinds.map((kind, index) => {
+      const orderId = `order-${tag}-${String(index + 1).padStart(3, '0')}`;
+      const line = (sku: string, quantity: number, unitPrice: number) => ({ sku, quantity, unitPrice });
+      const items =
+        kind === 'scarce'
+          ? [line(scarce, 1, 4999)]
+          : kind === 'over-limit'
+            ? [line(regular[index % regular.length] as string, 1, 150_000)]
+            : [
+                line(regular[index % regular.length] as string, 1 + (index % 3), 1250),
+                line(regular[(index + 2) % regular.length] as string, 1, 899),
+              ];
+      return envelopeFor(
         placeOrderV1,
-        {
-          orderId: `order-${runId.slice(0, 8)}-${index + 1}`,
-          customerId: 'customer-demo',
-          currency: 'EUR',
-          items: [{ sku: 'sku-espresso', quantity: index + 1, unitPrice: 1250 }],
-        },
-        { id: randomUUID(), correlationId: runId, occurredAt: new Date().toISOString() },
-      ),
-    );
+        { orderId, customerId: `customer-${index % 20}`, currency: 'EUR', items },
+        meta(),
+      );
+    });
+    const cancels = places
+      .filter((_, index) => kinds[index] === 'customer-cancel')
+      .map((place) =>
+        envelopeFor(cancelOrderV1, { orderId: place.data.orderId, reason: 'changed my mind' }, meta()),
+      );
     const poison = `{"type":"PlaceOrder","correlationId":"${runId}","note":"not an envelope"}`;
-    const asMessage = (command: (typeof commands)[number]) => ({
+    const asMessage = (command: { data: { orderId: string } } & Parameters<typeof envelopeHeaders>[0]) => ({
       key: command.data.orderId,
       value: JSON.stringify(command),
       headers: envelopeHeaders(command),
     });
+
+    const deadLetters = new Map<string, string>();
+    await dlqWatcher.connect();
+    await dlqWatcher.subscribe({ topics: SOURCE_TOPICS.map(deadLetterTopic), fromBeginning: true });
+    await dlqWatcher.run({
+      eachMessage: async ({ topic, message }) => {
+        const key = message.key?.toString() ?? '';
+        if (!key.includes(tag)) return;
+        const header = (name: string) => message.headers?.[name]?.toString();
+        const reason = `${header(DEAD_LETTER_HEADERS.errorClass) ?? 'on-failure destination'}: ${header(DEAD_LETTER_HEADERS.errorMessage) ?? '(Lambda records no reason)'}`;
+        deadLetters.set(key, reason);
+        options.log(`demo: ${topic} ← ${key}: ${reason}`);
+      },
+    });
+
+    await producer.connect();
     await producer.send({
       topic: 'orders.commands',
       acks: -1,
       messages: [
-        ...commands.map(asMessage),
-        asMessage(commands[0] as (typeof commands)[number]),
-        { key: `poison-${runId.slice(0, 8)}`, value: poison },
+        ...places.map(asMessage),
+        asMessage(places[0] as (typeof places)[number]),
+        { key: `poison-${tag}`, value: poison },
       ],
     });
+    // Customers change their minds while their orders are on the way: some early, some late.
+    const half = Math.ceil(cancels.length / 2);
+    await sleep(300);
+    await producer.send({
+      topic: 'orders.commands',
+      acks: -1,
+      messages: cancels.slice(0, half).map(asMessage),
+    });
+    await sleep(1_500);
+    await producer.send({ topic: 'orders.commands', acks: -1, messages: cancels.slice(half).map(asMessage) });
     options.log(
-      `demo: produced ${commands.length} PlaceOrder commands, the first one twice, and 1 poison message`,
+      `demo: ${places.length} PlaceOrder (the first twice, ${kinds.filter((k) => k === 'scarce').length} for ${scarceStock} scarce units, ${kinds.filter((k) => k === 'over-limit').length} over the payment limit), ${cancels.length} customer cancels, 1 poison message; provider failure rate ${options.environment.PAYMENT_PROVIDER_FAILURE_RATE ?? 0}`,
     );
 
-    const deadLettered = new Set<string>();
-    await dlqWatcher.connect();
-    await dlqWatcher.subscribe({ topic: deadLetterTopic('orders.commands'), fromBeginning: true });
-    await dlqWatcher.run({
-      eachMessage: async ({ message }) => {
-        if (!message.value?.toString().includes(Buffer.from(poison).toString('base64'))) return;
-        const header = (name: string) => message.headers?.[name]?.toString();
-        deadLettered.add(
-          `${header(DEAD_LETTER_HEADERS.sourcePartition)}:${header(DEAD_LETTER_HEADERS.sourceOffset)}`,
-        );
-        options.log(
-          `demo: dead-lettered ${header(DEAD_LETTER_HEADERS.errorClass)}: ${header(DEAD_LETTER_HEADERS.errorMessage)}`,
-        );
+    // Wait for every saga to finish (or its message to be dead-lettered).
+    const orderIds = places.map((place) => place.data.orderId);
+    const deadline = Date.now() + (options.timeoutMs ?? 180_000);
+    let finished = new Map<string, Saga>();
+    let shown = 0;
+    while (Date.now() < deadline) {
+      finished = await readSagas(documents, sagas.table, orderIds);
+      const done = orderIds.filter((id) => {
+        const saga = finished.get(id);
+        return (saga && isTerminal(saga.state)) || deadLetters.has(id);
+      }).length;
+      if (done === orderIds.length && deadLetters.has(`poison-${tag}`)) break;
+      if (Date.now() - shown > 5_000) {
+        options.log(`demo: ${done}/${orderIds.length} sagas finished`);
+        shown = Date.now();
+      }
+      await sleep(500);
+    }
+    // Let late duplicates land before counting, so that a doubled effect would show.
+    await sleep(1_500);
+    finished = await readSagas(documents, sagas.table, orderIds);
+
+    const outcomes: Record<string, number> = {};
+    const example = new Map<string, string>();
+    for (const id of orderIds) {
+      const saga = finished.get(id);
+      const label = !saga
+        ? 'no-saga'
+        : !isTerminal(saga.state)
+          ? 'unfinished'
+          : saga.state === 'cancelled'
+            ? `cancelled:${saga.cause ?? 'unknown'}`
+            : saga.state;
+      outcomes[label] = (outcomes[label] ?? 0) + 1;
+      if (!example.has(label)) example.set(label, id);
+    }
+    for (const id of example.values()) {
+      const saga = finished.get(id);
+      if (saga) options.log(`demo: ${formatSaga(saga, await sagas.timeline(id))}`);
+    }
+    options.log(`demo: inspect any saga with GET ${options.apiUrl}/sagas/<orderId>, e.g. ${orderIds[0]}`);
+
+    const invariants = await checkSagaInvariants({
+      orderIds,
+      sagas: finished,
+      deadLettered: new Set(deadLetters.keys()),
+      inventory,
+      skus: [...regular, scarce],
+      ledger,
+      eventTypes: async (id) => {
+        const response = await fetch(`${options.apiUrl}/orders/${id}/events`);
+        return response.ok
+          ? ((await response.json()) as { events: Array<{ type: string }> }).events.map((event) => event.type)
+          : [];
       },
     });
 
-    const audited = async () => {
-      const { Items = [] } = await documents.send(
-        new ScanCommand({
-          TableName: options.auditTable,
-          FilterExpression: 'correlationId = :runId',
-          ExpressionAttributeValues: { ':runId': runId },
-        }),
-      );
-      return Items.length;
-    };
-    const deadline = Date.now() + 60_000;
-    let rows = 0;
-    while (Date.now() < deadline && ((rows = await audited()) < commands.length || deadLettered.size < 1)) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    // CQRS: each order must reach its view through the event store, orders.events and the projector.
-    const viewed = async () => {
-      const statuses = await Promise.all(
-        commands.map(async (command) => {
-          const response = await fetch(`${options.apiUrl}/orders/${command.data.orderId}`);
-          return response.ok ? ((await response.json()) as { status: string }).status : undefined;
-        }),
-      );
-      return statuses.filter((status) => status === 'placed').length;
-    };
-    let views = 0;
-    while (Date.now() < deadline && (views = await viewed()) < commands.length) {
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+    // Each order's view agrees with its saga (CQRS read side caught up), and the order sent twice has one OrderPlaced.
+    const viewed = await countAgreeingViews(options.apiUrl, orderIds, finished);
+    const twice = await fetch(`${options.apiUrl}/orders/${orderIds[0]}/events`);
+    const placedTwice = twice.ok
+      ? ((await twice.json()) as { events: Array<{ type: string }> }).events.filter(
+          (event) => event.type === 'OrderPlaced',
+        ).length
+      : 0;
+    const clientCommandIds = [...places, ...cancels].map((command) => command.id);
+    const audited = await countAudited(documents, env('AUDIT_TABLE'), clientCommandIds);
+    const poisoned = deadLetters.has(`poison-${tag}`) ? 1 : 0;
     options.log(
-      `demo: ${views}/${commands.length} orders visible through the query API, e.g. GET ${options.apiUrl}/orders/${commands[0]?.data.orderId}`,
-    );
-    // Let a late duplicate land before counting, so that a doubled effect would show.
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
-    // The command sent twice must have produced one event in its stream, not two.
-    const twice = commands[0]?.data.orderId;
-    const history = await fetch(`${options.apiUrl}/orders/${twice}/events`);
-    const streamEvents = history.ok ? ((await history.json()) as { events: unknown[] }).events.length : 0;
-    options.log(`demo: the order placed twice has ${streamEvents} event(s) in its stream`);
-    rows = await audited();
-    options.log(
-      `demo: audit table holds ${rows} rows for ${commands.length} commands; ${deadLettered.size}/1 poison message dead-lettered`,
+      `demo: invariants — unfinished ${invariants.unfinished}, stock conserved ${invariants.stockConserved}, money balanced ${invariants.moneyBalanced}, confirmed and cancelled ${invariants.confirmedAndCancelled}; ${viewed}/${orderIds.length} views agree; audit holds ${audited}/${clientCommandIds.length} client commands`,
     );
     return {
-      produced: commands.length + 2,
-      audited: rows,
-      viewed: views,
-      deadLettered: deadLettered.size,
-      doubled: Math.max(0, rows - commands.length) + Math.max(0, streamEvents - 1),
+      produced: places.length + cancels.length + 2,
+      orders: orderIds.length,
+      outcomes,
+      providerErrors: providerFailures(),
+      audited,
+      viewed,
+      deadLettered: deadLetters.size,
+      invariants,
+      doubled: Math.max(0, placedTwice - 1),
       lost:
-        Math.max(0, commands.length - rows) +
-        Math.max(0, commands.length - views) +
-        (1 - Math.min(1, deadLettered.size)),
+        invariants.unfinished +
+        (orderIds.length - viewed) +
+        (clientCommandIds.length - audited) +
+        (1 - poisoned),
     };
   } finally {
     await dlqWatcher.disconnect().catch(() => {});
     await producer.disconnect().catch(() => {});
     documents.destroy();
   }
+}
+
+async function readSagas(
+  documents: DynamoDBDocumentClient,
+  table: string,
+  orderIds: readonly string[],
+): Promise<Map<string, Saga>> {
+  const found = new Map<string, Saga>();
+  for (let start = 0; start < orderIds.length; start += 100) {
+    let request:
+      | Record<string, { Keys: Array<Record<string, string>>; ConsistentRead: boolean }>
+      | undefined = {
+      [table]: {
+        Keys: orderIds.slice(start, start + 100).map((pk) => ({ pk, sk: 'saga' })),
+        ConsistentRead: true,
+      },
+    };
+    while (request && Object.keys(request).length > 0) {
+      const response = await documents.send(new BatchGetCommand({ RequestItems: request }));
+      for (const item of response.Responses?.[table] ?? []) found.set(String(item.pk), item as Saga);
+      request = response.UnprocessedKeys as typeof request;
+    }
+  }
+  return found;
+}
+
+async function countAudited(
+  documents: DynamoDBDocumentClient,
+  table: string,
+  messageIds: readonly string[],
+): Promise<number> {
+  let rows = 0;
+  for (let start = 0; start < messageIds.length; start += 100) {
+    const response = await documents.send(
+      new BatchGetCommand({
+        RequestItems: {
+          [table]: { Keys: messageIds.slice(start, start + 100).map((messageId) => ({ messageId })) },
+        },
+      }),
+    );
+    rows += response.Responses?.[table]?.length ?? 0;
+  }
+  return rows;
+}
+
+/** The payment function runs in this process: its simulated provider counts what it injected. */
+function providerFailures(): number {
+  const provider = paymentProvider();
+  return provider instanceof SimulatedPaymentProvider ? provider.injectedFailures : 0;
+}
+
+const VIEW_STATUS: Record<string, string> = { completed: 'confirmed', cancelled: 'cancelled' };
+
+/** Orders whose view says what their saga ended with (polled: the projector is eventually consistent). */
+async function countAgreeingViews(
+  apiUrl: string,
+  orderIds: readonly string[],
+  sagas: ReadonlyMap<string, Saga>,
+): Promise<number> {
+  const deadline = Date.now() + 30_000;
+  let pending = [...orderIds];
+  while (pending.length > 0 && Date.now() < deadline) {
+    const checks = await Promise.all(
+      pending.map(async (id) => {
+        const response = await fetch(`${apiUrl}/orders/${id}`);
+        const status = response.ok ? ((await response.json()) as { status: string }).status : undefined;
+        const expected = VIEW_STATUS[sagas.get(id)?.state ?? ''];
+        return expected !== undefined && status === expected ? undefined : id;
+      }),
+    );
+    pending = checks.filter((id): id is string => id !== undefined);
+    if (pending.length > 0) await sleep(300);
+  }
+  return orderIds.length - pending.length;
 }

@@ -88,6 +88,21 @@ function mskEvent(
   return encodeMskEvent(selected, documentedCluster);
 }
 
+/** What EventBridge sends a scheduled target. */
+function scheduledEvent(functionKey: string): Record<string, unknown> {
+  return {
+    version: '0',
+    id: stableId(`sample:${functionKey}:schedule`),
+    'detail-type': 'Scheduled Event',
+    source: 'aws.events',
+    account: '123456789012',
+    time: new Date(START).toISOString().replace('.000', ''),
+    region: 'eu-west-1',
+    resources: [`arn:aws:events:eu-west-1:123456789012:rule/${functionKey}-schedule`],
+    detail: {},
+  };
+}
+
 /** An API Gateway v2 (payload 2.0) request for an HTTP function's route, with example path parameters. */
 function httpEvent(functionKey: string, route: { method: string; path: string }): Record<string, unknown> {
   const pathParameters = Object.fromEntries(
@@ -139,10 +154,13 @@ export async function sampleEvents(): Promise<Record<string, unknown>> {
     for (const event of fn.events ?? []) {
       const http = event.httpApi as { method: string; path: string } | undefined;
       if (http) events[name] = httpEvent(name, http);
+      if ('schedule' in event) events[name] = scheduledEvent(name);
     }
-    for (const expectation of modules[name]?.expectations ?? []) {
-      events[name] = mskEvent(expectation, producers, false);
-      events[`${name}-malformed`] = mskEvent(expectation, producers, true);
+    // A function reading several topics gets one event per topic: `<name>` for the first, then `<name>-<topic>`.
+    for (const [index, expectation] of (modules[name]?.expectations ?? []).entries()) {
+      const file = index === 0 ? name : `${name}-${expectation.topic}`;
+      events[file] = mskEvent(expectation, producers, false);
+      if (index === 0) events[`${name}-malformed`] = mskEvent(expectation, producers, true);
     }
   }
   return events;

@@ -13,6 +13,8 @@ import { InfrastructureError } from './infra/errors.js';
 import { type Infrastructure, startInfrastructure } from './infra/index.js';
 
 const once = process.argv.includes('--once');
+// The demo runs the payment provider with transient failures the core must retry; any value given wins.
+process.env.PAYMENT_PROVIDER_FAILURE_RATE ||= '0.2';
 
 function log(line: string): void {
   process.stdout.write(`${new Date().toISOString().slice(11, 23)} ${line}\n`);
@@ -49,6 +51,7 @@ async function main(): Promise<number> {
       `infrastructure up in ${timings.total} ms (DynamoDB Local ${timings.dynamodb} ms, Kafka ${timings.kafka} ms, tables ${timings.tables} ms); service packaged`,
     );
     log(`DynamoDB ${infrastructure.dynamodbEndpoint}  Kafka ${infrastructure.kafkaBrokers.join(',')}`);
+    log(`inspect a saga: DYNAMODB_ENDPOINT=${infrastructure.dynamodbEndpoint} npm run saga -- <orderId>`);
     log(
       `invoke a function against it: DYNAMODB_ENDPOINT=${infrastructure.dynamodbEndpoint} KAFKA_BROKERS=${infrastructure.kafkaBrokers.join(',')} KAFKA_AUTH=none KAFKA_IDEMPOTENT=false npx serverless invoke local -f audit -p events/audit.json`,
     );
@@ -59,6 +62,7 @@ async function main(): Promise<number> {
       config: infrastructure.config,
       brokers: infrastructure.kafkaBrokers,
       log,
+      verifyFetches: infrastructure.bundledBroker,
     });
     const http = await startHttpServer(infrastructure.config, Number(process.env.HTTP_PORT ?? 0));
     httpServer = http.server;
@@ -72,10 +76,11 @@ async function main(): Promise<number> {
   const result = await runDemo({
     brokers: infrastructure.kafkaBrokers,
     dynamodbEndpoint: infrastructure.dynamodbEndpoint,
-    auditTable: infrastructure.functionEnvironment.AUDIT_TABLE ?? '',
+    environment: infrastructure.functionEnvironment,
     apiUrl,
     log,
   });
+  const { invariants } = result;
   const stats = emulator.runners.map((runner) => runner.stats);
   const total = (pick: (s: (typeof stats)[number]) => number) => stats.reduce((sum, s) => sum + pick(s), 0);
   const summary = [
@@ -83,14 +88,31 @@ async function main(): Promise<number> {
     `invocations=${total((s) => s.invocations)}`,
     `records_in=${total((s) => s.records)}`,
     `retries=${total((s) => s.retries)}`,
+    `orders=${result.orders}`,
+    ...Object.entries(result.outcomes)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([outcome, n]) => `${outcome}=${n}`),
+    `provider_errors=${result.providerErrors}`,
     `audited=${result.audited}`,
     `viewed=${result.viewed}`,
     `dead_lettered=${result.deadLettered}`,
     `on_failure_destination=${total((s) => s.toDestination)}`,
+    `torn_reads_caught=${emulator.runners.reduce((sum, runner) => sum + runner.tornReads, 0)}`,
+    `unfinished=${invariants.unfinished}`,
+    `stock_conserved=${invariants.stockConserved}`,
+    `money_balanced=${invariants.moneyBalanced}`,
+    `confirmed_and_cancelled=${invariants.confirmedAndCancelled}`,
     `doubled=${result.doubled}`,
     `lost=${result.lost + total((s) => s.dropped)}`,
   ].join(' ');
-  const healthy = result.lost === 0 && result.doubled === 0 && total((s) => s.dropped) === 0;
+  const healthy =
+    result.lost === 0 &&
+    result.doubled === 0 &&
+    total((s) => s.dropped) === 0 &&
+    invariants.unfinished === 0 &&
+    invariants.stockConserved &&
+    invariants.moneyBalanced &&
+    invariants.confirmedAndCancelled === 0;
   if (once) {
     await shutdown();
     process.stdout.write(`summary ${summary}\n`);

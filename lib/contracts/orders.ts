@@ -34,10 +34,10 @@ export const confirmOrderV1 = defineContract({
 
 export const ORDER_COMMANDS = [placeOrderV1, cancelOrderV1, confirmOrderV1] as const;
 
-/** Commands come from outside the service: API callers, and the saga (ConfirmOrder/CancelOrder). */
+/** Commands from outside the service: customers place and cancel (the saga declares its own in functions/saga). */
 export const orderCommandSenders: ProducerDeclaration = {
-  producer: 'order clients and the saga',
+  producer: 'order clients',
   topic: 'orders.commands',
-  types: ['PlaceOrder', 'CancelOrder', 'ConfirmOrder'],
+  types: ['PlaceOrder', 'CancelOrder'],
   key: keyedByOrderId,
 };

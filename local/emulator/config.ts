@@ -120,3 +120,49 @@ export function mappingsFromTemplate(template: Template, config: ServerlessConfi
   }
   return mappings;
 }
+
+/** One EventBridge schedule rule of the packaged template that targets a function. */
+export interface ScheduleConfig {
+  logicalId: string;
+  functionKey: string;
+  handler: string;
+  timeoutSeconds: number;
+  expression: string;
+  rateMs: number;
+  enabled: boolean;
+}
+
+const RATE_UNITS_MS: Record<string, number> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
+
+/** `rate(5 minutes)` → 300000. Cron expressions are refused: the emulator only keeps rates. */
+export function rateMs(logicalId: string, expression: string): number {
+  const match = /^rate\((\d+) (minute|hour|day)s?\)$/.exec(expression.trim());
+  const unit = match?.[2] && RATE_UNITS_MS[match[2]];
+  if (!match || !unit)
+    throw new MappingConfigError(`${logicalId}: schedule ${expression} is not emulated; use rate(N unit)`);
+  return Number(match[1]) * unit;
+}
+
+/** Every `AWS::Events::Rule` with a ScheduleExpression whose target is one of the service's functions. */
+export function schedulesFromTemplate(template: Template, config: ServerlessConfig): ScheduleConfig[] {
+  const schedules: ScheduleConfig[] = [];
+  for (const [logicalId, resource] of Object.entries(template.Resources)) {
+    const properties = resource.Properties ?? {};
+    if (resource.Type !== 'AWS::Events::Rule' || typeof properties.ScheduleExpression !== 'string') continue;
+    const targets = (properties.Targets as Array<{ Arn?: { 'Fn::GetAtt'?: [string, string] } }>) ?? [];
+    for (const target of targets) {
+      const functionKey = functionKeyOf(config, target.Arn?.['Fn::GetAtt']?.[0] ?? '');
+      const fn = config.functions[functionKey] as { handler: string; timeout?: number };
+      schedules.push({
+        logicalId,
+        functionKey,
+        handler: fn.handler,
+        timeoutSeconds: fn.timeout ?? Number(config.provider.timeout ?? 6),
+        expression: properties.ScheduleExpression,
+        rateMs: rateMs(logicalId, properties.ScheduleExpression),
+        enabled: properties.State !== 'DISABLED',
+      });
+    }
+  }
+  return schedules;
+}

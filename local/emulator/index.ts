@@ -4,8 +4,9 @@ import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import type { ServerlessConfig } from '../infra/serverless-config.js';
-import { mappingsFromTemplate, readTemplate } from './config.js';
+import { mappingsFromTemplate, readTemplate, schedulesFromTemplate } from './config.js';
 import { MappingRunner, type MskHandler, type RunnerOptions } from './mapping-runner.js';
+import { type ScheduledHandler, ScheduleRunner } from './schedule-runner.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const PACKAGED_TEMPLATE = `${ROOT}.serverless/cloudformation-template-update-stack.json`;
@@ -31,18 +32,20 @@ export async function importFunctionModule(handler: string): Promise<Record<stri
 }
 
 /** Import a serverless.yml handler from its TypeScript source. */
-export async function loadHandler(handler: string): Promise<MskHandler> {
+export async function loadHandler<THandler = MskHandler>(handler: string): Promise<THandler> {
   const exported = (await importFunctionModule(handler))[handler.slice(handler.lastIndexOf('.') + 1)];
   if (typeof exported !== 'function') throw new Error(`${handler} does not export a function`);
-  return exported as MskHandler;
+  return exported as THandler;
 }
 
 export interface Emulator {
   runners: MappingRunner[];
+  /** one per schedule rule, invoking its function at the rule's rate (`trigger()` invokes it now) */
+  schedules: ScheduleRunner[];
   stop: () => Promise<void>;
 }
 
-/** Start one runner per enabled MSK mapping of the packaged template. */
+/** Start one runner per enabled MSK mapping and one per schedule rule of the packaged template. */
 export async function startEmulator(options: {
   templatePath: string;
   config: ServerlessConfig;
@@ -51,21 +54,40 @@ export async function startEmulator(options: {
   /** only these function keys (default: all) */
   functions?: string[];
   afterInvoke?: RunnerOptions['afterInvoke'];
+  verifyFetches?: boolean;
 }): Promise<Emulator> {
-  const mappings = mappingsFromTemplate(readTemplate(options.templatePath), options.config).filter(
-    (mapping) => mapping.enabled && (!options.functions || options.functions.includes(mapping.functionKey)),
+  const template = readTemplate(options.templatePath);
+  const selected = ({ functionKey }: { functionKey: string }) =>
+    !options.functions || options.functions.includes(functionKey);
+  const mappings = mappingsFromTemplate(template, options.config).filter(
+    (mapping) => mapping.enabled && selected(mapping),
   );
   const runners: MappingRunner[] = [];
+  const schedules: ScheduleRunner[] = [];
   const stop = async () => {
-    await Promise.all(runners.map((runner) => runner.stop().catch(() => {})));
+    await Promise.all([
+      ...runners.map((runner) => runner.stop().catch(() => {})),
+      ...schedules.map((schedule) => schedule.stop()),
+    ]);
   };
   try {
+    for (const schedule of schedulesFromTemplate(template, options.config).filter(selected)) {
+      const runner = new ScheduleRunner(
+        schedule,
+        await loadHandler<ScheduledHandler>(schedule.handler),
+        options.log,
+      );
+      schedules.push(runner);
+      runner.start();
+      options.log(`${schedule.functionKey} ⇐ ${schedule.expression}${schedule.enabled ? '' : ' (disabled)'}`);
+    }
     for (const mapping of mappings) {
       const runner = new MappingRunner(mapping, {
         brokers: options.brokers,
         handler: await loadHandler(mapping.handler),
         log: options.log,
         afterInvoke: options.afterInvoke,
+        verifyFetches: options.verifyFetches,
       });
       runners.push(runner);
       await runner.start();
@@ -77,5 +99,5 @@ export async function startEmulator(options: {
     await stop();
     throw error;
   }
-  return { runners, stop };
+  return { runners, schedules, stop };
 }

@@ -11,6 +11,7 @@ import { encodeMskEvent, encodeMskRecord } from '../../lib/kafka/codec.js';
 import { destinationValue } from '../../lib/kafka/dead-letter.js';
 import type { MskEvent, RecordInput } from '../../lib/kafka/types.js';
 import { lambdaContext } from '../runner/lambda-context.js';
+import { FetchVerifier } from './fetch-verifier.js';
 import { passesFilters } from './filter.js';
 import type { MappingConfig } from './types.js';
 
@@ -47,6 +48,8 @@ export interface RunnerOptions {
   afterInvoke?: ((result: InvocationResult) => void) | undefined;
   /** consumer group session; a crashed runner's partitions move after this long (Mokapi has no LeaveGroup) */
   sessionTimeoutMs?: number | undefined;
+  /** deliver a record only once two fetches agree on it (the bundled broker tears reads, see FetchVerifier) */
+  verifyFetches?: boolean | undefined;
 }
 
 const recordId = (record: EmulatedRecord) => `${record.partitionKey}@${record.offset}`;
@@ -180,6 +183,7 @@ export class MappingRunner {
   readonly #producer: Producer;
   readonly #batcher: Batcher;
   readonly #inFlight = new Set<Promise<unknown>>();
+  readonly #verifier: FetchVerifier<EmulatedRecord> | undefined;
   #stopping = false;
 
   constructor(
@@ -199,6 +203,12 @@ export class MappingRunner {
     });
     this.#producer = kafka.producer({ maxInFlightRequests: 1 });
     this.#batcher = new Batcher(mapping, (records) => this.#deliver(records));
+    if (options.verifyFetches) this.#verifier = new FetchVerifier();
+  }
+
+  /** torn reads the fetch verifier caught (and read again) */
+  get tornReads(): number {
+    return this.#verifier?.torn ?? 0;
   }
 
   /** Resolves once the group is joined and a first fetch has been made: offsets are positioned. */
@@ -210,6 +220,19 @@ export class MappingRunner {
         resolve();
       });
     });
+    this.#consumer.on(this.#consumer.events.CRASH, ({ payload }) => {
+      if (this.#stopping) return;
+      this.options.log(
+        `${this.mapping.functionKey}: consumer crashed (${payload.error.name}: ${payload.error.message})${payload.restart ? '; kafkajs restarts it' : '; restarting it'}`,
+      );
+      // kafkajs gives up on errors it deems non-retriable; Lambda's pollers never do.
+      if (!payload.restart) this.#restartLater();
+    });
+    await this.#consume();
+    await positioned;
+  }
+
+  async #consume(): Promise<void> {
     await this.#consumer.connect();
     await this.#consumer.subscribe({
       topic: this.mapping.topic,
@@ -221,7 +244,17 @@ export class MappingRunner {
       partitionsConsumedConcurrently: 64,
       eachBatch: (payload) => this.#eachPartitionBatch(payload),
     });
-    await positioned;
+  }
+
+  /** Start consuming again once kafkajs has finished tearing the crashed consumer down. */
+  #restartLater(): void {
+    setTimeout(() => {
+      if (this.#stopping) return;
+      this.#consume().catch((error: unknown) => {
+        this.options.log(`${this.mapping.functionKey}: consumer restart failed (${String(error)}); retrying`);
+        this.#restartLater();
+      });
+    }, 1_000).unref();
   }
 
   /** Stop like a redeploy would: work in flight is abandoned uncommitted and delivered again later. */
@@ -240,21 +273,38 @@ export class MappingRunner {
    * in chunks of at most BatchSize, and it resumes once they are done and committed.
    */
   async #eachPartitionBatch({ batch, pause, resolveOffset }: EachBatchPayload): Promise<void> {
-    const records = batch.messages.map((message) => toRecord(batch.topic, batch.partition, message));
-    const first = records[0];
-    const last = records.at(-1);
+    const fetched = batch.messages.map((message) => toRecord(batch.topic, batch.partition, message));
+    const first = fetched[0];
+    const last = fetched.at(-1);
     if (!first || !last) return;
     const resume = pause();
     // The fetch position moves past this batch now; a failure below seeks back to its first record.
     resolveOffset(String(last.offset));
+    const seek = (offset: number) => {
+      try {
+        this.#consumer.seek({ topic: batch.topic, partition: batch.partition, offset: String(offset) });
+      } catch {
+        // The consumer crashed meanwhile; restarted, it reads on from the committed offset.
+        this.#verifier?.reset(first.partitionKey);
+      }
+    };
+    const { confirmed: records, rereadFrom } = this.#verifier?.check(fetched) ?? {
+      confirmed: fetched,
+      rereadFrom: undefined,
+    };
     const work = this.#deliverPartitionBatch(batch.topic, batch.partition, records).then(
-      resume,
+      () => {
+        // What is not confirmed yet is read again before the partition moves on.
+        if (rereadFrom !== undefined) seek(rereadFrom);
+        resume();
+      },
       (error: unknown) => {
         if (this.#stopping) return;
         this.options.log(
           `${this.mapping.functionKey}: ${batch.topic}-${batch.partition} failed (${String(error)}); reading it again`,
         );
-        this.#consumer.seek({ topic: batch.topic, partition: batch.partition, offset: String(first.offset) });
+        this.#verifier?.reset(first.partitionKey);
+        seek(first.offset);
         resume();
       },
     );

@@ -16,6 +16,8 @@ export interface Infrastructure {
   kafkaBrokers: string[];
   tables: string[];
   config: ServerlessConfig;
+  /** the broker is the bundled Mokapi (not a KAFKA_BROKERS cluster): its reads need verifying (FetchVerifier) */
+  bundledBroker: boolean;
   /** serverless.yml `provider.environment` plus the local endpoints: what a function runs with */
   functionEnvironment: Record<string, string>;
   /** start-up milliseconds, for the record */
@@ -130,6 +132,7 @@ export async function startInfrastructure(options: InfrastructureOptions = {}): 
     return {
       dynamodbEndpoint: dynamo.value,
       kafkaBrokers: kafka.value,
+      bundledBroker: !env.KAFKA_BROKERS,
       tables: tables.value,
       config,
       functionEnvironment,

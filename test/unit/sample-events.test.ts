@@ -24,6 +24,8 @@ describe('sample events in events/', () => {
         const decoded = decodeMskEvent(committed);
         expect(decoded.records.length).toBeGreaterThan(0);
         expect(decoded.malformed).toEqual([]);
+      } else if (committed.source === 'aws.events') {
+        expect(committed).toMatchObject({ 'detail-type': 'Scheduled Event', detail: {} });
       } else {
         expect(committed).toMatchObject({ version: '2.0', requestContext: { http: { method: 'GET' } } });
       }

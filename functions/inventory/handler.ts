@@ -1,0 +1,109 @@
+import { z } from 'zod';
+import {
+  type ConsumerExpectation,
+  keyedByOrderId,
+  type ProducerDeclaration,
+} from '../../lib/contracts/consumer-driven.js';
+import { perSku, RESERVATION_STATUS, type StockLine, shortage } from '../../lib/domain/inventory.js';
+import { consumer } from '../../lib/pipeline/consumer.js';
+import type { Decision, MessageHandler, OutgoingMessage } from '../../lib/pipeline/types.js';
+import { getDocumentClient, tableName } from '../../lib/store/dynamodb.js';
+import { InventoryStore } from '../../lib/store/inventory.js';
+
+let store: InventoryStore | undefined;
+
+export function inventoryStore(): InventoryStore {
+  store ??= new InventoryStore(getDocumentClient(), tableName('INVENTORY_TABLE'));
+  return store;
+}
+
+type InventoryCommand =
+  | { type: 'ReserveStock'; data: { orderId: string; items: StockLine[] } }
+  | { type: 'ReleaseStock'; data: { orderId: string; reason: string } }
+  | { type: 'CommitStock'; data: { orderId: string } };
+
+function answer(type: string, data: { orderId: string } & Record<string, unknown>): OutgoingMessage {
+  return { topic: 'inventory.events', key: data.orderId, type, version: 1, data };
+}
+
+/**
+ * Inventory participant. Reserve is all-or-nothing over the order's lines with conditional decrements
+ * (`available >= quantity`); release and commit move what the reservation holds. Every command is
+ * answered, also when it changes nothing, so the saga always hears back. A reservation that lost a
+ * race for the last units fails its condition and is decided again on fresh stock (the core retries).
+ */
+export const handleInventoryCommand: MessageHandler = async (message): Promise<Decision> => {
+  const command = { type: message.type, data: message.data } as InventoryCommand;
+  const { orderId } = command.data;
+  const inventory = inventoryStore();
+  const held = await inventory.reservation(orderId);
+  switch (command.type) {
+    case 'ReserveStock': {
+      if (held?.status === RESERVATION_STATUS.reserved || held?.status === RESERVATION_STATUS.committed)
+        return { messages: [answer('StockReserved', { orderId, items: held.items })] };
+      if (held)
+        return {
+          messages: [
+            answer('StockRejected', { orderId, reason: `the order's reservation is ${held.status}` }),
+          ],
+        };
+      const lines = perSku(command.data.items);
+      const reason = shortage(lines, await inventory.stock(lines.map((line) => line.sku)));
+      if (reason)
+        return {
+          writes: inventory.rejectItems(orderId, lines, reason),
+          messages: [answer('StockRejected', { orderId, reason })],
+        };
+      return {
+        writes: inventory.reserveItems(orderId, lines),
+        messages: [answer('StockReserved', { orderId, items: lines })],
+      };
+    }
+    case 'ReleaseStock': {
+      if (held && held.status !== RESERVATION_STATUS.reserved)
+        return { messages: [answer('StockReleased', { orderId, items: [] })] };
+      return {
+        writes: inventory.releaseItems(orderId, held, command.data.reason),
+        messages: [answer('StockReleased', { orderId, items: held?.items ?? [] })],
+      };
+    }
+    case 'CommitStock': {
+      if (held?.status !== RESERVATION_STATUS.reserved)
+        return { messages: [answer('StockCommitted', { orderId, items: [] })] };
+      return {
+        writes: inventory.commitItems(held),
+        messages: [answer('StockCommitted', { orderId, items: held.items })],
+      };
+    }
+  }
+};
+
+export const handler = consumer({
+  name: 'inventory',
+  topics: ['inventory.commands'],
+  handle: handleInventoryCommand,
+});
+
+const stockLine = z.object({ sku: z.string(), quantity: z.int() });
+
+export const expectations: ConsumerExpectation[] = [
+  {
+    consumer: 'inventory',
+    topic: 'inventory.commands',
+    messages: {
+      ReserveStock: z.object({ orderId: z.string(), items: z.array(stockLine).min(1) }),
+      ReleaseStock: z.object({ orderId: z.string(), reason: z.string() }),
+      CommitStock: z.object({ orderId: z.string() }),
+    },
+    key: keyedByOrderId,
+  },
+];
+
+export const produces: ProducerDeclaration[] = [
+  {
+    producer: 'inventory',
+    topic: 'inventory.events',
+    types: ['StockReserved', 'StockRejected', 'StockReleased', 'StockCommitted'],
+    key: keyedByOrderId,
+  },
+];

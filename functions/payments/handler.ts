@@ -1,0 +1,179 @@
+import { z } from 'zod';
+import {
+  type ConsumerExpectation,
+  keyedByOrderId,
+  type ProducerDeclaration,
+} from '../../lib/contracts/consumer-driven.js';
+import { PAYMENT_STATUS, type PaymentProvider } from '../../lib/domain/payment.js';
+import { consumer } from '../../lib/pipeline/consumer.js';
+import type { Decision, MessageHandler, OutgoingMessage } from '../../lib/pipeline/types.js';
+import { getDocumentClient, tableName } from '../../lib/store/dynamodb.js';
+import {
+  PaymentStore,
+  SimulatedPaymentProvider,
+  simulatedProviderOptions,
+} from '../../lib/store/payments.js';
+
+let payments: PaymentStore | undefined;
+let provider: PaymentProvider | undefined;
+
+export function paymentStore(): PaymentStore {
+  payments ??= new PaymentStore(getDocumentClient(), tableName('PAYMENTS_TABLE'));
+  return payments;
+}
+
+/** The provider behind the interface; the simulated one unless a test sets another. */
+export function paymentProvider(): PaymentProvider {
+  provider ??= new SimulatedPaymentProvider(
+    getDocumentClient(),
+    tableName('PAYMENTS_TABLE'),
+    simulatedProviderOptions(),
+  );
+  return provider;
+}
+
+export function usePaymentProvider(replacement: PaymentProvider | undefined): void {
+  provider = replacement;
+}
+
+type PaymentCommand =
+  | { type: 'ChargePayment'; data: { orderId: string; customerId: string; amount: number; currency: string } }
+  | { type: 'RefundPayment'; data: { orderId: string; reason: string } };
+
+function answer(type: string, data: { orderId: string } & Record<string, unknown>): OutgoingMessage {
+  return { topic: 'payments.events', key: data.orderId, type, version: 1, data };
+}
+
+/**
+ * Payment participant. The provider call happens outside DynamoDB, so the pipeline runs this in claim
+ * mode (claim → call → complete); the provider's own idempotency key (per order and operation) makes a
+ * call repeated after a crash or a time-out move no money twice. A refund before any charge voids the
+ * order, so a charge arriving later is declined instead of taken.
+ */
+export const handlePaymentCommand: MessageHandler = async (message): Promise<Decision> => {
+  const command = { type: message.type, data: message.data } as PaymentCommand;
+  const { orderId } = command.data;
+  const store = paymentStore();
+  const payment = await store.get(orderId);
+  if (command.type === 'ChargePayment') {
+    const { customerId, amount, currency } = command.data;
+    if (payment?.status === PAYMENT_STATUS.charged)
+      return {
+        messages: [
+          answer('PaymentCompleted', {
+            orderId,
+            paymentId: payment.paymentId ?? orderId,
+            amount: payment.amount,
+            currency,
+          }),
+        ],
+      };
+    if (payment)
+      return {
+        messages: [
+          answer('PaymentDeclined', {
+            orderId,
+            reason: payment.reason ?? `the payment is ${payment.status}`,
+          }),
+        ],
+      };
+    const result = await paymentProvider().charge({
+      idempotencyKey: `charge:${orderId}`,
+      customerId,
+      amount,
+      currency,
+    });
+    if (result.status === 'declined')
+      return {
+        writes: store.putItems(
+          {
+            orderId,
+            status: PAYMENT_STATUS.declined,
+            amount: 0,
+            currency,
+            refunded: 0,
+            reason: result.reason,
+          },
+          'absent',
+        ),
+        messages: [answer('PaymentDeclined', { orderId, reason: result.reason })],
+      };
+    return {
+      writes: store.putItems(
+        {
+          orderId,
+          status: PAYMENT_STATUS.charged,
+          amount,
+          currency,
+          paymentId: result.paymentId,
+          refunded: 0,
+        },
+        'absent',
+      ),
+      messages: [answer('PaymentCompleted', { orderId, paymentId: result.paymentId, amount, currency })],
+    };
+  }
+
+  // RefundPayment
+  if (!payment)
+    return {
+      writes: store.putItems(
+        {
+          orderId,
+          status: PAYMENT_STATUS.voided,
+          amount: 0,
+          refunded: 0,
+          reason: `voided: ${command.data.reason}`,
+        },
+        'absent',
+      ),
+      messages: [answer('PaymentRefunded', { orderId, amount: 0 })],
+    };
+  if (payment.status !== PAYMENT_STATUS.charged)
+    return { messages: [answer('PaymentRefunded', { orderId, amount: payment.refunded })] };
+  await paymentProvider().refund({
+    idempotencyKey: `refund:${orderId}`,
+    paymentId: payment.paymentId ?? orderId,
+    amount: payment.amount,
+  });
+  return {
+    writes: store.putItems(
+      { ...payment, status: PAYMENT_STATUS.refunded, refunded: payment.amount, reason: command.data.reason },
+      PAYMENT_STATUS.charged,
+    ),
+    messages: [answer('PaymentRefunded', { orderId, amount: payment.amount })],
+  };
+};
+
+export const handler = consumer({
+  name: 'payments',
+  topics: ['payments.commands'],
+  mode: 'claim',
+  handle: handlePaymentCommand,
+});
+
+export const expectations: ConsumerExpectation[] = [
+  {
+    consumer: 'payments',
+    topic: 'payments.commands',
+    messages: {
+      ChargePayment: z.object({
+        orderId: z.string(),
+        customerId: z.string(),
+        amount: z.int(),
+        currency: z.string(),
+      }),
+      RefundPayment: z.object({ orderId: z.string(), reason: z.string() }),
+    },
+    key: keyedByOrderId,
+  },
+];
+
+export const produces: ProducerDeclaration[] = [
+  {
+    producer: 'payments',
+    topic: 'payments.events',
+    types: ['PaymentCompleted', 'PaymentDeclined', 'PaymentRefunded'],
+    key: keyedByOrderId,
+  },
+];

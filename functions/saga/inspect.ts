@@ -1,0 +1,14 @@
+import { z } from 'zod';
+import { HttpError, httpQuery } from '../../lib/pipeline/http.js';
+import { sagaStore } from './store.js';
+
+/** GET /sagas/{orderId}: the saga's state, why it is there, and every transition that led there. */
+export const getSaga = httpQuery(
+  z.object({ orderId: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'letters, digits and . _ : - only') }),
+  async ({ orderId }) => {
+    const store = sagaStore();
+    const [saga, timeline] = await Promise.all([store.get(orderId), store.timeline(orderId)]);
+    if (!saga) throw new HttpError(404, `no saga for order ${orderId}`);
+    return { ...saga, timeline };
+  },
+);

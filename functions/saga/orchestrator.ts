@@ -1,0 +1,120 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { z } from 'zod';
+import {
+  type ConsumerExpectation,
+  keyedByOrderId,
+  type ProducerDeclaration,
+} from '../../lib/contracts/consumer-driven.js';
+import { type SagaTrigger, transition } from '../../lib/domain/saga.js';
+import { upcastOrderEvent } from '../../lib/domain/upcast.js';
+import { consumer } from '../../lib/pipeline/consumer.js';
+import type { Decision, MessageHandler } from '../../lib/pipeline/types.js';
+import { sagaStore, stepTimeoutMs } from './store.js';
+
+const logger = new Logger({ serviceName: 'orderSaga' });
+
+/** The saga's view of an event: OrderPlaced in its current version, anything else as it came. */
+function triggerOf(type: string, version: number, data: unknown): SagaTrigger {
+  if (type === 'OrderPlaced') return upcastOrderEvent({ type, version, data }) as SagaTrigger;
+  return { type, data } as SagaTrigger;
+}
+
+/**
+ * The orchestrator: load the order's saga, apply the event to the state machine, and commit the new
+ * state (conditioned on the state and version it was decided on), its timeline entry, the idempotency
+ * marker and the commands to send — one transaction; the commands go out through the outbox. Two
+ * events of one saga racing from different topics: the loser's condition fails and the core decides it
+ * again on the winner's state.
+ */
+export const driveSaga: MessageHandler = async (message): Promise<Decision> => {
+  const trigger = triggerOf(message.type, message.version, message.data);
+  const store = sagaStore();
+  const saga = await store.get(trigger.data.orderId);
+  const step = transition(saga, trigger, { now: Date.now(), stepTimeoutMs: stepTimeoutMs() });
+  if (step.kind === 'moved' && step.from === 'none') step.saga.correlationId = message.correlationId;
+  if (step.kind === 'ignored') {
+    logger.info('event leaves the saga as it is', {
+      orderId: trigger.data.orderId,
+      state: saga?.state,
+      messageId: message.id,
+      type: message.type,
+      reason: step.reason,
+    });
+    return {};
+  }
+  return {
+    writes: store.transitionItems(saga, step, { type: message.type, messageId: message.id }),
+    messages: step.commands.map((command) => ({ ...command, key: command.data.orderId })),
+  };
+};
+
+export const handler = consumer({
+  name: 'orderSaga',
+  topics: ['orders.events', 'inventory.events', 'payments.events'],
+  handle: driveSaga,
+});
+
+const orderId = z.object({ orderId: z.string() });
+
+/** What the saga reads on each topic: the order id (its key) and the fields its decisions use. */
+export const expectations: ConsumerExpectation[] = [
+  {
+    consumer: 'orderSaga',
+    topic: 'orders.events',
+    messages: {
+      OrderPlaced: orderId.extend({
+        customerId: z.string(),
+        currency: z.string(),
+        items: z.array(z.object({ sku: z.string(), quantity: z.int(), unitPrice: z.int() })).min(1),
+        total: z.int(),
+      }),
+      OrderConfirmed: orderId,
+      OrderCancelled: orderId.extend({ reason: z.string() }),
+      OrderRejected: orderId.extend({ command: z.string(), reason: z.string() }),
+    },
+    key: keyedByOrderId,
+  },
+  {
+    consumer: 'orderSaga',
+    topic: 'inventory.events',
+    messages: {
+      StockReserved: orderId,
+      StockRejected: orderId.extend({ reason: z.string() }),
+      StockReleased: orderId,
+      StockCommitted: orderId,
+    },
+    key: keyedByOrderId,
+  },
+  {
+    consumer: 'orderSaga',
+    topic: 'payments.events',
+    messages: {
+      PaymentCompleted: orderId.extend({ paymentId: z.string(), amount: z.int() }),
+      PaymentDeclined: orderId.extend({ reason: z.string() }),
+      PaymentRefunded: orderId.extend({ amount: z.int() }),
+    },
+    key: keyedByOrderId,
+  },
+];
+
+/** What it sends: commands to the participants and to the order, keyed by order id. */
+export const produces: ProducerDeclaration[] = [
+  {
+    producer: 'orderSaga',
+    topic: 'inventory.commands',
+    types: ['ReserveStock', 'ReleaseStock', 'CommitStock'],
+    key: keyedByOrderId,
+  },
+  {
+    producer: 'orderSaga',
+    topic: 'payments.commands',
+    types: ['ChargePayment', 'RefundPayment'],
+    key: keyedByOrderId,
+  },
+  {
+    producer: 'orderSaga',
+    topic: 'orders.commands',
+    types: ['ConfirmOrder', 'CancelOrder'],
+    key: keyedByOrderId,
+  },
+];
