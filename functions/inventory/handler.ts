@@ -6,7 +6,12 @@ import {
 } from '../../lib/contracts/consumer-driven.js';
 import { perSku, RESERVATION_STATUS, type StockLine, shortage } from '../../lib/domain/inventory.js';
 import { consumer } from '../../lib/pipeline/consumer.js';
-import type { Decision, MessageHandler, OutgoingMessage } from '../../lib/pipeline/types.js';
+import type {
+  Decision,
+  MessageHandler,
+  OutgoingMessage,
+  ProcessorOptions,
+} from '../../lib/pipeline/types.js';
 import { getDocumentClient, tableName } from '../../lib/store/dynamodb.js';
 import { InventoryStore } from '../../lib/store/inventory.js';
 
@@ -78,11 +83,14 @@ export const handleInventoryCommand: MessageHandler = async (message): Promise<D
   }
 };
 
-export const handler = consumer({
+/** The participant's pipeline options (the tests drive the same ones). */
+export const inventoryConsumer = {
   name: 'inventory',
   topics: ['inventory.commands'],
   handle: handleInventoryCommand,
-});
+} as const satisfies ProcessorOptions;
+
+export const handler = consumer(inventoryConsumer);
 
 const stockLine = z.object({ sku: z.string(), quantity: z.int() });
 

@@ -8,7 +8,7 @@ import { STREAM_VERSION_HEADER } from '../../lib/contracts/envelope.js';
 import { decide, evolve, type OrderCommand, type OrderState } from '../../lib/domain/order.js';
 import { consumer } from '../../lib/pipeline/consumer.js';
 import { stableId } from '../../lib/pipeline/outbox.js';
-import type { Decision, MessageHandler } from '../../lib/pipeline/types.js';
+import type { Decision, MessageHandler, ProcessorOptions } from '../../lib/pipeline/types.js';
 import { getDocumentClient, tableName } from '../../lib/store/dynamodb.js';
 import { EventStore } from '../../lib/store/event-store.js';
 import { loadOrder, ORDER_STATE_VERSION, orderStreamId } from '../../lib/store/orders.js';
@@ -72,11 +72,14 @@ export const decideOrderCommand: MessageHandler = async (message): Promise<Decis
   };
 };
 
-export const handler = consumer({
+/** The write side's pipeline options (the tests drive the same ones). */
+export const orderCommandsConsumer = {
   name: 'orderCommands',
   topics: ['orders.commands'],
   handle: decideOrderCommand,
-});
+} as const satisfies ProcessorOptions;
+
+export const handler = consumer(orderCommandsConsumer);
 
 /** What the write side reads from the commands (and needs: one key per order, for per-order order). */
 export const expectations: ConsumerExpectation[] = [

@@ -6,7 +6,12 @@ import {
 } from '../../lib/contracts/consumer-driven.js';
 import { PAYMENT_STATUS, type PaymentProvider } from '../../lib/domain/payment.js';
 import { consumer } from '../../lib/pipeline/consumer.js';
-import type { Decision, MessageHandler, OutgoingMessage } from '../../lib/pipeline/types.js';
+import type {
+  Decision,
+  MessageHandler,
+  OutgoingMessage,
+  ProcessorOptions,
+} from '../../lib/pipeline/types.js';
 import { getDocumentClient, tableName } from '../../lib/store/dynamodb.js';
 import {
   PaymentStore,
@@ -145,12 +150,15 @@ export const handlePaymentCommand: MessageHandler = async (message): Promise<Dec
   };
 };
 
-export const handler = consumer({
+/** The participant's pipeline options (the tests drive the same ones): claim mode, the provider is outside. */
+export const paymentsConsumer = {
   name: 'payments',
   topics: ['payments.commands'],
   mode: 'claim',
   handle: handlePaymentCommand,
-});
+} as const satisfies ProcessorOptions;
+
+export const handler = consumer(paymentsConsumer);
 
 export const expectations: ConsumerExpectation[] = [
   {

@@ -8,7 +8,7 @@ import {
 import { type SagaTrigger, transition } from '../../lib/domain/saga.js';
 import { upcastOrderEvent } from '../../lib/domain/upcast.js';
 import { consumer } from '../../lib/pipeline/consumer.js';
-import type { Decision, MessageHandler } from '../../lib/pipeline/types.js';
+import type { Decision, MessageHandler, ProcessorOptions } from '../../lib/pipeline/types.js';
 import { sagaStore, stepTimeoutMs } from './store.js';
 
 const logger = new Logger({ serviceName: 'orderSaga' });
@@ -48,11 +48,14 @@ export const driveSaga: MessageHandler = async (message): Promise<Decision> => {
   };
 };
 
-export const handler = consumer({
+/** The orchestrator's pipeline options (the tests drive the same ones). */
+export const orderSagaConsumer = {
   name: 'orderSaga',
   topics: ['orders.events', 'inventory.events', 'payments.events'],
   handle: driveSaga,
-});
+} as const satisfies ProcessorOptions;
+
+export const handler = consumer(orderSagaConsumer);
 
 const orderId = z.object({ orderId: z.string() });
 

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { DEADLINE_INDEX } from '../../lib/store/sagas.js';
 import { loadServerlessConfig } from '../../local/infra/serverless-config.js';
 
 const run = promisify(execFile);
@@ -79,6 +80,36 @@ describe('serverless package (offline, no credentials)', () => {
         DestinationConfig: { OnFailure: { Destination: `kafka://${topic}.dlq` } },
       });
     }
+  });
+
+  it('schedules the saga deadline sweep every minute and gives it the sparse deadline index it queries', () => {
+    const rule = Object.values(template.Resources).find((resource) => resource.Type === 'AWS::Events::Rule');
+    expect(rule?.Properties).toMatchObject({
+      ScheduleExpression: 'rate(1 minute)',
+      Targets: [{ Arn: { 'Fn::GetAtt': ['SagaDeadlinesLambdaFunction', 'Arn'] } }],
+    });
+    expect(template.Resources.SagasTable?.Properties.GlobalSecondaryIndexes).toEqual([
+      {
+        IndexName: DEADLINE_INDEX,
+        KeySchema: [
+          { AttributeName: 'deadlineShard', KeyType: 'HASH' },
+          { AttributeName: 'deadlineAt', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'KEYS_ONLY' },
+      },
+    ]);
+  });
+
+  it('gives every Kafka mapping its own consumer group ("must be unique among all your Kafka event sources")', () => {
+    const groups = Object.values(template.Resources)
+      .filter((resource) => resource.Type === 'AWS::Lambda::EventSourceMapping')
+      .map(
+        (resource) =>
+          (resource.Properties?.AmazonManagedKafkaEventSourceConfig as { ConsumerGroupId: string })
+            .ConsumerGroupId,
+      );
+    expect(groups.length).toBeGreaterThanOrEqual(8);
+    expect(new Set(groups).size).toBe(groups.length);
   });
 
   it('names only generated mappings in resources.extensions: a wrong logical id fails here, not at deploy', () => {

@@ -1,10 +1,18 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ScheduledEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { MappingConfigError, mappingsFromTemplate } from '../../local/emulator/config.js';
+import {
+  MappingConfigError,
+  mappingsFromTemplate,
+  rateMs,
+  type ScheduleConfig,
+  schedulesFromTemplate,
+} from '../../local/emulator/config.js';
 import { passesFilters } from '../../local/emulator/filter.js';
 import { startEmulator } from '../../local/emulator/index.js';
+import { ScheduleRunner } from '../../local/emulator/schedule-runner.js';
 import type { ServerlessConfig } from '../../local/infra/serverless-config.js';
 
 const config = {
@@ -126,5 +134,68 @@ describe('startEmulator', () => {
     // Assess: nothing was loaded or connected
     expect(emulator.runners).toEqual([]);
     await emulator.stop();
+  });
+});
+
+describe('schedules (EventBridge rules targeting a function)', () => {
+  const ruleTemplate = (expression: string, state = 'ENABLED') => ({
+    Resources: {
+      OrderSagaEventsRuleSchedule1: {
+        Type: 'AWS::Events::Rule',
+        Properties: {
+          ScheduleExpression: expression,
+          State: state,
+          Targets: [{ Arn: { 'Fn::GetAtt': ['OrderSagaLambdaFunction', 'Arn'] }, Id: 'schedule' }],
+        },
+      },
+    },
+  });
+
+  it('reads the rate of each rule and the function it invokes', () => {
+    expect(schedulesFromTemplate(ruleTemplate('rate(1 minute)'), config)).toEqual([
+      {
+        logicalId: 'OrderSagaEventsRuleSchedule1',
+        functionKey: 'orderSaga',
+        handler: 'functions/saga/handler.handler',
+        timeoutSeconds: 1_200,
+        expression: 'rate(1 minute)',
+        rateMs: 60_000,
+        enabled: true,
+      },
+    ]);
+    expect(rateMs('r', 'rate(5 minutes)')).toBe(300_000);
+    expect(rateMs('r', 'rate(2 hours)')).toBe(7_200_000);
+    expect(schedulesFromTemplate(ruleTemplate('rate(1 day)', 'DISABLED'), config)[0]?.enabled).toBe(false);
+  });
+
+  it('refuses cron expressions plainly instead of guessing their times', () => {
+    expect(() => schedulesFromTemplate(ruleTemplate('cron(0 12 * * ? *)'), config)).toThrow(
+      'OrderSagaEventsRuleSchedule1: schedule cron(0 12 * * ? *) is not emulated; use rate(N unit)',
+    );
+  });
+
+  it('invokes with the Scheduled Event shape, and retries a failed invocation twice like async Lambda', async () => {
+    // Prepare
+    const events: ScheduledEvent[] = [];
+    let failures = 2;
+    const [schedule] = schedulesFromTemplate(ruleTemplate('rate(1 minute)'), config);
+    const runner = new ScheduleRunner(
+      schedule as ScheduleConfig,
+      async (event) => {
+        events.push(event);
+        if (failures-- > 0) throw new Error('not yet');
+        return 'done';
+      },
+      () => {},
+    );
+
+    // Act
+    const result = await runner.trigger();
+
+    // Assess
+    expect(result).toBe('done');
+    expect(runner.stats).toEqual({ invocations: 3, errors: 2 });
+    expect(events[0]).toMatchObject({ source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} });
+    expect(new Set(events.map((event) => event.id)).size).toBe(1);
   });
 });

@@ -1,0 +1,270 @@
+import { randomUUID } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { inventoryStore } from '../../functions/inventory/handler.js';
+import { orderEventStore } from '../../functions/orders/commands.js';
+import { paymentStore, usePaymentProvider } from '../../functions/payments/handler.js';
+import { sweepDeadlines } from '../../functions/saga/deadlines.js';
+import { sagaStore } from '../../functions/saga/store.js';
+import { envelopeFor } from '../../lib/contracts/examples.js';
+import { cancelOrderV1, placeOrderV1 } from '../../lib/contracts/orders.js';
+import { isTerminal, type Saga } from '../../lib/domain/saga.js';
+import { getDocumentClient } from '../../lib/store/dynamodb.js';
+import { IdempotencyStore } from '../../lib/store/idempotency.js';
+import { loadOrder } from '../../lib/store/orders.js';
+import { SimulatedPaymentProvider } from '../../lib/store/payments.js';
+import { checkSagaInvariants } from '../../local/saga-invariants.js';
+import { unique } from '../support/pipeline.js';
+import { SagaBus, seeded } from '../support/saga-bus.js';
+
+const LIMIT = 100_000;
+
+function provider(options: { failureRate?: number; random?: () => number } = {}): SimulatedPaymentProvider {
+  const simulated = new SimulatedPaymentProvider(getDocumentClient(), process.env.PAYMENTS_TABLE as string, {
+    customerLimit: LIMIT,
+    failureRate: options.failureRate ?? 0,
+    ...(options.random ? { random: options.random } : {}),
+  });
+  usePaymentProvider(simulated);
+  return simulated;
+}
+
+afterEach(() => usePaymentProvider(undefined));
+
+const place = (orderId: string, items: Array<{ sku: string; quantity: number; unitPrice: number }>) =>
+  envelopeFor(
+    placeOrderV1,
+    { orderId, customerId: 'customer-1', currency: 'EUR', items },
+    { id: randomUUID(), occurredAt: new Date().toISOString() },
+  );
+const cancel = (orderId: string) =>
+  envelopeFor(
+    cancelOrderV1,
+    { orderId, reason: 'changed my mind' },
+    { id: randomUUID(), occurredAt: new Date().toISOString() },
+  );
+
+async function stocked(skus: Record<string, number>): Promise<string[]> {
+  await Promise.all(Object.entries(skus).map(([sku, quantity]) => inventoryStore().receive(sku, quantity)));
+  return Object.keys(skus);
+}
+
+const saga = async (orderId: string) => (await sagaStore().get(orderId)) as Saga;
+const eventTypes = async (orderId: string) =>
+  (await loadOrder(orderEventStore(), orderId, { fromStart: true })).events.map((event) => event.type);
+
+async function invariants(orderIds: string[], skus: string[], ledger: SimulatedPaymentProvider) {
+  const sagas = new Map<string, Saga>();
+  for (const id of orderIds) sagas.set(id, await saga(id));
+  return checkSagaInvariants({
+    orderIds,
+    sagas,
+    deadLettered: new Set(),
+    inventory: inventoryStore(),
+    skus,
+    ledger,
+    eventTypes,
+  });
+}
+
+const HOLDS = { unfinished: 0, stockConserved: true, moneyBalanced: true, confirmedAndCancelled: 0 };
+
+describe('order saga on DynamoDB Local (functions chained in process)', () => {
+  it('happy path: reserves, charges, confirms, and commits the stock as sold', async () => {
+    // Prepare
+    const ledger = provider();
+    const sku = unique('sku');
+    await stocked({ [sku]: 10 });
+    const orderId = unique('order');
+    const bus = new SagaBus();
+    // Act
+    bus.send('orders.commands', place(orderId, [{ sku, quantity: 3, unitPrice: 1250 }]));
+    await bus.drain();
+    // Assess
+    const done = await saga(orderId);
+    expect(done).toMatchObject({ state: 'completed', charged: true, reserved: true });
+    expect((await sagaStore().timeline(orderId)).map((entry) => `${entry.from}→${entry.to}`)).toEqual([
+      'none→reserving',
+      'reserving→charging',
+      'charging→confirming',
+      'confirming→completed',
+    ]);
+    expect(await eventTypes(orderId)).toEqual(['OrderPlaced', 'OrderConfirmed']);
+    expect((await inventoryStore().stock([sku])).get(sku)).toMatchObject({
+      available: 7,
+      reserved: 0,
+      sold: 3,
+    });
+    expect(await invariants([orderId], [sku], ledger)).toEqual(HOLDS);
+  });
+
+  it('out of stock: nothing is held, nothing charged, the order is cancelled with the reason', async () => {
+    const ledger = provider();
+    const [plenty, scarce] = await stocked({ [unique('sku')]: 10, [unique('sku')]: 1 });
+    const orderId = unique('order');
+    const bus = new SagaBus();
+
+    bus.send(
+      'orders.commands',
+      place(orderId, [
+        { sku: plenty as string, quantity: 1, unitPrice: 100 },
+        { sku: scarce as string, quantity: 2, unitPrice: 100 },
+      ]),
+    );
+    await bus.drain();
+
+    expect(await saga(orderId)).toMatchObject({
+      state: 'cancelled',
+      cause: 'out-of-stock',
+      outcome: `stock rejected: out of stock (${scarce}: 2 wanted, 1 available)`,
+    });
+    expect(await eventTypes(orderId)).toEqual(['OrderPlaced', 'OrderCancelled']);
+    expect(await paymentStore().get(orderId)).toBeUndefined();
+    expect(await invariants([orderId], [plenty as string, scarce as string], ledger)).toEqual(HOLDS);
+  });
+
+  it('payment declined: the reserved stock is released and the order cancelled', async () => {
+    const ledger = provider();
+    const [sku] = await stocked({ [unique('sku')]: 5 });
+    const orderId = unique('order');
+    const bus = new SagaBus();
+
+    bus.send('orders.commands', place(orderId, [{ sku: sku as string, quantity: 2, unitPrice: LIMIT }]));
+    await bus.drain();
+
+    expect(await saga(orderId)).toMatchObject({
+      state: 'cancelled',
+      cause: 'payment-declined',
+      charged: false,
+    });
+    expect((await inventoryStore().stock([sku as string])).get(sku as string)).toMatchObject({
+      available: 5,
+      reserved: 0,
+    });
+    expect(await invariants([orderId], [sku as string], ledger)).toEqual(HOLDS);
+  });
+
+  it('customer cancel after the charge: refunds and releases; the late PaymentCompleted moves nothing', async () => {
+    const ledger = provider();
+    const [sku] = await stocked({ [unique('sku')]: 5 });
+    const orderId = unique('order');
+    const bus = new SagaBus();
+    bus.send('orders.commands', place(orderId, [{ sku: sku as string, quantity: 1, unitPrice: 2500 }]));
+    for (const topic of ['orders.commands', 'orders.events', 'inventory.commands', 'inventory.events'])
+      await bus.deliver(topic);
+    await bus.deliver('payments.commands'); // charged; PaymentCompleted waits on payments.events
+
+    // The customer cancels before the saga hears of the payment.
+    bus.send('orders.commands', cancel(orderId));
+    await bus.deliver('orders.commands');
+    await bus.deliver('orders.events');
+    expect(await saga(orderId)).toMatchObject({
+      state: 'compensating',
+      pending: ['PaymentRefunded', 'StockReleased'],
+    });
+    await bus.drain();
+
+    const done = await saga(orderId);
+    expect(done).toMatchObject({ state: 'cancelled', cause: 'customer-cancelled' });
+    expect(await paymentStore().get(orderId)).toMatchObject({ status: 'refunded', refunded: 2500 });
+    expect(await invariants([orderId], [sku as string], ledger)).toEqual(HOLDS);
+  });
+
+  it('two events of one saga in one batch run in order: OrderPlaced then OrderCancelled', async () => {
+    provider();
+    const [sku] = await stocked({ [unique('sku')]: 5 });
+    const orderId = unique('order');
+    const bus = new SagaBus();
+    bus.send('orders.commands', place(orderId, [{ sku: sku as string, quantity: 1, unitPrice: 100 }]));
+    bus.send('orders.commands', cancel(orderId));
+    await bus.deliver('orders.commands');
+    expect(bus.pending('orders.events')).toBe(2);
+
+    await bus.deliver('orders.events'); // one batch, one key: sequential
+
+    expect((await sagaStore().timeline(orderId)).map((entry) => `${entry.trigger.type}:${entry.to}`)).toEqual(
+      ['OrderPlaced:reserving', 'OrderCancelled:compensating'],
+    );
+    await bus.drain();
+    expect(await saga(orderId)).toMatchObject({ state: 'cancelled', cause: 'customer-cancelled' });
+  });
+
+  it('deadline: a payment that never answers is voided, the stock released, the order cancelled; a late charge is declined', async () => {
+    // Prepare: the charge command is lost on its way (withheld), so the saga waits in charging.
+    const ledger = provider();
+    const [sku] = await stocked({ [unique('sku')]: 5 });
+    const orderId = unique('order');
+    const bus = new SagaBus();
+    bus.send('orders.commands', place(orderId, [{ sku: sku as string, quantity: 2, unitPrice: 700 }]));
+    for (const topic of ['orders.commands', 'orders.events', 'inventory.commands', 'inventory.events'])
+      await bus.deliver(topic);
+    const lostCharge = bus.withhold('payments.commands');
+    const waiting = await saga(orderId);
+    expect(waiting.state).toBe('charging');
+    const deps = {
+      sagas: sagaStore(),
+      idempotency: new IdempotencyStore(getDocumentClient(), process.env.IDEMPOTENCY_TABLE as string),
+      publisher: bus.publisher,
+      stepTimeoutMs: 60_000,
+    };
+
+    // Act: a sweep before the deadline changes nothing; one after it compensates, once.
+    const early = await sweepDeadlines({ ...deps, now: (waiting.deadlineAt as number) - 1 });
+    const due = await sweepDeadlines({ ...deps, now: (waiting.deadlineAt as number) + 1 });
+    const again = await sweepDeadlines({ ...deps, now: (waiting.deadlineAt as number) + 1 });
+    await bus.drain();
+    bus.enqueue(lostCharge); // redriven after the refund
+    await bus.drain();
+
+    // Assess
+    expect(early.expired).toBe(0);
+    expect(due).toMatchObject({ expired: 1, failed: 0 });
+    expect(again.expired).toBe(0);
+    expect(await saga(orderId)).toMatchObject({
+      state: 'cancelled',
+      cause: 'timed-out',
+      outcome: 'no answer to the payment within 60 s',
+    });
+    expect(await paymentStore().get(orderId)).toMatchObject({ status: 'voided' });
+    expect(await invariants([orderId], [sku as string], ledger)).toEqual(HOLDS);
+  });
+
+  it('invariants hold after 40 orders with transient provider errors, duplicates and topics delivered in random order', async () => {
+    // Prepare
+    const random = seeded(20261122);
+    const ledger = provider({ failureRate: 0.3, random });
+    const skus = await stocked({ [unique('sku')]: 1_000, [unique('sku')]: 1_000, [unique('sku')]: 6 });
+    const [a, b, scarce] = skus as [string, string, string];
+    const bus = new SagaBus({ duplicateRate: 0.2, random });
+    const orderIds: string[] = [];
+    for (let index = 0; index < 40; index++) {
+      const orderId = unique(`order-${index}`);
+      orderIds.push(orderId);
+      const items =
+        index % 4 === 1
+          ? [{ sku: scarce, quantity: 1, unitPrice: 990 }]
+          : index % 10 === 3
+            ? [{ sku: a, quantity: 1, unitPrice: LIMIT + 1 }]
+            : [
+                { sku: a, quantity: 1 + (index % 3), unitPrice: 1250 },
+                { sku: b, quantity: 1, unitPrice: 899 },
+              ];
+      bus.send('orders.commands', place(orderId, items));
+      if (index % 7 === 2) bus.send('orders.commands', cancel(orderId));
+    }
+
+    // Act
+    await bus.drain(5_000);
+
+    // Assess
+    const finished = await Promise.all(orderIds.map(saga));
+    expect(finished.every((each) => isTerminal(each.state))).toBe(true);
+    const causes = new Set(finished.map((each) => each.cause ?? each.state));
+    expect([...causes].sort()).toEqual(
+      ['completed', 'customer-cancelled', 'out-of-stock', 'payment-declined'].sort(),
+    );
+    expect(ledger.injectedFailures).toBeGreaterThan(0);
+    expect(bus.stats.duplicatesInjected).toBeGreaterThan(0);
+    expect(bus.stats.lost).toBe(0);
+    expect(await invariants(orderIds, skus, ledger)).toEqual(HOLDS);
+  }, 120_000);
+});

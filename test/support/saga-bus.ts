@@ -1,0 +1,168 @@
+import { inventoryConsumer } from '../../functions/inventory/handler.js';
+import { orderCommandsConsumer } from '../../functions/orders/commands.js';
+import { paymentsConsumer } from '../../functions/payments/handler.js';
+import { orderSagaConsumer } from '../../functions/saga/orchestrator.js';
+import { type Envelope, envelopeHeaders } from '../../lib/contracts/envelope.js';
+import { contracts } from '../../lib/contracts/index.js';
+import { encodeMskEvent } from '../../lib/kafka/codec.js';
+import type { OutgoingRecord, Publisher } from '../../lib/kafka/producer.js';
+import { BatchProcessor } from '../../lib/pipeline/processor.js';
+import type { ProcessorOptions } from '../../lib/pipeline/types.js';
+import { getDocumentClient } from '../../lib/store/dynamodb.js';
+import { IdempotencyStore } from '../../lib/store/idempotency.js';
+import { contextWithTime } from './pipeline.js';
+
+/** A deterministic random source (mulberry32), so a failing mix can be replayed. */
+export function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const PARTITIONS = 3;
+/** A record failing this many deliveries is counted as lost (the mapping would dead-letter it). */
+const MAX_DELIVERIES = 25;
+
+function partitionOf(key: string): number {
+  let hash = 0;
+  for (const char of key) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
+  return hash % PARTITIONS;
+}
+
+interface Queued {
+  record: OutgoingRecord;
+  deliveries: number;
+}
+
+/**
+ * The saga's four functions — orderCommands, orderSaga, inventory, payments — with their real
+ * pipeline options on DynamoDB Local, and the topics between them as in-process queues: what a
+ * function publishes is queued on its topic, keyed and partitioned like Kafka, and delivered in MSK
+ * batches. Partial batch responses put the failed partition's records back at the front, as the
+ * mapping retries them. Options inject Kafka's at-least-once behaviour: duplicates appended later,
+ * topics drained in random order. (The same functions over the real broker: the `npm start` test.)
+ */
+export class SagaBus {
+  readonly #queues = new Map<string, Queued[]>();
+  readonly #offsets = new Map<string, number>();
+  readonly #processors = new Map<string, BatchProcessor>();
+  readonly #random: () => number;
+  readonly #duplicateRate: number;
+  readonly publisher: Publisher;
+  readonly stats = { batches: 0, records: 0, duplicatesInjected: 0, redelivered: 0, lost: 0 };
+
+  constructor(options: { duplicateRate?: number; random?: () => number } = {}) {
+    this.#random = options.random ?? Math.random;
+    this.#duplicateRate = options.duplicateRate ?? 0;
+    this.publisher = { publish: async (records) => this.enqueue(records) };
+    const store = new IdempotencyStore(getDocumentClient(), process.env.IDEMPOTENCY_TABLE as string);
+    const routes: ProcessorOptions[] = [
+      orderCommandsConsumer,
+      orderSagaConsumer,
+      inventoryConsumer,
+      paymentsConsumer,
+    ];
+    for (const route of routes) {
+      const processor = new BatchProcessor(
+        { ...route, retry: { baseDelayMs: 1, maxDelayMs: 5 } },
+        { store, publisher: this.publisher, registry: contracts },
+      );
+      for (const topic of route.topics) this.#processors.set(topic, processor);
+    }
+  }
+
+  enqueue(records: readonly OutgoingRecord[]): void {
+    for (const record of records) {
+      this.#queue(record.topic).push({ record, deliveries: 0 });
+      if (this.#random() < this.#duplicateRate) {
+        this.stats.duplicatesInjected++;
+        this.#queue(record.topic).push({ record, deliveries: 0 });
+      }
+    }
+  }
+
+  /** A client sends a command (or anything) to a topic, keyed by its order id. */
+  send(topic: string, envelope: Envelope, key = (envelope.data as { orderId: string }).orderId): void {
+    this.enqueue([{ topic, key, value: JSON.stringify(envelope), headers: envelopeHeaders(envelope) }]);
+  }
+
+  pending(topic?: string): number {
+    if (topic) return this.#queue(topic).length;
+    return [...this.#queues.values()].reduce((sum, queue) => sum + queue.length, 0);
+  }
+
+  /** Take a topic's queued records out (a participant that never answers). */
+  withhold(topic: string): OutgoingRecord[] {
+    return this.#queue(topic)
+      .splice(0)
+      .map(({ record }) => record);
+  }
+
+  #queue(topic: string): Queued[] {
+    let queue = this.#queues.get(topic);
+    if (!queue) {
+      queue = [];
+      this.#queues.set(topic, queue);
+    }
+    return queue;
+  }
+
+  /** Deliver up to `batchSize` queued records of one topic as one MSK batch. */
+  async deliver(topic: string, batchSize = 100): Promise<void> {
+    const processor = this.#processors.get(topic);
+    if (!processor) throw new Error(`no function reads ${topic}`);
+    const taken = this.#queue(topic).splice(0, batchSize);
+    if (taken.length === 0) return;
+    const placed = taken.map((entry) => {
+      const partition = partitionOf(entry.record.key ?? '');
+      const partitionKey = `${topic}-${partition}`;
+      const offset = this.#offsets.get(partitionKey) ?? 0;
+      this.#offsets.set(partitionKey, offset + 1);
+      entry.deliveries++;
+      return { entry, partitionKey, offset, partition };
+    });
+    const event = encodeMskEvent(
+      placed.map(({ entry, partition, offset }) => ({
+        topic,
+        partition,
+        offset,
+        key: entry.record.key ?? undefined,
+        value: entry.record.value,
+        headers: entry.record.headers,
+        timestamp: Date.now(),
+      })),
+    );
+    const { response } = await processor.process(event, contextWithTime(60_000));
+    this.stats.batches++;
+    this.stats.records += placed.length;
+    // The mapping redelivers each failed partition from its lowest failed offset on, in order.
+    const lowest = new Map<string, number>();
+    for (const { itemIdentifier } of response.batchItemFailures) {
+      const current = lowest.get(itemIdentifier.partition) ?? Number.POSITIVE_INFINITY;
+      lowest.set(itemIdentifier.partition, Math.min(current, itemIdentifier.offset));
+    }
+    const again = placed.filter(
+      ({ partitionKey, offset }) => offset >= (lowest.get(partitionKey) ?? Number.POSITIVE_INFINITY),
+    );
+    const kept = again.filter(({ entry }) => entry.deliveries < MAX_DELIVERIES).map(({ entry }) => entry);
+    this.stats.redelivered += kept.length;
+    this.stats.lost += again.length - kept.length;
+    this.#queue(topic).unshift(...kept);
+  }
+
+  /** Deliver until every queue is empty, choosing the next topic at random (topics are not ordered). */
+  async drain(maxBatches = 2_000): Promise<void> {
+    for (let batch = 0; batch < maxBatches; batch++) {
+      const ready = [...this.#queues].filter(([, queue]) => queue.length > 0).map(([topic]) => topic);
+      if (ready.length === 0) return;
+      const topic = ready[Math.floor(this.#random() * ready.length)] as string;
+      await this.deliver(topic, 1 + Math.floor(this.#random() * 100));
+    }
+    throw new Error(`the bus did not drain in ${maxBatches} batches: ${this.pending()} records left`);
+  }
+}
