@@ -1,5 +1,8 @@
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import type { Server } from 'node:http';
+import { promisify } from 'node:util';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { inventoryStore } from '../../functions/inventory/handler.js';
 import { orderEventStore } from '../../functions/orders/commands.js';
 import { paymentStore, usePaymentProvider } from '../../functions/payments/handler.js';
@@ -7,11 +10,15 @@ import { sweepDeadlines } from '../../functions/saga/deadlines.js';
 import { sagaStore } from '../../functions/saga/store.js';
 import { envelopeFor } from '../../lib/contracts/examples.js';
 import { cancelOrderV1, placeOrderV1 } from '../../lib/contracts/orders.js';
-import { isTerminal, type Saga } from '../../lib/domain/saga.js';
+import { isTerminal, type Saga, transition } from '../../lib/domain/saga.js';
+import { ConcurrencyConflictError } from '../../lib/pipeline/errors.js';
 import { getDocumentClient } from '../../lib/store/dynamodb.js';
 import { IdempotencyStore } from '../../lib/store/idempotency.js';
 import { loadOrder } from '../../lib/store/orders.js';
 import { SimulatedPaymentProvider } from '../../lib/store/payments.js';
+import type { SagaStore } from '../../lib/store/sagas.js';
+import { startHttpServer } from '../../local/http-server.js';
+import { loadServerlessConfig } from '../../local/infra/serverless-config.js';
 import { checkSagaInvariants } from '../../local/saga-invariants.js';
 import { unique } from '../support/pipeline.js';
 import { SagaBus, seeded } from '../support/saga-bus.js';
@@ -267,4 +274,147 @@ describe('order saga on DynamoDB Local (functions chained in process)', () => {
     expect(bus.stats.lost).toBe(0);
     expect(await invariants(orderIds, skus, ledger)).toEqual(HOLDS);
   }, 120_000);
+});
+
+describe('concurrent events of one saga from two topics', () => {
+  it('a transition decided on a stale saga fails its (state, version) condition; decided again, it applies', async () => {
+    // Prepare: the saga waits in reserving; two events are decided on that same state.
+    provider();
+    const [sku] = await stocked({ [unique('sku')]: 5 });
+    const orderId = unique('order');
+    const bus = new SagaBus();
+    bus.send('orders.commands', place(orderId, [{ sku: sku as string, quantity: 1, unitPrice: 100 }]));
+    for (const topic of ['orders.commands', 'orders.events']) await bus.deliver(topic);
+    const stale = await saga(orderId);
+    const clock = { now: Date.now(), stepTimeoutMs: 60_000 };
+    const reserved = transition(stale, { type: 'StockReserved', data: { orderId } }, clock);
+    const cancelled = transition(
+      stale,
+      { type: 'OrderCancelled', data: { orderId, reason: 'changed my mind' } },
+      clock,
+    );
+    if (reserved.kind !== 'moved' || cancelled.kind !== 'moved') throw new Error('both events move the saga');
+    const idempotency = new IdempotencyStore(getDocumentClient(), process.env.IDEMPOTENCY_TABLE as string);
+    const commit = (label: string, writes: ReturnType<SagaStore['transitionItems']>) =>
+      idempotency.commit(`${orderId}:${label}`, label, writes, []);
+
+    // Act
+    await commit('reserved', sagaStore().transitionItems(stale, reserved, { type: 'StockReserved' }));
+    const lost = commit(
+      'cancelled',
+      sagaStore().transitionItems(stale, cancelled, { type: 'OrderCancelled' }),
+    );
+    await expect(lost).rejects.toBeInstanceOf(ConcurrencyConflictError);
+    const fresh = await saga(orderId);
+    const again = transition(
+      fresh,
+      { type: 'OrderCancelled', data: { orderId, reason: 'changed my mind' } },
+      clock,
+    );
+    if (again.kind !== 'moved') throw new Error('the cancel still moves the saga');
+    await commit('cancelled', sagaStore().transitionItems(fresh, again, { type: 'OrderCancelled' }));
+
+    // Assess: decided on charging, the cancel now refunds as well as releases.
+    expect(await saga(orderId)).toMatchObject({
+      state: 'compensating',
+      version: 3,
+      pending: ['PaymentRefunded', 'StockReleased'],
+    });
+  });
+
+  it('racing invocations of the saga leave contiguous versions and nothing held', async () => {
+    provider();
+    const [sku] = await stocked({ [unique('sku')]: 5 });
+    const orderId = unique('order');
+    const bus = new SagaBus();
+    bus.send('orders.commands', place(orderId, [{ sku: sku as string, quantity: 1, unitPrice: 100 }]));
+    for (const topic of ['orders.commands', 'orders.events', 'inventory.commands']) await bus.deliver(topic);
+    bus.send('orders.commands', cancel(orderId));
+    await bus.deliver('orders.commands');
+
+    // OrderCancelled and StockReserved reach two invocations of the saga at the same time.
+    await Promise.all([bus.deliver('orders.events'), bus.deliver('inventory.events')]);
+    await bus.drain();
+
+    const timeline = await sagaStore().timeline(orderId);
+    expect(timeline.map((entry) => entry.version)).toEqual(timeline.map((_, index) => index + 1));
+    expect(await saga(orderId)).toMatchObject({ state: 'cancelled', cause: 'customer-cancelled' });
+    expect((await inventoryStore().stock([sku as string])).get(sku as string)).toMatchObject({
+      available: 5,
+      reserved: 0,
+    });
+  });
+});
+
+describe('inspecting a saga', () => {
+  let orderId: string;
+  let server: Server | undefined;
+
+  afterAll(() => server?.close());
+
+  it('GET /sagas/{orderId} returns the state, why, and the timeline; 404 and 400 are JSON', async () => {
+    // Prepare
+    provider();
+    const [sku] = await stocked({ [unique('sku')]: 0 });
+    orderId = unique('order');
+    const bus = new SagaBus();
+    bus.send('orders.commands', place(orderId, [{ sku: sku as string, quantity: 1, unitPrice: 100 }]));
+    await bus.drain();
+    const http = await startHttpServer(loadServerlessConfig());
+    server = http.server;
+
+    // Act
+    const found = await fetch(`${http.url}/sagas/${orderId}`);
+    const missing = await fetch(`${http.url}/sagas/${unique('order')}`);
+    const invalid = await fetch(`${http.url}/sagas/not%20valid`);
+
+    // Assess
+    expect(found.status).toBe(200);
+    expect(await found.json()).toMatchObject({
+      orderId,
+      state: 'cancelled',
+      cause: 'out-of-stock',
+      outcome: `stock rejected: out of stock (${sku}: 1 wanted, 0 available)`,
+      timeline: [
+        {
+          version: 1,
+          from: 'none',
+          to: 'reserving',
+          sent: ['ReserveStock'],
+          trigger: { type: 'OrderPlaced' },
+        },
+        { version: 2, from: 'reserving', to: 'compensating', sent: ['CancelOrder'] },
+        { version: 3, from: 'compensating', to: 'cancelled', sent: [], trigger: { type: 'OrderCancelled' } },
+      ],
+    });
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toEqual({ error: expect.stringMatching(/^no saga for order /) });
+    expect(invalid.status).toBe(400);
+  });
+
+  it('`npm run saga -- <orderId>` prints the same story; an unknown order exits 1, no order id exits 2', async () => {
+    const cli = (args: string[]) =>
+      promisify(execFile)(process.execPath, ['--import', 'tsx', 'local/saga.ts', ...args], {
+        env: { ...process.env },
+      }).then(
+        (result) => ({ code: 0, ...result }),
+        (error: { code: number; stdout: string; stderr: string }) => error,
+      );
+
+    const shown = await cli([orderId]);
+    const unknown = await cli([unique('order')]);
+    const usage = await cli([]);
+
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toMatch(
+      new RegExp(`^saga ${orderId}: cancelled \\(out-of-stock\\) — stock rejected`),
+    );
+    expect(shown.stdout).toMatch(
+      /v3 \S+ compensating → cancelled on OrderCancelled: OrderCancelled; compensation complete/,
+    );
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/^no saga for order /);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toMatch(/^usage: npm run saga -- <orderId>/);
+  }, 30_000);
 });
