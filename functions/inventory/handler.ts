@@ -6,6 +6,7 @@ import {
 } from '../../lib/contracts/consumer-driven.js';
 import { perSku, RESERVATION_STATUS, type StockLine, shortage } from '../../lib/domain/inventory.js';
 import { consumer } from '../../lib/pipeline/consumer.js';
+import { orderReply } from '../../lib/pipeline/outbox.js';
 import type {
   Decision,
   MessageHandler,
@@ -27,9 +28,7 @@ type InventoryCommand =
   | { type: 'ReleaseStock'; data: { orderId: string; reason: string } }
   | { type: 'CommitStock'; data: { orderId: string } };
 
-function answer(type: string, data: { orderId: string } & Record<string, unknown>): OutgoingMessage {
-  return { topic: 'inventory.events', key: data.orderId, type, version: 1, data };
-}
+const answer = orderReply('inventory.events');
 
 /**
  * Inventory participant. Reserve is all-or-nothing over the order's lines with conditional decrements

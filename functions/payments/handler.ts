@@ -6,13 +6,14 @@ import {
 } from '../../lib/contracts/consumer-driven.js';
 import { PAYMENT_STATUS, type PaymentProvider } from '../../lib/domain/payment.js';
 import { consumer } from '../../lib/pipeline/consumer.js';
+import { orderReply } from '../../lib/pipeline/outbox.js';
 import type {
   Decision,
   MessageHandler,
   OutgoingMessage,
   ProcessorOptions,
 } from '../../lib/pipeline/types.js';
-import { getDocumentClient, tableName } from '../../lib/store/dynamodb.js';
+import { ABSENT, getDocumentClient, tableName } from '../../lib/store/dynamodb.js';
 import {
   PaymentStore,
   SimulatedPaymentProvider,
@@ -45,9 +46,7 @@ type PaymentCommand =
   | { type: 'ChargePayment'; data: { orderId: string; customerId: string; amount: number; currency: string } }
   | { type: 'RefundPayment'; data: { orderId: string; reason: string } };
 
-function answer(type: string, data: { orderId: string } & Record<string, unknown>): OutgoingMessage {
-  return { topic: 'payments.events', key: data.orderId, type, version: 1, data };
-}
+const answer = orderReply('payments.events');
 
 /**
  * Payment participant. The provider call happens outside DynamoDB, so the pipeline runs this in claim
@@ -99,7 +98,7 @@ export const handlePaymentCommand: MessageHandler = async (message): Promise<Dec
             refunded: 0,
             reason: result.reason,
           },
-          'absent',
+          ABSENT,
         ),
         messages: [answer('PaymentDeclined', { orderId, reason: result.reason })],
       };
@@ -113,7 +112,7 @@ export const handlePaymentCommand: MessageHandler = async (message): Promise<Dec
           paymentId: result.paymentId,
           refunded: 0,
         },
-        'absent',
+        ABSENT,
       ),
       messages: [answer('PaymentCompleted', { orderId, paymentId: result.paymentId, amount, currency })],
     };
@@ -130,7 +129,7 @@ export const handlePaymentCommand: MessageHandler = async (message): Promise<Dec
           refunded: 0,
           reason: `voided: ${command.data.reason}`,
         },
-        'absent',
+        ABSENT,
       ),
       messages: [answer('PaymentRefunded', { orderId, amount: 0 })],
     };

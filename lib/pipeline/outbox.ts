@@ -18,6 +18,16 @@ export function payloadHash(value: Buffer | undefined): string {
 const EMPTY = Buffer.alloc(0);
 
 /**
+ * A participant's answer about an order on its events topic: keyed by the order id (so the order's
+ * messages stay in order), in version 1 of its contract.
+ */
+export function orderReply(topic: string) {
+  return function reply(type: string, data: { orderId: string } & Record<string, unknown>): OutgoingMessage {
+    return { topic, key: data.orderId, type, version: 1, data };
+  };
+}
+
+/**
  * Wrap a handler's messages in envelopes. Ids derive from the cause's id and the message's position,
  * so a re-decided record produces the same ids and consumers can dedupe.
  */

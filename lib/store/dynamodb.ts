@@ -1,5 +1,10 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  QueryCommand,
+  type QueryCommandInput,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 
 /**
  * Client configuration from the environment. `DYNAMODB_ENDPOINT` points at DynamoDB Local; it accepts
@@ -48,3 +53,31 @@ export async function queryAll(
   } while (start);
   return items;
 }
+
+/**
+ * A transaction Put guarded by the status the decision was made on: the item must not exist yet
+ * (`absent`), or must still carry `expected` in its `status` attribute. A concurrent change fails the
+ * condition and the pipeline decides again on fresh state.
+ */
+export function putIfStatus(
+  table: string,
+  item: Record<string, unknown> & { id: string },
+  expected: string,
+): NonNullable<TransactWriteCommandInput['TransactItems']>[number] {
+  return {
+    Put: {
+      TableName: table,
+      Item: item,
+      ...(expected === ABSENT
+        ? { ConditionExpression: 'attribute_not_exists(id)' }
+        : {
+            ConditionExpression: '#status = :expected',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':expected': expected },
+          }),
+    },
+  };
+}
+
+/** For {@link putIfStatus}: the item must not exist yet. */
+export const ABSENT = 'absent';

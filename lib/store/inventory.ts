@@ -11,6 +11,7 @@ import {
   type StockLevel,
   type StockLine,
 } from '../domain/inventory.js';
+import { ABSENT, putIfStatus } from './dynamodb.js';
 import type { TransactItem } from './idempotency.js';
 
 const skuKey = (sku: string) => `sku#${sku}`;
@@ -82,27 +83,15 @@ export class InventoryStore {
     };
   }
 
-  #putReservation(reservation: Reservation, expected: ReservationStatus | 'absent'): TransactItem {
-    return {
-      Put: {
-        TableName: this.table,
-        Item: { id: reservationKey(reservation.orderId), ...reservation },
-        ...(expected === 'absent'
-          ? { ConditionExpression: 'attribute_not_exists(id)' }
-          : {
-              ConditionExpression: '#status = :expected',
-              ExpressionAttributeNames: { '#status': 'status' },
-              ExpressionAttributeValues: { ':expected': expected },
-            }),
-      },
-    };
+  #putReservation(reservation: Reservation, expected: ReservationStatus | typeof ABSENT): TransactItem {
+    return putIfStatus(this.table, { id: reservationKey(reservation.orderId), ...reservation }, expected);
   }
 
   /** Hold every line (available → reserved) and record the reservation, in one transaction. */
   reserveItems(orderId: string, lines: readonly StockLine[]): TransactItem[] {
     return [
       ...lines.map(({ sku, quantity }) => this.#move(sku, quantity, 'available', 'reserved')),
-      this.#putReservation({ orderId, status: RESERVATION_STATUS.reserved, items: [...lines] }, 'absent'),
+      this.#putReservation({ orderId, status: RESERVATION_STATUS.reserved, items: [...lines] }, ABSENT),
     ];
   }
 
@@ -111,7 +100,7 @@ export class InventoryStore {
     return [
       this.#putReservation(
         { orderId, status: RESERVATION_STATUS.rejected, items: [...lines], reason },
-        'absent',
+        ABSENT,
       ),
     ];
   }
@@ -120,7 +109,7 @@ export class InventoryStore {
   releaseItems(orderId: string, held: Reservation | undefined, reason: string): TransactItem[] {
     if (!held)
       return [
-        this.#putReservation({ orderId, status: RESERVATION_STATUS.released, items: [], reason }, 'absent'),
+        this.#putReservation({ orderId, status: RESERVATION_STATUS.released, items: [], reason }, ABSENT),
       ];
     return [
       ...held.items.map(({ sku, quantity }) => this.#move(sku, quantity, 'reserved', 'available')),

@@ -11,6 +11,7 @@ import {
   type RefundRequest,
 } from '../domain/payment.js';
 import { stableId } from '../pipeline/outbox.js';
+import { ABSENT, putIfStatus } from './dynamodb.js';
 import type { TransactItem } from './idempotency.js';
 
 const paymentKey = (orderId: string) => `payment#${orderId}`;
@@ -31,22 +32,8 @@ export class PaymentStore {
   }
 
   /** Write the payment record, conditioned on the status it was decided on. */
-  putItems(payment: Payment, expected: PaymentStatus | 'absent'): TransactItem[] {
-    return [
-      {
-        Put: {
-          TableName: this.table,
-          Item: { id: paymentKey(payment.orderId), ...payment },
-          ...(expected === 'absent'
-            ? { ConditionExpression: 'attribute_not_exists(id)' }
-            : {
-                ConditionExpression: '#status = :expected',
-                ExpressionAttributeNames: { '#status': 'status' },
-                ExpressionAttributeValues: { ':expected': expected },
-              }),
-        },
-      },
-    ];
+  putItems(payment: Payment, expected: PaymentStatus | typeof ABSENT): TransactItem[] {
+    return [putIfStatus(this.table, { id: paymentKey(payment.orderId), ...payment }, expected)];
   }
 }
 
