@@ -47,6 +47,9 @@ interface DemoOptions {
   timeoutMs?: number;
 }
 
+/** Saga states in which the demo's late customers cancel. */
+const LATE_CANCEL_STATES: ReadonlySet<string> = new Set(['charging', 'confirming', 'completed']);
+
 type Kind = 'regular' | 'scarce' | 'over-limit' | 'customer-cancel';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -152,16 +155,17 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         { key: `poison-${tag}`, value: poison },
       ],
     });
-    // Customers change their minds while their orders are on the way: some early, some late.
+    // Customers change their minds: half of them at once (the saga is still reserving), the other half
+    // once their saga is charging or later — a refund, or a cancel refused because the order is confirmed.
     const half = Math.ceil(cancels.length / 2);
+    const late = cancels.slice(half);
+    const lateSent = new Map<string, string>();
     await sleep(300);
     await producer.send({
       topic: 'orders.commands',
       acks: -1,
       messages: cancels.slice(0, half).map(asMessage),
     });
-    await sleep(1_500);
-    await producer.send({ topic: 'orders.commands', acks: -1, messages: cancels.slice(half).map(asMessage) });
     options.log(
       `demo: ${places.length} PlaceOrder (the first twice, ${kinds.filter((k) => k === 'scarce').length} for ${scarceStock} scarce units, ${kinds.filter((k) => k === 'over-limit').length} over the payment limit), ${cancels.length} customer cancels, 1 poison message; provider failure rate ${options.environment.PAYMENT_PROVIDER_FAILURE_RATE ?? 0}`,
     );
@@ -173,17 +177,39 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     let shown = 0;
     while (Date.now() < deadline) {
       finished = await readSagas(documents, sagas.table, orderIds);
+      // Every other late customer waits until the saga has ended (confirmed: that cancel must be refused).
+      const due = late.filter((command, index) => {
+        const state = finished.get(command.data.orderId)?.state;
+        const wanted =
+          state !== undefined && (isTerminal(state) || (index % 2 === 0 && LATE_CANCEL_STATES.has(state)));
+        return !lateSent.has(command.data.orderId) && wanted;
+      });
+      if (due.length > 0) {
+        await producer.send({ topic: 'orders.commands', acks: -1, messages: due.map(asMessage) });
+        for (const command of due)
+          lateSent.set(command.data.orderId, finished.get(command.data.orderId)?.state ?? '');
+        continue;
+      }
       const done = orderIds.filter((id) => {
         const saga = finished.get(id);
         return (saga && isTerminal(saga.state)) || deadLetters.has(id);
       }).length;
-      if (done === orderIds.length) break;
+      if (done === orderIds.length && lateSent.size === late.length) break;
       if (Date.now() - shown > 5_000) {
         options.log(`demo: ${done}/${orderIds.length} sagas finished`);
         shown = Date.now();
       }
       await sleep(500);
     }
+    const sentIn = [...lateSent.values()].reduce<Record<string, number>>(
+      (counts, state) => ({ ...counts, [state]: (counts[state] ?? 0) + 1 }),
+      {},
+    );
+    options.log(
+      `demo: late customer cancels sent while the saga was ${Object.entries(sentIn)
+        .map(([state, n]) => `${state} ×${n}`)
+        .join(', ')}`,
+    );
     // Let late duplicates land before counting, so that a doubled effect would show.
     await sleep(1_500);
     finished = await readSagas(documents, sagas.table, orderIds);
