@@ -42,6 +42,15 @@ export const driveSaga: MessageHandler = async (message): Promise<Decision> => {
     });
     return {};
   }
+  logger.info('saga moved', {
+    orderId: trigger.data.orderId,
+    from: step.from,
+    to: step.saga.state,
+    version: step.saga.version,
+    messageId: message.id,
+    type: message.type,
+    sent: step.commands.map((command) => command.type),
+  });
   return {
     writes: store.transitionItems(saga, step, { type: message.type, messageId: message.id }),
     messages: step.commands.map((command) => ({ ...command, key: command.data.orderId })),
