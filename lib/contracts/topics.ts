@@ -27,9 +27,11 @@ export function isDeadLetterTopic(topic: string): boolean {
 export const ALL_TOPICS: readonly string[] = [...SOURCE_TOPICS, ...SOURCE_TOPICS.map(deadLetterTopic)];
 
 /**
- * Topics that only this project's functions write to: locally the broker rejects a message that
- * breaks its contract at produce time, so a producer bug fails where it is made. Topics that outside
- * callers write to (orders.commands) stay open: the consumer defends itself and dead-letters.
+ * The event topics: what this service states happened, written only by its own functions. Locally the
+ * broker rejects a message that breaks its contract at produce time, so a producer bug fails where it
+ * is made. Command topics stay open: they are requests that anyone may send (clients, the saga,
+ * operators redriving dead letters, tests using them as scratch topics), MSK validates nothing, and
+ * their consumers defend themselves — contract check, then the dead-letter topic.
  */
 export const PRODUCE_VALIDATED_TOPICS: readonly SourceTopic[] = [
   'orders.events',
