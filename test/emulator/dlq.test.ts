@@ -22,6 +22,7 @@ describe('dead-letter tool', () => {
     const succeeded: Array<{ key: string; value: string; headers: unknown }> = [];
     const runner = new MappingRunner(testMapping({ maximumRetryAttempts: 0 }), {
       brokers,
+      verifyFetches: inject('bundledBroker'),
       log: () => {},
       handler: async (event) => {
         const own = ownRecords(event, prefix);

@@ -26,6 +26,8 @@ async function run(
   const events: MskEvent[] = [];
   const lines: string[] = [];
   const runner = new Runner(mapping, {
+    // As `npm start` runs it: the bundled broker's racing reads are verified.
+    verifyFetches: inject('bundledBroker'),
     ...options,
     brokers,
     log: (line) => lines.push(line),

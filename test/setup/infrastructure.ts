@@ -6,6 +6,8 @@ declare module 'vitest' {
     functionEnvironment: Record<string, string>;
     kafkaBrokers: string[];
     dynamodbEndpoint: string;
+    /** the bundled Mokapi, whose racing reads the emulator must verify (local/emulator/fetch-verifier.ts) */
+    bundledBroker: boolean;
   }
 }
 
@@ -24,6 +26,7 @@ export async function setup(project: TestProject): Promise<void> {
   project.provide('functionEnvironment', infrastructure.functionEnvironment);
   project.provide('kafkaBrokers', infrastructure.kafkaBrokers);
   project.provide('dynamodbEndpoint', infrastructure.dynamodbEndpoint);
+  project.provide('bundledBroker', infrastructure.bundledBroker);
 }
 
 export async function teardown(): Promise<void> {
