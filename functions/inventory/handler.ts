@@ -7,12 +7,7 @@ import {
 import { perSku, RESERVATION_STATUS, type StockLine, shortage } from '../../lib/domain/inventory.js';
 import { consumer } from '../../lib/pipeline/consumer.js';
 import { orderReply } from '../../lib/pipeline/outbox.js';
-import type {
-  Decision,
-  MessageHandler,
-  OutgoingMessage,
-  ProcessorOptions,
-} from '../../lib/pipeline/types.js';
+import type { Decision, MessageHandler, ProcessorOptions } from '../../lib/pipeline/types.js';
 import { getDocumentClient, tableName } from '../../lib/store/dynamodb.js';
 import { InventoryStore } from '../../lib/store/inventory.js';
 

@@ -7,12 +7,7 @@ import {
 import { PAYMENT_STATUS, type PaymentProvider } from '../../lib/domain/payment.js';
 import { consumer } from '../../lib/pipeline/consumer.js';
 import { orderReply } from '../../lib/pipeline/outbox.js';
-import type {
-  Decision,
-  MessageHandler,
-  OutgoingMessage,
-  ProcessorOptions,
-} from '../../lib/pipeline/types.js';
+import type { Decision, MessageHandler, ProcessorOptions } from '../../lib/pipeline/types.js';
 import { ABSENT, getDocumentClient, tableName } from '../../lib/store/dynamodb.js';
 import {
   PaymentStore,
