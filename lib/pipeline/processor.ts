@@ -3,7 +3,7 @@ import type { ValidMessage } from '../contracts/registry.js';
 import { decodeMskEvent } from '../kafka/codec.js';
 import { deadLetterRecord } from '../kafka/dead-letter.js';
 import type { OutgoingRecord } from '../kafka/producer.js';
-import type { DecodedRecord, MskEvent } from '../kafka/types.js';
+import type { DecodedRecord } from '../kafka/types.js';
 import { classify, ERROR_KINDS } from './classify.js';
 import { drainQueues } from './concurrency.js';
 import { PermanentError } from './errors.js';

@@ -3,7 +3,6 @@ import {
   type ChargeRequest,
   type ChargeResult,
   declineReason,
-  PAYMENT_STATUS,
   type Payment,
   type PaymentProvider,
   type PaymentStatus,
