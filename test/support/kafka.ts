@@ -57,12 +57,12 @@ async function readOnce(
   return matched;
 }
 
-const sameReads = (a: ReadMessage[], b: ReadMessage[]) => JSON.stringify(a) === JSON.stringify(b);
+const position = (message: ReadMessage) => `${message.partition}/${message.offset}`;
 
 /**
  * Read `topic` from the beginning until `enough` says so (or time runs out), then return what matched
- * `filter` — once two reads agree: the bundled broker can tear a read that races an append by another
- * test (local/emulator/fetch-verifier.ts).
+ * `filter` — once a second read agrees on every record at the same positions: the bundled broker can
+ * tear a read that races another test's append (local/emulator/fetch-verifier.ts).
  */
 export async function readTopic(
   brokers: string[],
@@ -73,9 +73,20 @@ export async function readTopic(
 ): Promise<ReadMessage[]> {
   let previous = await readOnce(brokers, topic, filter, enough, timeoutMs);
   for (let attempt = 0; attempt < 3; attempt++) {
-    const count = previous.length;
-    const again = await readOnce(brokers, topic, filter, (matched) => matched.length >= count, timeoutMs);
-    if (sameReads(previous, again.slice(0, count))) return previous;
+    const wanted = new Set(previous.map(position));
+    const again = await readOnce(
+      brokers,
+      topic,
+      filter,
+      (matched) => {
+        const seen = new Set(matched.map(position));
+        return [...wanted].every((at) => seen.has(at));
+      },
+      timeoutMs,
+    );
+    const atPosition = new Map(again.map((message) => [position(message), JSON.stringify(message)]));
+    if (previous.every((message) => atPosition.get(position(message)) === JSON.stringify(message)))
+      return previous;
     previous = again;
   }
   throw new Error(`four reads of ${topic} never agreed twice in a row`);
