@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { BatchGetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Kafka, logLevel } from 'kafkajs';
 import { paymentProvider } from '../functions/payments/handler.js';
 import { envelopeHeaders } from '../lib/contracts/envelope.js';
@@ -8,6 +8,7 @@ import { cancelOrderV1, placeOrderV1 } from '../lib/contracts/orders.js';
 import { deadLetterTopic, SOURCE_TOPICS } from '../lib/contracts/topics.js';
 import { isTerminal, type Saga } from '../lib/domain/saga.js';
 import { DEAD_LETTER_HEADERS } from '../lib/kafka/dead-letter.js';
+import { batchGetAll } from '../lib/store/dynamodb.js';
 import { InventoryStore } from '../lib/store/inventory.js';
 import { SimulatedPaymentProvider, simulatedProviderOptions } from '../lib/store/payments.js';
 import { SagaStore } from '../lib/store/sagas.js';
@@ -176,7 +177,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     let finished = new Map<string, Saga>();
     let shown = 0;
     while (Date.now() < deadline) {
-      finished = await readSagas(documents, sagas.table, orderIds);
+      finished = await sagas.getMany(orderIds);
       // Every other late customer waits until the saga has ended (confirmed: that cancel must be refused).
       const due = late.filter((command, index) => {
         const state = finished.get(command.data.orderId)?.state;
@@ -212,7 +213,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     );
     // Let late duplicates land before counting, so that a doubled effect would show.
     await sleep(1_500);
-    finished = await readSagas(documents, sagas.table, orderIds);
+    finished = await sagas.getMany(orderIds);
     // The live watcher reads while records are appended (torn reads, see FetchVerifier): the count comes
     // from one quiet read of every dead-letter topic.
     for (const letter of await readDeadLetters(options.brokers)) {
@@ -292,47 +293,14 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   }
 }
 
-async function readSagas(
-  documents: DynamoDBDocumentClient,
-  table: string,
-  orderIds: readonly string[],
-): Promise<Map<string, Saga>> {
-  const found = new Map<string, Saga>();
-  for (let start = 0; start < orderIds.length; start += 100) {
-    let request:
-      | Record<string, { Keys: Array<Record<string, string>>; ConsistentRead: boolean }>
-      | undefined = {
-      [table]: {
-        Keys: orderIds.slice(start, start + 100).map((pk) => ({ pk, sk: 'saga' })),
-        ConsistentRead: true,
-      },
-    };
-    while (request && Object.keys(request).length > 0) {
-      const response = await documents.send(new BatchGetCommand({ RequestItems: request }));
-      for (const item of response.Responses?.[table] ?? []) found.set(String(item.pk), item as Saga);
-      request = response.UnprocessedKeys as typeof request;
-    }
-  }
-  return found;
-}
-
+/** How many of these client commands the audit table holds (its key is the message id). */
 async function countAudited(
   documents: DynamoDBDocumentClient,
   table: string,
   messageIds: readonly string[],
 ): Promise<number> {
-  let rows = 0;
-  for (let start = 0; start < messageIds.length; start += 100) {
-    const response = await documents.send(
-      new BatchGetCommand({
-        RequestItems: {
-          [table]: { Keys: messageIds.slice(start, start + 100).map((messageId) => ({ messageId })) },
-        },
-      }),
-    );
-    rows += response.Responses?.[table]?.length ?? 0;
-  }
-  return rows;
+  const keys = [...new Set(messageIds)].map((messageId) => ({ messageId }));
+  return (await batchGetAll(documents, table, keys, { projection: 'messageId' })).length;
 }
 
 /** The payment function runs in this process: its simulated provider counts what it injected. */

@@ -1,5 +1,8 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
+  type BatchGetCommandInput,
+  type BatchGetCommandOutput,
   DynamoDBDocumentClient,
   QueryCommand,
   type QueryCommandInput,
@@ -37,6 +40,36 @@ export function tableName(variable: string, env: NodeJS.ProcessEnv = process.env
       `environment variable ${variable} is not set: it names a DynamoDB table (serverless.yml provider.environment)`,
     );
   return name;
+}
+
+/**
+ * The items of `keys` that exist: one BatchGetItem per 100 keys, unprocessed keys asked again.
+ * BatchGetItem refuses a request that names a key twice, so the keys must be distinct.
+ */
+export async function batchGetAll(
+  client: DynamoDBDocumentClient,
+  table: string,
+  keys: ReadonlyArray<Record<string, unknown>>,
+  options: { consistentRead?: boolean; projection?: string } = {},
+): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  for (let start = 0; start < keys.length; start += 100) {
+    let request: BatchGetCommandInput['RequestItems'] = {
+      [table]: {
+        Keys: keys.slice(start, start + 100),
+        ...(options.consistentRead ? { ConsistentRead: true } : {}),
+        ...(options.projection ? { ProjectionExpression: options.projection } : {}),
+      },
+    };
+    while (request && Object.keys(request).length > 0) {
+      const response: BatchGetCommandOutput = await client.send(
+        new BatchGetCommand({ RequestItems: request }),
+      );
+      items.push(...(response.Responses?.[table] ?? []));
+      request = response.UnprocessedKeys;
+    }
+  }
+  return items;
 }
 
 /** Every item a query matches, following `LastEvaluatedKey` across pages. */

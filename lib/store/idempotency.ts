@@ -1,6 +1,5 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
-  BatchGetCommand,
   DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
@@ -16,6 +15,7 @@ import {
   PayloadMismatchError,
   TransactionTooLargeError,
 } from '../pipeline/errors.js';
+import { batchGetAll } from './dynamodb.js';
 
 /** One item of a `TransactWriteItems` request, in document (unmarshalled) form. */
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -87,25 +87,10 @@ export class IdempotencyStore {
    * spares the handler for redelivered records; the conditional write stays the guarantee.
    */
   async existing(keys: readonly string[]): Promise<Set<string>> {
-    const found = new Set<string>();
-    // BatchGetItem refuses a request that names a key twice: one message may arrive twice in a batch.
-    const unique = [...new Set(keys)];
-    for (let start = 0; start < unique.length; start += 100) {
-      let request:
-        | Record<string, { Keys: Array<Record<string, string>>; ProjectionExpression: string }>
-        | undefined = {
-        [this.table]: {
-          Keys: unique.slice(start, start + 100).map((id) => ({ id })),
-          ProjectionExpression: 'id',
-        },
-      };
-      while (request && Object.keys(request).length > 0) {
-        const response = await this.client.send(new BatchGetCommand({ RequestItems: request }));
-        for (const item of response.Responses?.[this.table] ?? []) found.add(String(item.id));
-        request = response.UnprocessedKeys as typeof request;
-      }
-    }
-    return found;
+    // Distinct keys: one message may arrive twice in a batch.
+    const unique = [...new Set(keys)].map((id) => ({ id }));
+    const items = await batchGetAll(this.client, this.table, unique, { projection: 'id' });
+    return new Set(items.map((item) => String(item.id)));
   }
 
   /**

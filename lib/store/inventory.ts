@@ -1,9 +1,4 @@
-import {
-  BatchGetCommand,
-  type DynamoDBDocumentClient,
-  GetCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import {
   RESERVATION_STATUS,
   type Reservation,
@@ -11,7 +6,7 @@ import {
   type StockLevel,
   type StockLine,
 } from '../domain/inventory.js';
-import { ABSENT, putIfStatus } from './dynamodb.js';
+import { ABSENT, batchGetAll, putIfStatus } from './dynamodb.js';
 import type { TransactItem } from './idempotency.js';
 
 const skuKey = (sku: string) => `sku#${sku}`;
@@ -37,23 +32,9 @@ export class InventoryStore {
 
   /** Stock levels of the SKUs (consistent reads; absent SKUs are missing from the map). */
   async stock(skus: readonly string[]): Promise<Map<string, StockLevel>> {
-    const levels = new Map<string, StockLevel>();
-    const unique = [...new Set(skus)];
-    for (let start = 0; start < unique.length; start += 100) {
-      let request: Record<string, { Keys: Array<{ id: string }>; ConsistentRead: boolean }> | undefined = {
-        [this.table]: {
-          Keys: unique.slice(start, start + 100).map((sku) => ({ id: skuKey(sku) })),
-          ConsistentRead: true,
-        },
-      };
-      while (request && Object.keys(request).length > 0) {
-        const response = await this.client.send(new BatchGetCommand({ RequestItems: request }));
-        for (const item of response.Responses?.[this.table] ?? [])
-          levels.set(String(item.sku), item as StockLevel);
-        request = response.UnprocessedKeys as typeof request;
-      }
-    }
-    return levels;
+    const keys = [...new Set(skus)].map((sku) => ({ id: skuKey(sku) }));
+    const items = await batchGetAll(this.client, this.table, keys, { consistentRead: true });
+    return new Map(items.map((item) => [String(item.sku), item as unknown as StockLevel]));
   }
 
   /** Put stock on the shelf (seeding and restocking): adds to `available` and `received`. */

@@ -1,6 +1,6 @@
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { isTerminal, type Saga, type SagaStateName, type SagaStep } from '../domain/saga.js';
-import { queryAll } from './dynamodb.js';
+import { batchGetAll, queryAll } from './dynamodb.js';
 import type { TransactItem } from './idempotency.js';
 
 /**
@@ -35,6 +35,12 @@ export interface SagaTransition {
   note: string;
 }
 
+/** The saga stored in an item, without the table's keys. */
+function toSaga(item: Record<string, unknown>): Saga {
+  const { pk: _pk, sk: _sk, deadlineShard: _shard, ...saga } = item;
+  return saga as unknown as Saga;
+}
+
 export class SagaStore {
   constructor(
     readonly client: DynamoDBDocumentClient,
@@ -46,9 +52,14 @@ export class SagaStore {
     const { Item } = await this.client.send(
       new GetCommand({ TableName: this.table, Key: { pk: orderId, sk: SAGA_ITEM }, ConsistentRead: true }),
     );
-    if (!Item) return undefined;
-    const { pk: _pk, sk: _sk, deadlineShard: _shard, ...saga } = Item;
-    return saga as Saga;
+    return Item ? toSaga(Item) : undefined;
+  }
+
+  /** The sagas of these orders that exist, by order id (consistent reads). */
+  async getMany(orderIds: readonly string[]): Promise<Map<string, Saga>> {
+    const keys = [...new Set(orderIds)].map((pk) => ({ pk, sk: SAGA_ITEM }));
+    const items = await batchGetAll(this.client, this.table, keys, { consistentRead: true });
+    return new Map(items.map((item) => [String(item.pk), toSaga(item)]));
   }
 
   /**

@@ -60,11 +60,9 @@ const eventTypes = async (orderId: string) =>
   (await loadOrder(orderEventStore(), orderId, { fromStart: true })).events.map((event) => event.type);
 
 async function invariants(orderIds: string[], skus: string[], ledger: SimulatedPaymentProvider) {
-  const sagas = new Map<string, Saga>();
-  for (const id of orderIds) sagas.set(id, await saga(id));
   return checkSagaInvariants({
     orderIds,
-    sagas,
+    sagas: await sagaStore().getMany(orderIds),
     deadLettered: new Set(),
     inventory: inventoryStore(),
     skus,
