@@ -1,22 +1,29 @@
 /**
  * `npm run saga -- <orderId>`: print an order's saga — its state, why, and every transition. Reads the
- * DynamoDB given by DYNAMODB_ENDPOINT (a running `npm start` prints it) or, with AWS credentials and
- * no endpoint, the deployed table of the stage (`--stage`, default dev).
+ * DynamoDB given by DYNAMODB_ENDPOINT (a running `npm start` prints it) or, with `--stage <name>`, the
+ * deployed table of that stage with the caller's AWS credentials.
  */
 import { parseArgs } from 'node:util';
 import { sagaStore } from '../functions/saga/store.js';
 import { runCli, UsageError } from './cli.js';
-import { loadServerlessConfig } from './infra/serverless-config.js';
 import { formatSaga } from './saga-report.js';
+import { STAGE_OPTIONS, stageEnvironment } from './stage.js';
 
 runCli(async () => {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { stage: { type: 'string', default: 'dev' } },
+    options: STAGE_OPTIONS,
   });
   const [orderId] = positionals;
-  if (!orderId) throw new UsageError('usage: npm run saga -- <orderId> [--stage dev]');
-  process.env.SAGAS_TABLE ??= loadServerlessConfig({ stage: values.stage }).provider.environment?.SAGAS_TABLE;
+  if (!orderId) throw new UsageError('usage: npm run saga -- <orderId> [--stage S [--param name=value]]');
+  if (values.stage) Object.assign(process.env, stageEnvironment(values.stage, values.param));
+  else {
+    if (!process.env.DYNAMODB_ENDPOINT)
+      throw new UsageError(
+        'DYNAMODB_ENDPOINT is not set: run `npm start` and use the address it prints, or give --stage',
+      );
+    Object.assign(process.env, { ...stageEnvironment('dev'), ...process.env });
+  }
   const store = sagaStore();
   const [saga, timeline] = await Promise.all([store.get(orderId), store.timeline(orderId)]);
   if (!saga) {

@@ -53,7 +53,7 @@ async function main(): Promise<number> {
     log(`DynamoDB ${infrastructure.dynamodbEndpoint}  Kafka ${infrastructure.kafkaBrokers.join(',')}`);
     log(`inspect a saga: DYNAMODB_ENDPOINT=${infrastructure.dynamodbEndpoint} npm run saga -- <orderId>`);
     log(
-      `invoke a function against it: DYNAMODB_ENDPOINT=${infrastructure.dynamodbEndpoint} KAFKA_BROKERS=${infrastructure.kafkaBrokers.join(',')} KAFKA_AUTH=none KAFKA_IDEMPOTENT=false npx serverless invoke local -f audit -p events/audit.json`,
+      `invoke a function against it: npx serverless invoke local -f audit -p events/audit.json --env DYNAMODB_ENDPOINT=${infrastructure.dynamodbEndpoint} --env KAFKA_BROKERS=${infrastructure.kafkaBrokers.join(',')} --env KAFKA_AUTH=none --env KAFKA_IDEMPOTENT=false`,
     );
     // Functions run in this process: they read their configuration from the environment, as in Lambda.
     Object.assign(process.env, infrastructure.functionEnvironment);

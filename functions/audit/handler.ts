@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import type { ConsumerExpectation } from '../../lib/contracts/consumer-driven.js';
+import { TABLE_ACCESS } from '../../lib/deploy/access.js';
+import { TABLE_VARIABLES } from '../../lib/deploy/tables.js';
 import { consumer } from '../../lib/pipeline/consumer.js';
 import type { Decision, MessageHandler } from '../../lib/pipeline/types.js';
 import { tableName } from '../../lib/store/dynamodb.js';
@@ -12,7 +14,7 @@ export const auditCommand: MessageHandler = (message, { record }): Decision => (
   writes: [
     {
       Put: {
-        TableName: tableName('AUDIT_TABLE'),
+        TableName: tableName(TABLE_VARIABLES.audit),
         Item: {
           messageId: message.id,
           type: message.type,
@@ -30,7 +32,12 @@ export const auditCommand: MessageHandler = (message, { record }): Decision => (
   ],
 });
 
-export const handler = consumer({ name: 'audit', topics: ['orders.commands'], handle: auditCommand });
+export const handler = consumer({
+  name: 'audit',
+  topics: ['orders.commands'],
+  tables: { [TABLE_VARIABLES.audit]: TABLE_ACCESS.write },
+  handle: auditCommand,
+});
 
 /** The audit trail relies on the envelope only: it stores any command's data as it is. */
 export const expectations: ConsumerExpectation[] = [

@@ -4,17 +4,19 @@ import {
   keyedByOrderId,
   type ProducerDeclaration,
 } from '../../lib/contracts/consumer-driven.js';
+import { TABLE_ACCESS } from '../../lib/deploy/access.js';
+import { TABLE_VARIABLES } from '../../lib/deploy/tables.js';
 import { perSku, RESERVATION_STATUS, type StockLine, shortage } from '../../lib/domain/inventory.js';
-import { consumer } from '../../lib/pipeline/consumer.js';
+import { type ConsumerOptions, consumer } from '../../lib/pipeline/consumer.js';
 import { orderReply } from '../../lib/pipeline/outbox.js';
-import type { Decision, MessageHandler, ProcessorOptions } from '../../lib/pipeline/types.js';
+import type { Decision, MessageHandler } from '../../lib/pipeline/types.js';
 import { getDocumentClient, tableName } from '../../lib/store/dynamodb.js';
 import { InventoryStore } from '../../lib/store/inventory.js';
 
 let store: InventoryStore | undefined;
 
 export function inventoryStore(): InventoryStore {
-  store ??= new InventoryStore(getDocumentClient(), tableName('INVENTORY_TABLE'));
+  store ??= new InventoryStore(getDocumentClient(), tableName(TABLE_VARIABLES.inventory));
   return store;
 }
 
@@ -81,8 +83,9 @@ export const handleInventoryCommand: MessageHandler = async (message): Promise<D
 export const inventoryConsumer = {
   name: 'inventory',
   topics: ['inventory.commands'],
+  tables: { [TABLE_VARIABLES.inventory]: TABLE_ACCESS.write },
   handle: handleInventoryCommand,
-} as const satisfies ProcessorOptions;
+} as const satisfies ConsumerOptions;
 
 export const handler = consumer(inventoryConsumer);
 

@@ -5,10 +5,12 @@ import {
   type ProducerDeclaration,
 } from '../../lib/contracts/consumer-driven.js';
 import { STREAM_VERSION_HEADER } from '../../lib/contracts/envelope.js';
+import { TABLE_ACCESS } from '../../lib/deploy/access.js';
+import { TABLE_VARIABLES } from '../../lib/deploy/tables.js';
 import { decide, evolve, type OrderCommand, type OrderState } from '../../lib/domain/order.js';
-import { consumer } from '../../lib/pipeline/consumer.js';
+import { type ConsumerOptions, consumer } from '../../lib/pipeline/consumer.js';
 import { stableId } from '../../lib/pipeline/outbox.js';
-import type { Decision, MessageHandler, ProcessorOptions } from '../../lib/pipeline/types.js';
+import type { Decision, MessageHandler } from '../../lib/pipeline/types.js';
 import { getDocumentClient, tableName } from '../../lib/store/dynamodb.js';
 import { EventStore } from '../../lib/store/event-store.js';
 import { loadOrder, ORDER_STATE_VERSION, orderStreamId } from '../../lib/store/orders.js';
@@ -17,7 +19,7 @@ let store: EventStore<OrderState> | undefined;
 
 /** The orders event store, created on first use (the table name comes from the environment). */
 export function orderEventStore(): EventStore<OrderState> {
-  store ??= new EventStore<OrderState>(getDocumentClient(), tableName('EVENT_STORE_TABLE'), {
+  store ??= new EventStore<OrderState>(getDocumentClient(), tableName(TABLE_VARIABLES.eventStore), {
     snapshotEvery: Number(process.env.SNAPSHOT_EVERY ?? 50),
     stateVersion: ORDER_STATE_VERSION,
   });
@@ -76,8 +78,9 @@ export const decideOrderCommand: MessageHandler = async (message): Promise<Decis
 export const orderCommandsConsumer = {
   name: 'orderCommands',
   topics: ['orders.commands'],
+  tables: { [TABLE_VARIABLES.eventStore]: TABLE_ACCESS.write },
   handle: decideOrderCommand,
-} as const satisfies ProcessorOptions;
+} as const satisfies ConsumerOptions;
 
 export const handler = consumer(orderCommandsConsumer);
 

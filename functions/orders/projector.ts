@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { type ConsumerExpectation, keyedByOrderId } from '../../lib/contracts/consumer-driven.js';
 import { STREAM_VERSION_HEADER } from '../../lib/contracts/envelope.js';
+import { TABLE_ACCESS } from '../../lib/deploy/access.js';
+import { TABLE_VARIABLES } from '../../lib/deploy/tables.js';
 import { upcastOrderEvent } from '../../lib/domain/upcast.js';
 import { consumer } from '../../lib/pipeline/consumer.js';
 import { PermanentError, TransientError } from '../../lib/pipeline/errors.js';
@@ -24,7 +26,7 @@ const gapTimeoutMs = () => Number(process.env.PROJECTION_GAP_TIMEOUT_SECONDS ?? 
 let views: OrderViews | undefined;
 
 export function orderViews(): OrderViews {
-  views ??= new OrderViews(getDocumentClient(), tableName('ORDER_VIEWS_TABLE'));
+  views ??= new OrderViews(getDocumentClient(), tableName(TABLE_VARIABLES.orderViews));
   return views;
 }
 
@@ -65,6 +67,7 @@ export const projectOrderEvent: MessageHandler = async (message, { record }): Pr
 export const handler = consumer({
   name: 'orderProjector',
   topics: ['orders.events'],
+  tables: { [TABLE_VARIABLES.orderViews]: TABLE_ACCESS.write },
   handle: projectOrderEvent,
 });
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TABLE_VARIABLES } from '../../lib/deploy/tables.js';
 import { HttpError, httpQuery } from '../../lib/pipeline/http.js';
 import { loadOrder } from '../../lib/store/orders.js';
 import { orderEventStore } from './commands.js';
@@ -11,20 +12,29 @@ function notFound(orderId: string): never {
 }
 
 /** GET /orders/{orderId}: the order view (read side). */
-export const getOrder = httpQuery(z.object({ orderId: id }), async ({ orderId }) => {
-  const view = await orderViews().get(orderId);
-  if (!view || view.status === 'none') notFound(orderId);
-  return view;
-});
+export const getOrder = httpQuery(
+  [TABLE_VARIABLES.orderViews],
+  z.object({ orderId: id }),
+  async ({ orderId }) => {
+    const view = await orderViews().get(orderId);
+    if (!view || view.status === 'none') notFound(orderId);
+    return view;
+  },
+);
 
 /** GET /customers/{customerId}/orders: the customer's orders (read side). */
-export const listCustomerOrders = httpQuery(z.object({ customerId: id }), async ({ customerId }) => ({
-  customerId,
-  orders: await orderViews().listByCustomer(customerId),
-}));
+export const listCustomerOrders = httpQuery(
+  [TABLE_VARIABLES.orderViews],
+  z.object({ customerId: id }),
+  async ({ customerId }) => ({
+    customerId,
+    orders: await orderViews().listByCustomer(customerId),
+  }),
+);
 
 /** GET /orders/{orderId}/history?version=N | ?at=ISO-8601: the order as it was (from the event store). */
 export const getOrderAsOf = httpQuery(
+  [TABLE_VARIABLES.eventStore],
   z
     .object({
       orderId: id,
@@ -47,8 +57,12 @@ export const getOrderAsOf = httpQuery(
 );
 
 /** GET /orders/{orderId}/events: the order's events, upcast to their current versions. */
-export const listOrderEvents = httpQuery(z.object({ orderId: id }), async ({ orderId }) => {
-  const { events } = await loadOrder(orderEventStore(), orderId, { fromStart: true });
-  if (events.length === 0) notFound(orderId);
-  return { orderId, events };
-});
+export const listOrderEvents = httpQuery(
+  [TABLE_VARIABLES.eventStore],
+  z.object({ orderId: id }),
+  async ({ orderId }) => {
+    const { events } = await loadOrder(orderEventStore(), orderId, { fromStart: true });
+    if (events.length === 0) notFound(orderId);
+    return { orderId, events };
+  },
+);

@@ -4,10 +4,12 @@ import {
   keyedByOrderId,
   type ProducerDeclaration,
 } from '../../lib/contracts/consumer-driven.js';
+import { TABLE_ACCESS } from '../../lib/deploy/access.js';
+import { TABLE_VARIABLES } from '../../lib/deploy/tables.js';
 import { PAYMENT_STATUS, type PaymentProvider } from '../../lib/domain/payment.js';
-import { consumer } from '../../lib/pipeline/consumer.js';
+import { type ConsumerOptions, consumer } from '../../lib/pipeline/consumer.js';
 import { orderReply } from '../../lib/pipeline/outbox.js';
-import type { Decision, MessageHandler, ProcessorOptions } from '../../lib/pipeline/types.js';
+import type { Decision, MessageHandler } from '../../lib/pipeline/types.js';
 import { ABSENT, getDocumentClient, tableName } from '../../lib/store/dynamodb.js';
 import {
   PaymentStore,
@@ -19,7 +21,7 @@ let payments: PaymentStore | undefined;
 let provider: PaymentProvider | undefined;
 
 export function paymentStore(): PaymentStore {
-  payments ??= new PaymentStore(getDocumentClient(), tableName('PAYMENTS_TABLE'));
+  payments ??= new PaymentStore(getDocumentClient(), tableName(TABLE_VARIABLES.payments));
   return payments;
 }
 
@@ -27,7 +29,7 @@ export function paymentStore(): PaymentStore {
 export function paymentProvider(): PaymentProvider {
   provider ??= new SimulatedPaymentProvider(
     getDocumentClient(),
-    tableName('PAYMENTS_TABLE'),
+    tableName(TABLE_VARIABLES.payments),
     simulatedProviderOptions(),
   );
   return provider;
@@ -148,9 +150,10 @@ export const handlePaymentCommand: MessageHandler = async (message): Promise<Dec
 export const paymentsConsumer = {
   name: 'payments',
   topics: ['payments.commands'],
+  tables: { [TABLE_VARIABLES.payments]: TABLE_ACCESS.write },
   mode: 'claim',
   handle: handlePaymentCommand,
-} as const satisfies ProcessorOptions;
+} as const satisfies ConsumerOptions;
 
 export const handler = consumer(paymentsConsumer);
 

@@ -2,6 +2,8 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { ValidMessage } from '../../lib/contracts/registry.js';
+import { declareAccess, TABLE_ACCESS } from '../../lib/deploy/access.js';
+import { TABLE_VARIABLES } from '../../lib/deploy/tables.js';
 import { transition } from '../../lib/domain/saga.js';
 import { getPublisher, type Publisher } from '../../lib/kafka/producer.js';
 import { ConcurrencyConflictError } from '../../lib/pipeline/errors.js';
@@ -95,7 +97,7 @@ export async function sweepDeadlines(deps: SweepDependencies): Promise<DeadlineS
 let idempotency: IdempotencyStore | undefined;
 
 async function sweepNow(): Promise<DeadlineSweep> {
-  idempotency ??= new IdempotencyStore(getDocumentClient(), tableName('IDEMPOTENCY_TABLE'));
+  idempotency ??= new IdempotencyStore(getDocumentClient(), tableName(TABLE_VARIABLES.idempotency));
   const sweep = await sweepDeadlines({
     sagas: sagaStore(),
     idempotency,
@@ -108,6 +110,17 @@ async function sweepNow(): Promise<DeadlineSweep> {
 }
 
 /** The scheduled function (EventBridge `rate(1 minute)`; `npm start` triggers it the same way). */
-export const handler = middy(sweepNow)
-  .use(injectLambdaContext(logger))
-  .use(releaseConnectionsLocally(() => getPublisher().disconnect()));
+export const handler = declareAccess(
+  middy(sweepNow)
+    .use(injectLambdaContext(logger))
+    .use(releaseConnectionsLocally(() => getPublisher().disconnect())),
+  {
+    tables: {
+      [TABLE_VARIABLES.sagas]: TABLE_ACCESS.write,
+      [TABLE_VARIABLES.idempotency]: TABLE_ACCESS.write,
+    },
+  },
+);
+
+/** An expired deadline sends what the saga sends: its commands, keyed by order id. */
+export { produces } from './orchestrator.js';

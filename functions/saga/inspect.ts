@@ -1,9 +1,11 @@
 import { z } from 'zod';
+import { TABLE_VARIABLES } from '../../lib/deploy/tables.js';
 import { HttpError, httpQuery } from '../../lib/pipeline/http.js';
 import { sagaStore } from './store.js';
 
 /** GET /sagas/{orderId}: the saga's state, why it is there, and every transition that led there. */
 export const getSaga = httpQuery(
+  [TABLE_VARIABLES.sagas],
   z.object({ orderId: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'letters, digits and . _ : - only') }),
   async ({ orderId }) => {
     const store = sagaStore();

@@ -5,10 +5,12 @@ import {
   keyedByOrderId,
   type ProducerDeclaration,
 } from '../../lib/contracts/consumer-driven.js';
+import { TABLE_ACCESS } from '../../lib/deploy/access.js';
+import { TABLE_VARIABLES } from '../../lib/deploy/tables.js';
 import { type SagaTrigger, transition } from '../../lib/domain/saga.js';
 import { upcastOrderEvent } from '../../lib/domain/upcast.js';
-import { consumer } from '../../lib/pipeline/consumer.js';
-import type { Decision, MessageHandler, ProcessorOptions } from '../../lib/pipeline/types.js';
+import { type ConsumerOptions, consumer } from '../../lib/pipeline/consumer.js';
+import type { Decision, MessageHandler } from '../../lib/pipeline/types.js';
 import { sagaStore, stepTimeoutMs } from './store.js';
 
 const logger = new Logger({ serviceName: 'orderSaga' });
@@ -61,8 +63,9 @@ export const driveSaga: MessageHandler = async (message): Promise<Decision> => {
 export const orderSagaConsumer = {
   name: 'orderSaga',
   topics: ['orders.events', 'inventory.events', 'payments.events'],
+  tables: { [TABLE_VARIABLES.sagas]: TABLE_ACCESS.write },
   handle: driveSaga,
-} as const satisfies ProcessorOptions;
+} as const satisfies ConsumerOptions;
 
 export const handler = consumer(orderSagaConsumer);
 

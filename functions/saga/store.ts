@@ -1,3 +1,4 @@
+import { TABLE_VARIABLES } from '../../lib/deploy/tables.js';
 import { getDocumentClient, tableName } from '../../lib/store/dynamodb.js';
 import { SagaStore } from '../../lib/store/sagas.js';
 
@@ -5,7 +6,7 @@ let store: SagaStore | undefined;
 
 /** The sagas table, created on first use (the table name comes from the environment). */
 export function sagaStore(): SagaStore {
-  store ??= new SagaStore(getDocumentClient(), tableName('SAGAS_TABLE'));
+  store ??= new SagaStore(getDocumentClient(), tableName(TABLE_VARIABLES.sagas));
   return store;
 }
 

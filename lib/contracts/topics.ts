@@ -38,3 +38,24 @@ export const PRODUCE_VALIDATED_TOPICS: readonly SourceTopic[] = [
   'inventory.events',
   'payments.events',
 ];
+
+/** How a class of topics is created in a deployed cluster (deploy/topics.ts). */
+export interface TopicSettings {
+  partitions: number;
+  /** how long the broker keeps a record */
+  retentionHours: number;
+}
+
+/**
+ * Per topic class. Commands and events: 6 partitions (the mapping's pollers scale up to the partition
+ * count) and 7 days, longer than any mapping's MaximumRecordAgeInSeconds. Dead letters: 3 partitions
+ * and 28 days, time for an operator to look and redrive.
+ */
+export const TOPIC_SETTINGS = {
+  source: { partitions: 6, retentionHours: 7 * 24 },
+  deadLetter: { partitions: 3, retentionHours: 28 * 24 },
+} as const satisfies Record<string, TopicSettings>;
+
+export function topicSettings(topic: string): TopicSettings {
+  return isDeadLetterTopic(topic) ? TOPIC_SETTINGS.deadLetter : TOPIC_SETTINGS.source;
+}

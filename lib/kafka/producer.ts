@@ -1,4 +1,3 @@
-import { generateAuthToken } from 'aws-msk-iam-sasl-signer-js';
 import { Kafka, type KafkaConfig, logLevel, type Producer } from 'kafkajs';
 
 /** A message ready to send: value already serialised, headers as text. */
@@ -14,28 +13,88 @@ export interface Publisher {
   publish(records: readonly OutgoingRecord[]): Promise<void>;
 }
 
+/** How a client authenticates to the brokers: `iam` (MSK IAM over TLS, port 9098) or `none` (plaintext, local). */
+export const KAFKA_AUTH_MODES = { iam: 'iam', none: 'none' } as const;
+
+/** The Kafka configuration in the environment is missing or wrong. Names the variable and the fix. */
+export class KafkaConfigurationError extends Error {
+  override readonly name = 'KafkaConfigurationError';
+}
+
 /**
- * Client configuration from the environment: `KAFKA_BROKERS` (comma-separated) and `KAFKA_AUTH`
- * (`iam` for MSK IAM on port 9098, reference §7; anything else: plaintext, as the local broker).
+ * The cluster's IAM bootstrap brokers, asked of MSK once per container (`kafka:GetBootstrapBrokers`):
+ * the cluster ARN is the one source of truth, no second hand-kept broker list that could drift from it.
+ * The SDK client is loaded only here, on the first connect, to keep it off every cold start.
+ * https://docs.aws.amazon.com/msk/1.0/apireference/clusters-clusterarn-bootstrap-brokers.html
  */
-export function kafkaConfig(env: NodeJS.ProcessEnv = process.env): KafkaConfig {
-  const brokers = (env.KAFKA_BROKERS ?? '')
+function clusterBrokers(clusterArn: string, region: string | undefined): () => Promise<string[]> {
+  let brokers: Promise<string[]> | undefined;
+  return () => {
+    brokers ??= (async () => {
+      const { KafkaClient, GetBootstrapBrokersCommand } = await import('@aws-sdk/client-kafka');
+      const client = new KafkaClient(region ? { region } : {});
+      try {
+        const answer = await client.send(new GetBootstrapBrokersCommand({ ClusterArn: clusterArn }));
+        const list = splitBrokers(answer.BootstrapBrokerStringSaslIam);
+        if (list.length === 0)
+          throw new KafkaConfigurationError(
+            `cluster ${clusterArn} has no IAM bootstrap brokers: turn on IAM access control on the cluster`,
+          );
+        return list;
+      } finally {
+        client.destroy();
+      }
+    })().catch((error: unknown) => {
+      brokers = undefined;
+      throw error;
+    });
+    return brokers;
+  };
+}
+
+function splitBrokers(list: string | undefined): string[] {
+  return (list ?? '')
     .split(',')
     .map((broker) => broker.trim())
     .filter(Boolean);
-  if (brokers.length === 0)
-    throw new Error('KAFKA_BROKERS is not set: it lists the Kafka brokers to publish to');
+}
+
+/** The region of an ARN (`arn:aws:kafka:<region>:…`). */
+function regionOf(arn: string): string | undefined {
+  return arn.split(':')[3] || undefined;
+}
+
+/**
+ * Client configuration from the environment:
+ * - brokers: `KAFKA_BROKERS` (comma-separated), else those of the cluster `MSK_CLUSTER_ARN` (deployed
+ *   functions get only the ARN; see {@link clusterBrokers});
+ * - `KAFKA_AUTH`: `iam` (the default, as deployed) or `none` (the local broker). Anything else is an
+ *   error, never a silent fall back to plaintext.
+ */
+export function kafkaConfig(env: NodeJS.ProcessEnv = process.env): KafkaConfig {
+  const auth = env.KAFKA_AUTH ?? KAFKA_AUTH_MODES.iam;
+  if (auth !== KAFKA_AUTH_MODES.iam && auth !== KAFKA_AUTH_MODES.none)
+    throw new KafkaConfigurationError(`KAFKA_AUTH=${auth} is not supported: use iam (MSK) or none (local)`);
+  const listed = splitBrokers(env.KAFKA_BROKERS);
+  const clusterArn = env.MSK_CLUSTER_ARN;
+  if (listed.length === 0 && !clusterArn)
+    throw new KafkaConfigurationError(
+      'no Kafka brokers: set MSK_CLUSTER_ARN (deployed) or KAFKA_BROKERS (comma-separated host:port)',
+    );
+  const region = env.AWS_REGION ?? (clusterArn ? regionOf(clusterArn) : undefined);
   const config: KafkaConfig = {
     clientId: env.AWS_LAMBDA_FUNCTION_NAME ?? 'kafka-patterns',
-    brokers,
+    brokers: listed.length > 0 || !clusterArn ? listed : clusterBrokers(clusterArn, region),
     logLevel: logLevel.ERROR,
   };
-  if (env.KAFKA_AUTH === 'iam') {
-    const region = env.AWS_REGION ?? 'eu-west-1';
+  if (auth === KAFKA_AUTH_MODES.iam) {
+    if (!region)
+      throw new KafkaConfigurationError('MSK IAM needs a region: set AWS_REGION (Lambda sets it for you)');
     config.ssl = true;
     config.sasl = {
       mechanism: 'oauthbearer',
       oauthBearerProvider: async () => {
+        const { generateAuthToken } = await import('aws-msk-iam-sasl-signer-js');
         const { token } = await generateAuthToken({ region });
         return { value: token };
       },

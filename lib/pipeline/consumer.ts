@@ -6,6 +6,8 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { contracts as projectContracts } from '../contracts/index.js';
 import type { ContractRegistry } from '../contracts/registry.js';
+import { declareAccess, METRICS_NAMESPACE, TABLE_ACCESS, type TableDeclaration } from '../deploy/access.js';
+import { TABLE_VARIABLES } from '../deploy/tables.js';
 import { getPublisher } from '../kafka/producer.js';
 import { getDocumentClient, tableName } from '../store/dynamodb.js';
 import { IdempotencyStore } from '../store/idempotency.js';
@@ -13,9 +15,12 @@ import { releaseConnectionsLocally } from './middlewares/release-connections-loc
 import { BatchProcessor } from './processor.js';
 import type { BatchReport, KafkaBatchResponse, ProcessorDependencies, ProcessorOptions } from './types.js';
 
-export const METRICS_NAMESPACE = 'KafkaPatterns';
-
 export interface ConsumerOptions extends ProcessorOptions {
+  /**
+   * The tables the handler uses, by the environment variable naming each; the idempotency table is
+   * added here. The deployed role grants exactly these (lib/deploy/access.ts).
+   */
+  tables: TableDeclaration;
   /** defaults to the project's registry */
   registry?: ContractRegistry;
   /** replaces the DynamoDB store / Kafka publisher built from the environment (tests, benchmarks) */
@@ -30,7 +35,7 @@ function resolveDependencies(
   return {
     ...given,
     registry: given.registry ?? registry,
-    store: given.store ?? new IdempotencyStore(getDocumentClient(), tableName('IDEMPOTENCY_TABLE')),
+    store: given.store ?? new IdempotencyStore(getDocumentClient(), tableName(TABLE_VARIABLES.idempotency)),
     publisher: given.publisher ?? getPublisher(),
   };
 }
@@ -89,7 +94,7 @@ export function consumer(options: ConsumerOptions) {
     return report.response;
   }
 
-  return middy(processBatch)
+  const handler = middy(processBatch)
     .use(injectLambdaContext(logger))
     .use(logMetrics(metrics))
     .use(
@@ -97,4 +102,9 @@ export function consumer(options: ConsumerOptions) {
         options.dependencies?.publisher ? Promise.resolve() : getPublisher().disconnect(),
       ),
     );
+  return declareAccess(handler, {
+    tables: { ...options.tables, [TABLE_VARIABLES.idempotency]: TABLE_ACCESS.write },
+    consumes: options.topics,
+    consumer: options.name,
+  });
 }

@@ -1,6 +1,8 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { z } from 'zod';
+import { declareAccess, TABLE_ACCESS } from '../deploy/access.js';
+import type { TableVariable } from '../deploy/tables.js';
 
 /** An HTTP error with the status and the message the client gets as JSON. */
 export class HttpError extends Error {
@@ -20,8 +22,11 @@ export function json(statusCode: number, body: unknown): APIGatewayProxyStructur
 /**
  * An HTTP API (API Gateway v2) handler whose path and query parameters are validated by zod: bad
  * input is a 400 with the reasons, an HttpError its own status, anything else a 500 — always JSON.
+ * Queries only read: `reads` names the tables (by their environment variables) the deployed role may
+ * read, and nothing else.
  */
 export function httpQuery<TParams extends z.ZodType>(
+  reads: readonly TableVariable[],
   params: TParams,
   query: (input: z.infer<TParams>) => Promise<unknown>,
 ) {
@@ -41,5 +46,7 @@ export function httpQuery<TParams extends z.ZodType>(
       return json(500, { error: 'internal error' });
     }
   }
-  return middy(handleRequest);
+  return declareAccess(middy(handleRequest), {
+    tables: Object.fromEntries(reads.map((table) => [table, TABLE_ACCESS.read])),
+  });
 }

@@ -1,16 +1,19 @@
 /**
  * `npm run dlq -- list|show|redrive`: inspect and redrive dead-letter topics of a running broker
- * (KAFKA_BROKERS, as `npm start` prints it).
+ * (KAFKA_BROKERS, as `npm start` prints it), or of a deployed stage (`--stage <name>`: MSK IAM over TLS
+ * with the caller's AWS credentials; `--param name=value` for parameters not in serverless.yml).
  *   list    [--topic T.dlq] [--source T] [--error ClassOrCondition] [--since ISO] [--until ISO]
  *   show    <dlqTopic>/<partition>/<offset>
  *   redrive [the list filters] [--dry-run]
  */
 import { parseArgs } from 'node:util';
+import { kafkaConfig } from '../../lib/kafka/producer.js';
 import { runCli, UsageError } from '../cli.js';
+import { STAGE_OPTIONS, stageEnvironment } from '../stage.js';
 import { type DeadLetterFilter, RedriveRefusedError, readDeadLetters, redrive } from './dead-letters.js';
 
 const USAGE =
-  'usage: npm run dlq -- list|show <id>|redrive [--topic T.dlq] [--source T] [--error E] [--since ISO] [--until ISO] [--dry-run]';
+  'usage: npm run dlq -- list|show <id>|redrive [--topic T.dlq] [--source T] [--error E] [--since ISO] [--until ISO] [--dry-run] [--stage S [--param name=value]]';
 
 function usage(message: string): never {
   throw new UsageError(`${message}\n${USAGE}`);
@@ -26,12 +29,17 @@ async function main(): Promise<void> {
       since: { type: 'string' },
       until: { type: 'string' },
       'dry-run': { type: 'boolean' },
+      ...STAGE_OPTIONS,
     },
   });
   const [command, id] = positionals;
-  const brokers = (process.env.KAFKA_BROKERS ?? '').split(',').filter(Boolean);
-  if (brokers.length === 0)
-    usage('KAFKA_BROKERS is not set: run `npm start` and use the Kafka address it prints');
+  let brokers: ReturnType<typeof kafkaConfig>;
+  if (values.stage) brokers = kafkaConfig(stageEnvironment(values.stage, values.param));
+  else {
+    if (!process.env.KAFKA_BROKERS)
+      usage('KAFKA_BROKERS is not set: run `npm start` and use the Kafka address it prints, or give --stage');
+    brokers = kafkaConfig({ KAFKA_AUTH: 'none', ...process.env });
+  }
   const date = (text: string | undefined, name: string) => {
     if (text === undefined) return undefined;
     const parsed = new Date(text);

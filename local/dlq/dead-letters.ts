@@ -1,4 +1,4 @@
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, type KafkaConfig, logLevel } from 'kafkajs';
 import { ALL_TOPICS, isDeadLetterTopic } from '../../lib/contracts/topics.js';
 import { decodeMskEvent } from '../../lib/kafka/codec.js';
 import { DEAD_LETTER_HEADERS } from '../../lib/kafka/dead-letter.js';
@@ -75,13 +75,25 @@ function matches(letter: DeadLetter, filter: DeadLetterFilter): boolean {
   );
 }
 
+/** Plaintext brokers (the local broker), or a full client configuration (a deployed stage: MSK IAM over TLS). */
+export type KafkaConnection = readonly string[] | KafkaConfig;
+
+function kafkaClient(connection: KafkaConnection): Kafka {
+  const config: KafkaConfig = isBrokerList(connection) ? { brokers: [...connection] } : connection;
+  return new Kafka({ ...config, logLevel: logLevel.NOTHING });
+}
+
+function isBrokerList(connection: KafkaConnection): connection is readonly string[] {
+  return Array.isArray(connection);
+}
+
 /** Read the dead-letter topics from the beginning up to their current end, decoded and filtered. */
 export async function readDeadLetters(
-  brokers: string[],
+  connection: KafkaConnection,
   filter: DeadLetterFilter = {},
 ): Promise<DeadLetter[]> {
   const topics = filter.topics ?? ALL_TOPICS.filter(isDeadLetterTopic);
-  const kafka = new Kafka({ brokers, logLevel: logLevel.NOTHING });
+  const kafka = kafkaClient(connection);
   const admin = kafka.admin();
   await admin.connect();
   const remaining = new Map<string, number>();
@@ -144,7 +156,7 @@ export class RedriveRefusedError extends Error {
  * envelope keeps its id, so consumers' idempotency still applies to a record that had half-succeeded.
  */
 export async function redrive(
-  brokers: string[],
+  connection: KafkaConnection,
   letters: readonly DeadLetter[],
   options: { dryRun?: boolean; log: (line: string) => void },
 ): Promise<number> {
@@ -156,7 +168,7 @@ export async function redrive(
       );
     }
   }
-  const producer = new Kafka({ brokers, logLevel: logLevel.NOTHING }).producer({ maxInFlightRequests: 1 });
+  const producer = kafkaClient(connection).producer({ maxInFlightRequests: 1 });
   if (!options.dryRun) await producer.connect();
   try {
     let done = 0;

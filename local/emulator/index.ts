@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { importFunctionModule } from '../../deploy/declarations.js';
 import type { ServerlessConfig } from '../infra/serverless-config.js';
 import { mappingsFromTemplate, readTemplate, schedulesFromTemplate } from './config.js';
 import { MappingRunner, type MskHandler, type RunnerOptions } from './mapping-runner.js';
@@ -24,11 +25,7 @@ export async function packageService(signal?: AbortSignal): Promise<string> {
   return PACKAGED_TEMPLATE;
 }
 
-/** The module behind a serverless.yml handler (`functions/x/handler.handler`), from its TypeScript source. */
-export async function importFunctionModule(handler: string): Promise<Record<string, unknown>> {
-  const file = pathToFileURL(`${ROOT}${handler.slice(0, handler.lastIndexOf('.'))}.ts`).href;
-  return (await import(/* @vite-ignore */ file)) as Record<string, unknown>;
-}
+export { importFunctionModule };
 
 /** Import a serverless.yml handler from its TypeScript source. */
 export async function loadHandler<THandler = MskHandler>(handler: string): Promise<THandler> {

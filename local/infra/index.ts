@@ -118,14 +118,20 @@ export async function startInfrastructure(options: InfrastructureOptions = {}): 
     const pids = children.map((child) => child.pid).filter((pid): pid is number => pid !== undefined);
     const client = localDynamoDbClient(dynamo.value);
     const tables = await timed(() => createDeclaredTables(client, config)).finally(() => client.destroy());
+    // What a deployed function gets, minus the cluster it would ask for brokers, plus the local endpoints.
+    const { MSK_CLUSTER_ARN: _cluster, ...deployedEnvironment } = config.provider.environment ?? {};
     const functionEnvironment: Record<string, string> = {
-      ...(config.provider.environment ?? {}),
+      ...deployedEnvironment,
       DYNAMODB_ENDPOINT: dynamo.value,
       KAFKA_BROKERS: kafka.value.join(','),
       // The local broker (and a KAFKA_BROKERS cluster given here) speaks plaintext, not MSK IAM.
       KAFKA_AUTH: env.KAFKA_AUTH ?? 'none',
       // Mokapi rejects idempotent batches of several records per partition (lib/kafka/producer.ts).
       KAFKA_IDEMPOTENT: env.KAFKA_BROKERS ? 'true' : 'false',
+      // The demo's flaky provider (npm start sets 0.2); deployed stages keep serverless.yml's 0.
+      ...(env.PAYMENT_PROVIDER_FAILURE_RATE
+        ? { PAYMENT_PROVIDER_FAILURE_RATE: env.PAYMENT_PROVIDER_FAILURE_RATE }
+        : {}),
       POWERTOOLS_LOG_LEVEL: env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
       POWERTOOLS_METRICS_DISABLED: env.POWERTOOLS_METRICS_DISABLED ?? 'true',
     };

@@ -22,6 +22,8 @@ const cloudFormationTags: ScalarTag[] = [
 
 export interface ResolveOptions {
   stage?: string | undefined;
+  /** stage parameters given on the command line (`--param name=value`): they win over `params.<stage>` */
+  params?: Record<string, string> | undefined;
   region?: string | undefined;
   env?: NodeJS.ProcessEnv | undefined;
 }
@@ -68,9 +70,10 @@ export function resolveVariables(root: Json, options: ResolveOptions = {}): Json
     else if (source === 'param') {
       const params = lookupPath(root, 'params');
       value =
-        params === undefined
+        options.params?.[path] ??
+        (params === undefined
           ? undefined
-          : (lookupPath(params, `${stage}.${path}`) ?? lookupPath(params, `default.${path}`));
+          : (lookupPath(params, `${stage}.${path}`) ?? lookupPath(params, `default.${path}`)));
     } else throw new InfrastructureError('serverless.yml', `unsupported variable \${${expression}}`);
     if (value === undefined && fallback.length > 0) {
       // A fallback is another source (`${env:A, param:b}`) or a literal (`${opt:stage, 'dev'}`).

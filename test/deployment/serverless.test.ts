@@ -25,12 +25,10 @@ interface Template {
 describe('serverless package (offline, no credentials)', () => {
   let template: Template;
 
-  beforeAll(async () => {
-    await serverless(['package']);
-    template = JSON.parse(
-      readFileSync('.serverless/cloudformation-template-update-stack.json', 'utf8'),
-    ) as Template;
-  }, 120_000);
+  beforeAll(() => {
+    // Packaged by the global setup, as `npx serverless package` (test/setup/infrastructure.ts).
+    template = JSON.parse(readFileSync(inject('packagedTemplates').dev, 'utf8')) as Template;
+  });
 
   it('generates the MSK event source mapping of the audit slice', () => {
     const audit = template.Resources.AuditEventSourceMappingMSKOrdersOrderscommands;
@@ -112,14 +110,6 @@ describe('serverless package (offline, no credentials)', () => {
     expect(new Set(groups).size).toBe(groups.length);
   });
 
-  it('names only generated mappings in resources.extensions: a wrong logical id fails here, not at deploy', () => {
-    const config = loadServerlessConfig();
-    const extended = Object.keys(config.resources?.extensions ?? {});
-    expect(extended.length).toBeGreaterThan(0);
-    for (const logicalId of extended)
-      expect(template.Resources[logicalId]?.Type).toBe('AWS::Lambda::EventSourceMapping');
-  });
-
   it('runs the functions on a supported Node.js runtime (nodejs20.x is deprecated, reference §8)', () => {
     const functions = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
     expect(functions.length).toBeGreaterThan(0);
@@ -128,13 +118,19 @@ describe('serverless package (offline, no credentials)', () => {
 });
 
 describe('serverless invoke local', () => {
-  const env = () => ({
+  /**
+   * The local endpoints as `--env` options: they override serverless.yml's environment, which is the
+   * deployed one (MSK_CLUSTER_ARN, KAFKA_AUTH=iam) and reads nothing from the shell.
+   */
+  const localEnvironment = () => ({
     DYNAMODB_ENDPOINT: inject('dynamodbEndpoint'),
     KAFKA_BROKERS: inject('kafkaBrokers').join(','),
     KAFKA_AUTH: 'none',
     KAFKA_IDEMPOTENT: 'false',
     POWERTOOLS_METRICS_DISABLED: 'true',
   });
+  const envOptions = () =>
+    Object.entries(localEnvironment()).flatMap(([name, value]) => ['--env', `${name}=${value}`]);
   /** The handler's result: the last top-level JSON document osls prints (logs come before it). */
   const response = (output: string) => {
     const lines = output.split('\n');
@@ -144,10 +140,15 @@ describe('serverless invoke local', () => {
   it('runs every function of serverless.yml with its sample event against the local DynamoDB and broker', async () => {
     // MSK functions first: their sample events create the order the HTTP functions then read.
     for (const [name, fn] of Object.entries(loadServerlessConfig().functions)) {
-      const { stdout } = await serverless(
-        ['invoke', 'local', '-f', name, '-p', `events/${name}.json`],
-        env(),
-      );
+      const { stdout } = await serverless([
+        'invoke',
+        'local',
+        '-f',
+        name,
+        '-p',
+        `events/${name}.json`,
+        ...envOptions(),
+      ]);
       if ((fn.events ?? []).some((event) => 'msk' in event))
         expect(response(stdout), name).toEqual({ batchItemFailures: [] });
       else if ((fn.events ?? []).some((event) => 'schedule' in event))
@@ -161,11 +162,24 @@ describe('serverless invoke local', () => {
   }, 180_000);
 
   it('treats a redelivered batch as duplicates and dead-letters a malformed record', async () => {
-    const second = await serverless(['invoke', 'local', '-f', 'audit', '-p', 'events/audit.json'], env());
-    const malformed = await serverless(
-      ['invoke', 'local', '-f', 'audit', '-p', 'events/audit-malformed.json'],
-      env(),
-    );
+    const second = await serverless([
+      'invoke',
+      'local',
+      '-f',
+      'audit',
+      '-p',
+      'events/audit.json',
+      ...envOptions(),
+    ]);
+    const malformed = await serverless([
+      'invoke',
+      'local',
+      '-f',
+      'audit',
+      '-p',
+      'events/audit-malformed.json',
+      ...envOptions(),
+    ]);
 
     expect(response(second.stdout)).toEqual({ batchItemFailures: [] });
     expect(second.stdout).toMatch(/"duplicate":[1-9]/);
@@ -179,7 +193,7 @@ describe('serverless invoke local', () => {
 describe('npm start -- --once', () => {
   it('packages, starts its own infrastructure and emulator, runs the saga demo and ends with every invariant holding and lost=0', async () => {
     // Act: a second, independent stack next to the test suite's own (free ports, own temp folders).
-    // In this file, after `serverless package` above: two packagers in one folder collide.
+    // It packages again; the global setup's packagings are done by then (two in one folder collide).
     const { stdout } = await run(process.execPath, ['--import', 'tsx', 'local/start.ts', '--once'], {
       env: { ...process.env, DYNAMODB_ENDPOINT: '', KAFKA_BROKERS: '', PAYMENT_PROVIDER_FAILURE_RATE: '0.2' },
       timeout: 240_000,

@@ -1,5 +1,6 @@
 import type { TestProject } from 'vitest/node';
 import { type Infrastructure, startInfrastructure } from '../../local/infra/index.js';
+import { packageStage } from '../../local/infra/package-stage.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -8,6 +9,8 @@ declare module 'vitest' {
     dynamodbEndpoint: string;
     /** the bundled Mokapi, whose racing reads the emulator must verify (local/emulator/fetch-verifier.ts) */
     bundledBroker: boolean;
+    /** the packaged CloudFormation template per stage: `dev` (the default) and `example` */
+    packagedTemplates: Record<'dev' | 'example', string>;
   }
 }
 
@@ -16,17 +19,35 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 let infrastructure: Infrastructure | undefined;
 
-/** One DynamoDB Local and one broker for the whole run, on free ports, stopped at the end. */
+/** Both stages packaged once, one after the other (two packagings in one folder collide). */
+async function packageStages(): Promise<Record<'dev' | 'example', string>> {
+  const dev = await packageStage('dev');
+  const example = await packageStage('example');
+  return { dev, example };
+}
+
+/**
+ * One DynamoDB Local and one broker for the whole run, on free ports, stopped at the end; and the
+ * packaged templates the deployment tests read, made while the services start.
+ */
 export async function setup(project: TestProject): Promise<void> {
-  infrastructure = await startInfrastructure();
-  const { timings } = infrastructure;
+  const [started, packaged] = await Promise.allSettled([startInfrastructure(), packageStages()]);
+  if (started.status === 'rejected') throw started.reason;
+  const running = started.value;
+  infrastructure = running;
+  if (packaged.status === 'rejected') {
+    await running.stop();
+    throw packaged.reason;
+  }
+  const { timings } = running;
   console.log(
     `local infrastructure up in ${timings.total} ms (dynamodb ${timings.dynamodb} ms, kafka ${timings.kafka} ms, tables ${timings.tables} ms)`,
   );
-  project.provide('functionEnvironment', infrastructure.functionEnvironment);
-  project.provide('kafkaBrokers', infrastructure.kafkaBrokers);
-  project.provide('dynamodbEndpoint', infrastructure.dynamodbEndpoint);
-  project.provide('bundledBroker', infrastructure.bundledBroker);
+  project.provide('functionEnvironment', running.functionEnvironment);
+  project.provide('kafkaBrokers', running.kafkaBrokers);
+  project.provide('dynamodbEndpoint', running.dynamodbEndpoint);
+  project.provide('bundledBroker', running.bundledBroker);
+  project.provide('packagedTemplates', packaged.value);
 }
 
 export async function teardown(): Promise<void> {

@@ -39,10 +39,10 @@ describe('resolveVariables', () => {
 
 describe('tables from serverless.yml', () => {
   it('turns every AWS::DynamoDB::Table resource into a CreateTable request', () => {
-    const tables = declaredTables(loadServerlessConfig({ stage: 'test' }));
+    const tables = declaredTables(loadServerlessConfig({ stage: 'example' }));
     const audit = tables.get('AuditTable');
     expect(audit && toCreateTableInput(audit)).toMatchObject({
-      TableName: 'kafka-patterns-test-audit',
+      TableName: 'kafka-patterns-example-audit',
       BillingMode: 'PAY_PER_REQUEST',
       KeySchema: [{ AttributeName: 'messageId', KeyType: 'HASH' }],
     });

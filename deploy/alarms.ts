@@ -1,0 +1,94 @@
+import { METRICS_NAMESPACE } from '../lib/deploy/access.js';
+import { ref } from './arns.js';
+import type { Json, Resource } from './types.js';
+
+export interface AlarmTarget {
+  /** the SNS topic every alarm notifies, in alarm and back to OK */
+  topicArn: string;
+}
+
+function alarm(
+  target: AlarmTarget,
+  description: string,
+  metric: { namespace: string; name: string; dimensions: Array<{ Name: string; Value: Json }> },
+  rule: { statistic: 'Sum' | 'Maximum'; threshold: number; minutes: number },
+): Resource {
+  return {
+    Type: 'AWS::CloudWatch::Alarm',
+    Properties: {
+      AlarmDescription: description,
+      Namespace: metric.namespace,
+      MetricName: metric.name,
+      Dimensions: metric.dimensions,
+      Statistic: rule.statistic,
+      Period: 60,
+      EvaluationPeriods: rule.minutes,
+      DatapointsToAlarm: rule.minutes,
+      Threshold: rule.threshold,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      // No data is good news for every metric here: no lag reported, no errors, nothing dead-lettered.
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [target.topicArn],
+      OKActions: [target.topicArn],
+    },
+  };
+}
+
+/**
+ * Consumer lag of one event source mapping: `OffsetLag` (AWS/Lambda), per mapping through its
+ * `EventSourceMappingUUID` dimension (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html).
+ */
+export function offsetLagAlarm(
+  target: AlarmTarget,
+  mappingLogicalId: string,
+  topic: string,
+  threshold: number,
+  minutes: number,
+): Resource {
+  return alarm(
+    target,
+    `${mappingLogicalId}: more than ${threshold} records of ${topic} wait for ${minutes} minutes`,
+    {
+      namespace: 'AWS/Lambda',
+      name: 'OffsetLag',
+      dimensions: [{ Name: 'EventSourceMappingUUID', Value: ref(mappingLogicalId) }],
+    },
+    { statistic: 'Maximum', threshold, minutes },
+  );
+}
+
+/** `Errors` or `Throttles` of one function (AWS/Lambda, by FunctionName). */
+export function functionAlarm(
+  target: AlarmTarget,
+  functionLogicalId: string,
+  metric: 'Errors' | 'Throttles',
+  threshold: number,
+): Resource {
+  return alarm(
+    target,
+    `${functionLogicalId}: ${metric.toLowerCase()}`,
+    {
+      namespace: 'AWS/Lambda',
+      name: metric,
+      dimensions: [{ Name: 'FunctionName', Value: ref(functionLogicalId) }],
+    },
+    { statistic: 'Sum', threshold, minutes: 1 },
+  );
+}
+
+/**
+ * Records a consumer dead-lettered: the `DeadLettered` metric the pipeline emits (Powertools Metrics,
+ * EMF), whose `service` dimension is the consumer's name.
+ */
+export function deadLetteredAlarm(target: AlarmTarget, consumerName: string, threshold: number): Resource {
+  return alarm(
+    target,
+    `${consumerName}: records dead-lettered (npm run dlq -- list --stage <stage>)`,
+    {
+      namespace: METRICS_NAMESPACE,
+      name: 'DeadLettered',
+      dimensions: [{ Name: 'service', Value: consumerName }],
+    },
+    { statistic: 'Sum', threshold, minutes: 1 },
+  );
+}

@@ -1,0 +1,52 @@
+import type { Json } from './types.js';
+
+/**
+ * MSK IAM resource ARNs, derived from the cluster ARN
+ * (https://docs.aws.amazon.com/msk/latest/developerguide/kafka-actions.html#msk-iam-resources):
+ * cluster `arn:<partition>:kafka:<region>:<account>:cluster/<name>/<uuid>`, topic `…:topic/<name>/<uuid>/<topic>`,
+ * group `…:group/<name>/<uuid>/<group>`.
+ */
+export interface ClusterArns {
+  cluster: string;
+  topic(name: string): string;
+  group(name: string): string;
+}
+
+const CLUSTER_ARN = /^(arn:[\w-]+:kafka:[\w-]+:\d{12}:)cluster\/([\w-]+\/[\w-]+)$/;
+
+export class ClusterArnError extends Error {
+  override readonly name = 'ClusterArnError';
+}
+
+export function clusterArns(clusterArn: string): ClusterArns {
+  const match = CLUSTER_ARN.exec(clusterArn);
+  if (!match)
+    throw new ClusterArnError(
+      `${clusterArn} is not an MSK cluster ARN (arn:aws:kafka:<region>:<account>:cluster/<name>/<uuid>)`,
+    );
+  const [, prefix, cluster] = match;
+  return {
+    cluster: clusterArn,
+    topic: (name) => `${prefix}topic/${cluster}/${name}`,
+    group: (name) => `${prefix}group/${cluster}/${name}`,
+  };
+}
+
+export const getAtt = (logicalId: string, attribute: string): Json => ({
+  'Fn::GetAtt': [logicalId, attribute],
+});
+export const ref = (logicalId: string): Json => ({ Ref: logicalId });
+
+/** A DynamoDB table's indexes: `<table ARN>/index/*`. */
+export const tableIndexes = (tableLogicalId: string): Json => ({
+  'Fn::Join': ['/', [getAtt(tableLogicalId, 'Arn'), 'index', '*']],
+});
+
+/** CloudFormation logical ids are alphanumeric: `orders.commands.dlq` → `OrdersCommandsDlq`. */
+export function logicalName(text: string): string {
+  return text
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((part) => `${part.charAt(0).toUpperCase()}${part.slice(1)}`)
+    .join('');
+}

@@ -1,0 +1,159 @@
+import { deadLetterTopic } from '../lib/contracts/topics.js';
+import { deadLetteredAlarm, functionAlarm, offsetLagAlarm } from './alarms.js';
+import { clusterArns, logicalName } from './arns.js';
+import { type FunctionDeclaration, functionDeclarations } from './declarations.js';
+import { functionRole } from './roles.js';
+import { topicLogicalId, topicResources } from './topics.js';
+import type { Json, Resource, ServiceDescription, Template } from './types.js';
+
+export class DeploymentError extends Error {
+  override readonly name = 'DeploymentError';
+}
+
+/** serverless.yml function key → its generated logical ids (the framework's naming). */
+function functionIds(key: string) {
+  const name = logicalName(key.replace(/^./, (first) => first.toUpperCase()));
+  return { function: `${name}LambdaFunction`, logGroup: `${name}LogGroup` };
+}
+
+interface Mapping {
+  logicalId: string;
+  resource: Resource;
+  topic: string;
+  group: string;
+  functionKey: string;
+}
+
+function mappingsOf(template: Template, functionKeys: readonly string[]): Mapping[] {
+  const byLogicalId = new Map(functionKeys.map((key) => [functionIds(key).function, key]));
+  return Object.entries(template.Resources)
+    .filter(([, resource]) => resource.Type === 'AWS::Lambda::EventSourceMapping')
+    .map(([logicalId, resource]) => {
+      const properties = resource.Properties ?? {};
+      const [topic] = Array.isArray(properties.Topics) ? properties.Topics : [];
+      const target = JSON.stringify(properties.FunctionName ?? '');
+      const functionKey = [...byLogicalId].find(([id]) => target.includes(`"${id}"`))?.[1];
+      const config = properties.AmazonManagedKafkaEventSourceConfig;
+      const group =
+        config && typeof config === 'object' && !Array.isArray(config) ? config.ConsumerGroupId : undefined;
+      if (typeof topic !== 'string' || !functionKey || typeof group !== 'string')
+        throw new DeploymentError(
+          `${logicalId}: expected one topic, a function of the service and a consumer group`,
+        );
+      return { logicalId, resource, topic, group, functionKey };
+    });
+}
+
+/** The table environment variables of serverless.yml → the logical ids of the tables they name. */
+function tablesByVariable(template: Template, environment: Record<string, Json>): Record<string, string> {
+  const byName = new Map(
+    Object.entries(template.Resources)
+      .filter(([, resource]) => resource.Type === 'AWS::DynamoDB::Table')
+      .map(([logicalId, resource]) => [resource.Properties?.TableName, logicalId]),
+  );
+  const tables: Record<string, string> = {};
+  for (const [variable, value] of Object.entries(environment)) {
+    const table = byName.get(value);
+    if (table) tables[variable] = table;
+  }
+  return tables;
+}
+
+/**
+ * Everything the deployment adds to the framework's template, so that the stack works on its first
+ * deploy: the topics, one role per function generated from what its handler declares, the mappings'
+ * error controls, destinations and metrics, alarms, and the HTTP API's throttling.
+ * `template` is the compiled template after the framework compiled the functions and their events,
+ * with `resources` (the tables) merged.
+ */
+export function extendTemplate(
+  template: Template,
+  service: ServiceDescription,
+  declarations: Record<string, FunctionDeclaration>,
+  environment: Record<string, Json>,
+): Template {
+  const resources = template.Resources;
+  const mappings = mappingsOf(template, Object.keys(service.functions));
+  const clusterArn = mappings[0]?.resource.Properties?.EventSourceArn;
+  if (typeof clusterArn !== 'string')
+    throw new DeploymentError('no Kafka event source mapping names a cluster ARN');
+  const cluster = clusterArns(clusterArn);
+  const target = { topicArn: service.parameters.alarmTopicArn };
+
+  if (service.createTopics)
+    Object.assign(resources, topicResources(clusterArn, service.parameters.topicReplicationFactor));
+
+  for (const mapping of mappings) {
+    const destination = deadLetterTopic(mapping.topic);
+    mapping.resource.Properties = {
+      ...mapping.resource.Properties,
+      ...service.kafkaMapping,
+      DestinationConfig: { OnFailure: { Destination: `kafka://${destination}` } },
+    };
+    // "The destination topic must exist": create both topics before the mapping.
+    if (service.createTopics)
+      mapping.resource.DependsOn = [
+        ...[mapping.resource.DependsOn ?? []].flat(),
+        topicLogicalId(mapping.topic),
+        topicLogicalId(destination),
+      ];
+    resources[`${mapping.logicalId}OffsetLagAlarm`] = offsetLagAlarm(
+      target,
+      mapping.logicalId,
+      mapping.topic,
+      service.alarms.offsetLag,
+      service.alarms.offsetLagMinutes,
+    );
+  }
+
+  const tables = tablesByVariable(template, environment);
+  for (const [key, fn] of Object.entries(service.functions)) {
+    const ids = functionIds(key);
+    const declaration = declarations[key];
+    if (!declaration) throw new DeploymentError(`${key}: no access declaration`);
+    if (!fn.role)
+      throw new DeploymentError(`${key}: serverless.yml gives it no role; add role: ${logicalName(key)}Role`);
+    resources[fn.role] = functionRole({
+      functionLogicalId: ids.function,
+      logGroupLogicalId: ids.logGroup,
+      declaration,
+      tables,
+      inVpc: fn.vpc !== undefined,
+      groups: mappings.filter((mapping) => mapping.functionKey === key).map((mapping) => mapping.group),
+      cluster,
+    });
+    resources[`${ids.function}ErrorsAlarm`] = functionAlarm(
+      target,
+      ids.function,
+      'Errors',
+      service.alarms.errors,
+    );
+    resources[`${ids.function}ThrottlesAlarm`] = functionAlarm(
+      target,
+      ids.function,
+      'Throttles',
+      service.alarms.throttles,
+    );
+    if (declaration.consumer)
+      resources[`${ids.function}DeadLetteredAlarm`] = deadLetteredAlarm(
+        target,
+        declaration.consumer,
+        service.alarms.deadLettered,
+      );
+  }
+
+  const stage = resources.HttpApiStage;
+  if (stage?.Properties) {
+    const { rate, burst } = service.httpApiThrottling;
+    stage.Properties.DefaultRouteSettings = {
+      ...(typeof stage.Properties.DefaultRouteSettings === 'object'
+        ? stage.Properties.DefaultRouteSettings
+        : {}),
+      ThrottlingRateLimit: rate,
+      ThrottlingBurstLimit: burst,
+    };
+  }
+  return template;
+}
+
+export { functionDeclarations };

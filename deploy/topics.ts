@@ -1,0 +1,34 @@
+import { ALL_TOPICS, topicSettings } from '../lib/contracts/topics.js';
+import { logicalName } from './arns.js';
+import type { Resource } from './types.js';
+
+/** The logical id of a topic's `AWS::MSK::Topic`: `orders.commands` → `TopicOrdersCommands`. */
+export const topicLogicalId = (topic: string): string => `Topic${logicalName(topic)}`;
+
+/**
+ * One `AWS::MSK::Topic` per topic of the one topic list, dead-letter topics included. The MSK topic
+ * APIs behind this resource need an MSK Provisioned cluster on Kafka 3.6.0 or later
+ * (https://docs.aws.amazon.com/msk/latest/developerguide/msk-topic-operations.html). `Configs` is the
+ * topic configuration as Java properties text, base64-encoded.
+ */
+export function topicResources(clusterArn: string, replicationFactor: number): Record<string, Resource> {
+  return Object.fromEntries(
+    ALL_TOPICS.map((topic) => {
+      const { partitions, retentionHours } = topicSettings(topic);
+      const configs = `retention.ms=${retentionHours * 3_600_000}\n`;
+      return [
+        topicLogicalId(topic),
+        {
+          Type: 'AWS::MSK::Topic',
+          Properties: {
+            ClusterArn: clusterArn,
+            TopicName: topic,
+            PartitionCount: partitions,
+            ReplicationFactor: replicationFactor,
+            Configs: Buffer.from(configs).toString('base64'),
+          },
+        },
+      ];
+    }),
+  );
+}

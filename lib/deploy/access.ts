@@ -1,0 +1,54 @@
+/**
+ * What a Lambda function may touch, declared next to its handler. The deployment's IAM roles are
+ * generated from these declarations (`npm run generate`), and tests simulate each role against the
+ * calls the function really makes: a declaration that is too small fails there, not in AWS.
+ *
+ * A leaf module: it imports nothing of the project, so handlers, the pipeline and the deployment
+ * tooling can all depend on it.
+ */
+
+import type { TableVariable } from './tables.js';
+
+/** How a function uses one DynamoDB table. `write` includes `read`. */
+export const TABLE_ACCESS = { read: 'read', write: 'write' } as const;
+export type TableAccess = (typeof TABLE_ACCESS)[keyof typeof TABLE_ACCESS];
+
+/**
+ * Tables by the environment variable that names them (`AUDIT_TABLE`, …) — the same name the code
+ * passes to `tableName()` — and how the function uses each.
+ */
+export type TableDeclaration = Readonly<Partial<Record<TableVariable, TableAccess>>>;
+
+/** The CloudWatch namespace of the pipeline's metrics (Powertools Metrics, EMF). */
+export const METRICS_NAMESPACE = 'KafkaPatterns';
+
+export interface FunctionAccess {
+  tables: TableDeclaration;
+  /** a Kafka consumer's name: the `service` dimension of the pipeline's metrics (alarms watch it) */
+  consumer?: string;
+  /**
+   * Topics the function's event source mappings read. Their dead-letter topics are implied: the
+   * function writes its own dead letters there, and so does the mapping's `kafka://` destination.
+   * What it publishes comes from the module's `produces` declarations (lib/contracts).
+   */
+  consumes?: readonly string[];
+}
+
+/** A handler that carries its access declaration. */
+export type DeclaredHandler<THandler> = THandler & { readonly access: FunctionAccess };
+
+/** Attach `access` to a handler, so the deployment can read it from the module that exports it. */
+export function declareAccess<THandler extends object>(
+  handler: THandler,
+  access: FunctionAccess,
+): DeclaredHandler<THandler> {
+  return Object.assign(handler, { access });
+}
+
+/** The declaration a handler carries, if any (the deployment tooling reads modules it does not type). */
+export function accessOf(handler: unknown): FunctionAccess | undefined {
+  if ((typeof handler !== 'function' && typeof handler !== 'object') || handler === null) return undefined;
+  const access: unknown = Reflect.get(handler, 'access');
+  if (typeof access !== 'object' || access === null || !('tables' in access)) return undefined;
+  return access as FunctionAccess;
+}

@@ -1,0 +1,26 @@
+import { loadServerlessConfig } from './infra/serverless-config.js';
+
+/**
+ * The environment a stage's functions run with — table names, the cluster ARN, `KAFKA_AUTH=iam` —
+ * read from serverless.yml for that stage, so that operator tools (`npm run dlq`, `npm run saga`)
+ * reach the deployed tables and topics as the functions do: MSK IAM over TLS, brokers asked of the
+ * cluster, the caller's AWS credentials. `params` are the stage parameters given on the command line
+ * (`--param name=value`), as `serverless deploy` takes them.
+ */
+export function stageEnvironment(stage: string, params: readonly string[] = []): Record<string, string> {
+  const given = Object.fromEntries(
+    params.map((param) => {
+      const at = param.indexOf('=');
+      return [param.slice(0, at), param.slice(at + 1)];
+    }),
+  );
+  const config = loadServerlessConfig({ stage, params: given });
+  const region = typeof config.provider.region === 'string' ? config.provider.region : undefined;
+  return { ...(config.provider.environment ?? {}), ...(region ? { AWS_REGION: region } : {}) };
+}
+
+/** The `parseArgs` options of a tool that can work against a deployed stage. */
+export const STAGE_OPTIONS = {
+  stage: { type: 'string' },
+  param: { type: 'string', multiple: true },
+} as const;

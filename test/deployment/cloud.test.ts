@@ -1,0 +1,202 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Statement, Template } from '../../deploy/types.js';
+import { ALL_TOPICS, deadLetterTopic, SOURCE_TOPICS } from '../../lib/contracts/topics.js';
+import { validateAgainstSpecification } from '../support/cloudformation-schema.js';
+import { functionRoles, readTemplate, resourcesOfType, roleStatements } from '../support/template.js';
+
+const run = promisify(execFile);
+
+const QUERY_FUNCTIONS = ['getOrder', 'listCustomerOrders', 'getOrderAsOf', 'listOrderEvents', 'getSaga'];
+const WRITE_ACTION = /^dynamodb:(PutItem|UpdateItem|DeleteItem|BatchWriteItem)$|^kafka-cluster:WriteData/;
+
+/** Every action a role allows on `*`. */
+const actionsOnAnyResource = (statements: Statement[]) =>
+  statements.filter((statement) => statement.Resource.includes('*')).flatMap((statement) => statement.Action);
+
+describe.each(['dev', 'example'] as const)('the packaged template of stage %s', (stage) => {
+  let template: Template;
+  beforeAll(() => {
+    template = readTemplate(inject('packagedTemplates')[stage]);
+  });
+
+  it('validates against the CloudFormation resource specification (registry schemas, via @aws-cdk/aws-service-spec)', async () => {
+    expect(await validateAgainstSpecification(template)).toEqual([]);
+  });
+
+  it('gives each function a role of its own, and grants no kafka-cluster or dynamodb action on "*" (of kafka:*, only GetBootstrapBrokers, which has no resource type)', () => {
+    const roles = functionRoles(template);
+    expect(Object.keys(roles)).toHaveLength(12);
+    expect(new Set(Object.values(roles)).size).toBe(12);
+    expect(resourcesOfType(template, 'AWS::IAM::Role').length).toBeGreaterThanOrEqual(4);
+    for (const role of Object.values(roles)) {
+      const wide = actionsOnAnyResource(roleStatements(template, role));
+      const scoped = wide.filter((action) => /^(kafka-cluster|kafka|dynamodb):/.test(action));
+      expect(
+        scoped.filter((action) => action !== 'kafka:GetBootstrapBrokers'),
+        role,
+      ).toEqual([]);
+    }
+  });
+
+  it('runs every function that talks to Kafka in the VPC, with WriteData for its dead letters', () => {
+    const roles = functionRoles(template);
+    const mapped = new Set(
+      resourcesOfType(template, 'AWS::Lambda::EventSourceMapping').map(([, mapping]) =>
+        JSON.stringify(mapping.Properties?.FunctionName),
+      ),
+    );
+    let kafkaFunctions = 0;
+    for (const [key, role] of Object.entries(roles)) {
+      const logicalId = `${key.charAt(0).toUpperCase()}${key.slice(1)}LambdaFunction`;
+      const writes = roleStatements(template, role).some((statement) =>
+        statement.Action.includes('kafka-cluster:WriteData'),
+      );
+      const triggered = mapped.has(JSON.stringify({ 'Fn::GetAtt': [logicalId, 'Arn'] }));
+      if (!triggered && !writes) continue;
+      kafkaFunctions++;
+      expect(template.Resources[logicalId]?.Properties?.VpcConfig, key).toBeDefined();
+      expect(writes, key).toBe(true);
+    }
+    expect(kafkaFunctions).toBe(7);
+  });
+
+  it('lets no query function write anything', () => {
+    const roles = functionRoles(template);
+    for (const key of QUERY_FUNCTIONS) {
+      const actions = roleStatements(template, roles[key] ?? '').flatMap((statement) => statement.Action);
+      expect(
+        actions.filter((action) => WRITE_ACTION.test(action)),
+        key,
+      ).toEqual([]);
+      expect(actions, key).toContain('dynamodb:GetItem');
+    }
+  });
+
+  it('creates every source and dead-letter topic, and each mapping depends on its topic and its destination ("the destination topic must exist")', () => {
+    const topics = resourcesOfType(template, 'AWS::MSK::Topic');
+    expect(topics.map(([, topic]) => topic.Properties?.TopicName).sort()).toEqual([...ALL_TOPICS].sort());
+    const idOf = new Map(topics.map(([id, topic]) => [topic.Properties?.TopicName, id]));
+    const mappings = resourcesOfType(template, 'AWS::Lambda::EventSourceMapping');
+    expect(mappings).toHaveLength(8);
+    for (const [id, mapping] of mappings) {
+      const [topic] = mapping.Properties?.Topics as string[];
+      expect(SOURCE_TOPICS).toContain(topic);
+      expect(mapping.Properties?.DestinationConfig, id).toEqual({
+        OnFailure: { Destination: `kafka://${deadLetterTopic(topic ?? '')}` },
+      });
+      expect(mapping.DependsOn, id).toEqual(
+        expect.arrayContaining([idOf.get(topic), idOf.get(deadLetterTopic(topic ?? ''))]),
+      );
+      expect(mapping.Properties?.MetricsConfig, id).toEqual({
+        Metrics: ['EventCount', 'ErrorCount', 'KafkaMetrics'],
+      });
+    }
+  });
+
+  it('alarms on the consumer lag of every mapping, on errors and throttles of every function, and on dead letters', () => {
+    const alarms = resourcesOfType(template, 'AWS::CloudWatch::Alarm').map(
+      ([, alarm]) => alarm.Properties ?? {},
+    );
+    for (const [id] of resourcesOfType(template, 'AWS::Lambda::EventSourceMapping'))
+      expect(
+        alarms.some(
+          (alarm) => alarm.MetricName === 'OffsetLag' && JSON.stringify(alarm.Dimensions).includes(`"${id}"`),
+        ),
+        id,
+      ).toBe(true);
+    for (const [id] of resourcesOfType(template, 'AWS::Lambda::Function'))
+      for (const metric of ['Errors', 'Throttles'])
+        expect(
+          alarms.some(
+            (alarm) => alarm.MetricName === metric && JSON.stringify(alarm.Dimensions).includes(`"${id}"`),
+          ),
+          `${id} ${metric}`,
+        ).toBe(true);
+    expect(alarms.filter((alarm) => alarm.MetricName === 'DeadLettered')).toHaveLength(6);
+    for (const alarm of alarms) expect(alarm.AlarmActions).toEqual([expect.stringMatching(/^arn:aws:sns:/)]);
+  });
+
+  it('authorizes every route with IAM (SigV4), throttles the API, and stops HTTP functions before API Gateway’s 30 s', () => {
+    const routes = resourcesOfType(template, 'AWS::ApiGatewayV2::Route');
+    expect(routes).toHaveLength(5);
+    for (const [id, route] of routes) expect(route.Properties?.AuthorizationType, id).toBe('AWS_IAM');
+    expect(template.Resources.HttpApiStage?.Properties?.DefaultRouteSettings).toMatchObject({
+      ThrottlingRateLimit: expect.any(Number),
+      ThrottlingBurstLimit: expect.any(Number),
+    });
+    const roles = functionRoles(template);
+    for (const key of QUERY_FUNCTIONS) {
+      const logicalId = `${key.charAt(0).toUpperCase()}${key.slice(1)}LambdaFunction`;
+      expect(Number(template.Resources[logicalId]?.Properties?.Timeout), key).toBeLessThanOrEqual(29);
+      expect(roles[key]).toBeTruthy();
+    }
+  });
+
+  it('protects every table: point-in-time recovery, deletion protection, Retain on delete and replace', () => {
+    const tables = resourcesOfType(template, 'AWS::DynamoDB::Table');
+    expect(tables).toHaveLength(7);
+    for (const [id, table] of tables) {
+      expect(table, id).toMatchObject({
+        DeletionPolicy: 'Retain',
+        UpdateReplacePolicy: 'Retain',
+        Properties: {
+          PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+          DeletionProtectionEnabled: true,
+        },
+      });
+    }
+  });
+
+  it('deploys nothing from the packaging shell: functions ask the cluster for brokers over MSK IAM, and fail no payment on purpose', () => {
+    for (const [id, fn] of resourcesOfType(template, 'AWS::Lambda::Function')) {
+      const variables = (fn.Properties?.Environment as { Variables: Record<string, string> }).Variables;
+      expect(variables, id).toMatchObject({
+        KAFKA_AUTH: 'iam',
+        MSK_CLUSTER_ARN: expect.stringMatching(/^arn:aws:kafka:/),
+        PAYMENT_PROVIDER_FAILURE_RATE: '0',
+      });
+      expect(variables.KAFKA_BROKERS, id).toBeUndefined();
+      expect(JSON.stringify(variables), id).not.toMatch(/localhost|127\.0\.0\.1/);
+    }
+  });
+});
+
+describe('stages fail closed', () => {
+  it('refuses to package a stage without its parameters, naming each one that is missing', async () => {
+    // Act: no params.prod in serverless.yml, none on the command line.
+    const failure = await run('npx', ['serverless', 'package', '--stage', 'prod'], { timeout: 120_000 }).then(
+      () => undefined,
+      (error: { stdout: string; stderr: string }) => `${error.stdout}${error.stderr}`,
+    );
+
+    // Assess
+    expect(failure).toBeDefined();
+    for (const parameter of [
+      'mskClusterArn',
+      'subnetIds',
+      'securityGroupIds',
+      'alarmTopicArn',
+      'topicReplicationFactor',
+    ])
+      expect(failure).toContain(`custom.stageParameters.${parameter}": Value not found at "param" source`);
+  }, 120_000);
+
+  it('refuses to deploy the local stages, whose parameters are placeholders', async () => {
+    const { default: Plugin } = await import('../../deploy/plugin.cjs');
+    class ServerlessError extends Error {}
+    const pluginFor = (stage: string) =>
+      new Plugin(
+        {
+          service: { provider: { stage }, custom: { localStages: ['dev', 'example'] } },
+          classes: { Error: ServerlessError },
+        },
+        {},
+      );
+
+    expect(() => pluginFor('dev').hooks['before:deploy:deploy']()).toThrow(/Stage "dev" only runs locally/);
+    expect(() => pluginFor('example').hooks['before:deploy:deploy']()).toThrow(ServerlessError);
+    expect(pluginFor('prod').hooks['before:deploy:deploy']()).toBeUndefined();
+  });
+});

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { KafkaConfigurationError, kafkaConfig } from '../../lib/kafka/producer.js';
+import { stageEnvironment } from '../../local/stage.js';
+
+describe('operator tools against a deployed stage', () => {
+  it('take the stage’s tables and cluster from serverless.yml, and reach Kafka over MSK IAM with TLS', () => {
+    // Act
+    const environment = stageEnvironment('example');
+    const config = kafkaConfig(environment);
+
+    // Assess
+    expect(environment).toMatchObject({
+      SAGAS_TABLE: 'kafka-patterns-example-sagas',
+      KAFKA_AUTH: 'iam',
+      MSK_CLUSTER_ARN: expect.stringMatching(/^arn:aws:kafka:eu-west-1:210987654321:cluster\/orders-prod\//),
+      AWS_REGION: 'eu-west-1',
+    });
+    expect(config.ssl).toBe(true);
+    expect(config.sasl?.mechanism).toBe('oauthbearer');
+    // No broker list to drift: the brokers are asked of the cluster (kafka:GetBootstrapBrokers) on connect.
+    expect(typeof config.brokers).toBe('function');
+  });
+
+  it('take stage parameters from the command line, as serverless deploy --param does', () => {
+    const arn = 'arn:aws:kafka:us-east-1:111122223333:cluster/live/abcd-1';
+    expect(stageEnvironment('example', [`mskClusterArn=${arn}`]).MSK_CLUSTER_ARN).toBe(arn);
+  });
+
+  it('refuse a stage whose parameters are not given', () => {
+    expect(() => stageEnvironment('prod')).toThrow(/\$\{param:mskClusterArn\} has no value/);
+  });
+});
+
+describe('kafkaConfig', () => {
+  it('refuses an unknown KAFKA_AUTH instead of falling back to plaintext', () => {
+    expect(() => kafkaConfig({ KAFKA_BROKERS: 'b:9098', KAFKA_AUTH: 'scram' })).toThrow(
+      KafkaConfigurationError,
+    );
+  });
+
+  it('needs brokers or a cluster', () => {
+    expect(() => kafkaConfig({ KAFKA_AUTH: 'none' })).toThrow(/MSK_CLUSTER_ARN .* or KAFKA_BROKERS/);
+  });
+
+  it('connects in plaintext only when told to (the local broker)', () => {
+    expect(kafkaConfig({ KAFKA_BROKERS: '127.0.0.1:9092', KAFKA_AUTH: 'none' })).toMatchObject({
+      brokers: ['127.0.0.1:9092'],
+    });
+    expect(kafkaConfig({ KAFKA_BROKERS: 'b-1:9098', AWS_REGION: 'eu-west-1' }).ssl).toBe(true);
+  });
+});
