@@ -1,5 +1,5 @@
 /**
- * The one list of Kafka topics. Every source topic T has a dead-letter topic T.dlq (DESIGN.md).
+ * The one list of Kafka topics. Every source topic T has a dead-letter topic T.dlq (docs/architecture.md).
  * The local broker, serverless.yml destinations and the contracts all derive from this list.
  */
 export const SOURCE_TOPICS = [

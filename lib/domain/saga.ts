@@ -6,7 +6,7 @@ import type { chargePaymentV1, refundPaymentV1 } from '../contracts/payments.js'
 type DataOf<T extends { data: z.ZodType }> = z.infer<T['data']>;
 
 /**
- * The order fulfilment saga as an explicit state machine (DESIGN.md pattern 3). Pure: the
+ * The order fulfilment saga as an explicit state machine (docs/architecture.md, pattern 3). Pure: the
  * orchestrator loads the saga, calls {@link transition} and commits the result with a conditional
  * write on (state, version).
  */

@@ -9,7 +9,7 @@ import {
   type RecordInput,
 } from './types.js';
 
-// Header bytes arrive signed (-128..127) from Lambda (msk-lambda-semantics.md §1); accept unsigned too.
+// Header bytes arrive signed (-128..127) from Lambda (docs/aws-behaviours.md, "The event a handler receives"); accept unsigned too.
 const headerBytes = z.array(z.int().min(-128).max(255));
 const schemaMetadata = z.object({ schemaId: z.string().optional(), dataFormat: z.string() });
 
@@ -150,7 +150,7 @@ function decodeRecord(raw: unknown, partitionKey: string, index: number): Decode
 }
 
 /**
- * Decode an MSK or self-managed Kafka event (msk-lambda-semantics.md §1).
+ * Decode an MSK or self-managed Kafka event (docs/aws-behaviours.md, "The event a handler receives").
  * The envelope must be valid (else {@link MalformedEventError}); a bad record is reported in
  * `malformed` with its location instead of failing the whole batch.
  */

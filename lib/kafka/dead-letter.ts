@@ -35,7 +35,7 @@ function isoTimestamp(epochMs: number | undefined): string {
   return new Date(Number.isFinite(epochMs) ? (epochMs as number) : Date.now()).toISOString();
 }
 
-/** How a record came to be dead-lettered, as the `requestContext` / `responseContext` of §4 say it. */
+/** How a record came to be dead-lettered, as Lambda's `requestContext` / `responseContext` say it (docs/aws-behaviours.md, "Error handling"). */
 export interface FailureContext {
   condition: string;
   approximateInvokeCount: number;
@@ -44,7 +44,7 @@ export interface FailureContext {
   error?: Error | undefined;
 }
 
-/** The JSON value Lambda writes for one failed record to a `kafka://` on-failure destination (§4). */
+/** The JSON value Lambda writes for one failed record to a `kafka://` on-failure destination (docs/aws-behaviours.md, "Error handling"). */
 export function destinationValue(input: Omit<DeadLetterInput, 'error'>, failure: FailureContext): string {
   const value = {
     requestContext: {
@@ -78,7 +78,7 @@ export function destinationValue(input: Omit<DeadLetterInput, 'error'>, failure:
 
 /**
  * A dead-letter record written by the function itself for a permanent error: the value in the format
- * Lambda writes to a `kafka://` on-failure destination (msk-lambda-semantics.md §4), keyed like the
+ * Lambda writes to a `kafka://` on-failure destination (docs/aws-behaviours.md, "Error handling"), keyed like the
  * original, with headers that say where it came from and why it failed — so one tool reads both
  * Lambda's and our dead letters.
  */

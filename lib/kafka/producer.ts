@@ -108,7 +108,7 @@ class KafkaPublisher implements Publisher {
   #connected: Promise<void> | undefined;
 
   constructor(config: KafkaConfig, idempotent: boolean) {
-    // Idempotent with one request in flight: per-partition order survives producer retries (reference §7).
+    // Idempotent with one request in flight: per-partition order survives producer retries (docs/aws-behaviours.md, "Producing to MSK from a function").
     // One request in flight keeps the order even without idempotence; retries may then duplicate a
     // message, which consumers drop by its id.
     this.#producer = new Kafka(config).producer({ idempotent, maxInFlightRequests: 1 });

@@ -1,6 +1,6 @@
 /**
  * Shapes of the Amazon MSK / self-managed Kafka event that Lambda hands to a function.
- * Source of truth: shared/reference/msk-lambda-semantics.md §1.
+ * Source of truth: docs/aws-behaviours.md, "The event a handler receives".
  */
 
 /** Header value as Lambda sends it: an array of bytes, signed (-128..127) in practice, unsigned accepted. */

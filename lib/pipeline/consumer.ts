@@ -76,7 +76,7 @@ function observe(report: BatchReport, logger: Logger, metrics: Metrics): void {
 /**
  * The Lambda handler for an MSK-triggered consumer: the handler only says what one message means.
  * Decoding, contracts, key-ordered concurrency, idempotency, retries, dead letters, outbox publishing
- * and the partial batch response come from the pipeline (DESIGN.md "Processing one batch").
+ * and the partial batch response come from the pipeline (docs/architecture.md, "Processing one batch").
  * Needs `IDEMPOTENCY_TABLE` and `KAFKA_BROKERS` in the environment unless dependencies are given.
  */
 export function consumer(options: ConsumerOptions) {

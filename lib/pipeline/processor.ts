@@ -42,7 +42,7 @@ function asError(error: unknown): Error {
 }
 
 /**
- * Processes MSK batches the way DESIGN.md "Processing one batch" describes. One instance per
+ * Processes MSK batches the way docs/architecture.md, "Processing one batch" describes. One instance per
  * container: it remembers, per partition, the offset it expects next, to tell a plain next batch
  * from a possible redelivery.
  */
@@ -122,7 +122,7 @@ export class BatchProcessor {
     }
 
     // Spare the handler for redelivered records: read their markers first, but only for partitions
-    // whose batch does not start where this container's last batch ended (reference §2: duplicates
+    // whose batch does not start where this container's last batch ended (docs/aws-behaviours.md, "Batching, ordering and offsets": duplicates
     // come from retries, resumes, bisection and rebalances — all of which restart at an older offset).
     const known = await this.#knownKeys(work.map(({ item }) => item));
 

@@ -93,7 +93,7 @@ export interface ProcessorDependencies {
   random?: (() => number) | undefined;
 }
 
-/** The Kafka partial batch response (reference §3). */
+/** The Kafka partial batch response (docs/aws-behaviours.md, "Error handling"). */
 export interface BatchItemFailure {
   itemIdentifier: { partition: string; offset: number };
 }

@@ -43,7 +43,7 @@ export type ClaimResult =
 export interface IdempotencyStoreOptions {
   /**
    * How long a marker lives (DynamoDB TTL). Must outlast every redelivery: the default, 8 days, is
-   * longer than the largest MaximumRecordAgeInSeconds (7 days, reference §3).
+   * longer than the largest MaximumRecordAgeInSeconds (7 days, docs/aws-behaviours.md, "Error handling").
    */
   ttlSeconds?: number;
   now?: () => number;

@@ -65,7 +65,7 @@ export class SagaStore {
   /**
    * The transaction items of one transition: the saga item, conditioned on the state and version it
    * was decided on (or on not existing yet), and its timeline entry. They commit with the idempotency
-   * marker and the outbox (DESIGN.md "Processing one batch" step 4).
+   * marker and the outbox (docs/architecture.md, "Processing one batch" step 4).
    */
   transitionItems(
     before: Saga | undefined,

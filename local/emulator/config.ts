@@ -2,11 +2,11 @@ import { readFileSync } from 'node:fs';
 import type { ServerlessConfig } from '../infra/serverless-config.js';
 import type { MappingConfig } from './types.js';
 
-/** Kafka trigger defaults and limits (msk-lambda-semantics.md §2, §3). */
+/** Kafka trigger defaults and limits (docs/aws-behaviours.md, "Batching, ordering and offsets" and "Error handling"). */
 const DEFAULT_BATCH_SIZE = 100;
 const DEFAULT_KAFKA_WINDOW_SECONDS = 0.5;
 const MAX_KAFKA_TIMEOUT_SECONDS = 14 * 60;
-/** "Infinite retries together with an on-failure destination are capped at 10 retries." (§3) */
+/** "Infinite retries together with an on-failure destination are capped at 10 retries." (docs/aws-behaviours.md, "Error handling") */
 const INFINITE_RETRIES_WITH_DESTINATION = 10;
 
 export class MappingConfigError extends Error {
@@ -46,7 +46,7 @@ function destinationTopicOf(
     );
   }
   const destinationTopic = destination.slice('kafka://'.length);
-  // "the topic must be in the same cluster and must not be a source topic" (§4)
+  // "the topic must be in the same cluster and must not be a source topic" (docs/aws-behaviours.md, "Error handling")
   if (destinationTopic === topic) {
     throw new MappingConfigError(
       `${logicalId}: the on-failure destination ${destination} is its own source topic`,

@@ -1,5 +1,5 @@
 /**
- * The subset of EventBridge pattern matching that Kafka event filtering uses (reference §5): a
+ * The subset of EventBridge pattern matching that Kafka event filtering uses (docs/aws-behaviours.md, "Filtering"): a
  * pattern is an object tree whose leaves are arrays of alternatives — exact values, or
  * `{prefix}`, `{anything-but}`, `{exists}`, `{numeric: [op, n, …]}` matchers. Kafka mappings filter on
  * `value` only; a record matches when any pattern (at most 5, ORed) matches.

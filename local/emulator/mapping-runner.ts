@@ -17,7 +17,7 @@ import type { MappingConfig } from './types.js';
 
 export type MskHandler = (event: MskEvent, context: Context) => Promise<unknown>;
 
-/** Lambda closes a Kafka batch at 6 MB of payload (reference §2). */
+/** Lambda closes a Kafka batch at 6 MB of payload (docs/aws-behaviours.md, "Batching, ordering and offsets"). */
 const MAX_BATCH_BYTES = 6 * 1024 * 1024;
 
 interface EmulatedRecord extends RecordInput {
@@ -84,7 +84,7 @@ function toRecord(topic: string, partition: number, message: KafkaMessage): Emul
   };
 }
 
-/** Waits for records from several partitions and hands them over as one batch (reference §2). */
+/** Waits for records from several partitions and hands them over as one batch (docs/aws-behaviours.md, "Batching, ordering and offsets"). */
 /** Work abandoned because the runner stops; its records stay uncommitted and come again. */
 class RunnerStoppedError extends Error {
   override readonly name = 'RunnerStoppedError';
@@ -317,7 +317,7 @@ export class MappingRunner {
       const chunk = records.slice(start, start + this.mapping.batchSize);
       const delivered = chunk.filter((record) => passesFilters(this.mapping.filterPatterns, record.value));
       this.stats.filtered += chunk.length - delivered.length;
-      // Filtered-out records are committed with the next successful invocation (reference §5).
+      // Filtered-out records are committed with the next successful invocation (docs/aws-behaviours.md, "Filtering").
       if (delivered.length > 0) await this.#batcher.submit(delivered);
       const last = chunk.at(-1) as EmulatedRecord;
       // Committed only now, after the records are done: a crash before this point redelivers them.
@@ -373,7 +373,7 @@ export class MappingRunner {
     }
   }
 
-  /** Records older than MaximumRecordAgeInSeconds are not retried (reference §3): they leave for the destination. */
+  /** Records older than MaximumRecordAgeInSeconds are not retried (docs/aws-behaviours.md, "Error handling"): they leave for the destination. */
   async #expireOldRecords(
     batch: EmulatedRecord[],
     invokeCount: Map<string, number>,
@@ -427,7 +427,7 @@ export class MappingRunner {
   }
 
   /**
-   * The Kafka partial batch response (reference §3): empty/null = success; an identifier that was not
+   * The Kafka partial batch response (docs/aws-behaviours.md, "Error handling"): empty/null = success; an identifier that was not
    * in the event fails the whole batch; per partition, resume from the lowest reported offset.
    */
   #readResponse(response: unknown, batch: readonly EmulatedRecord[]): InvocationResult {
@@ -460,7 +460,7 @@ export class MappingRunner {
     return { kind: 'partial', lowestFailed };
   }
 
-  /** One message per failed record, with the original key, in the documented format (reference §4). */
+  /** One message per failed record, with the original key, in the documented format (docs/aws-behaviours.md, "Error handling"). */
   async #toDestination(
     records: EmulatedRecord[],
     invokeCount: Map<string, number>,

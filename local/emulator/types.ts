@@ -13,7 +13,7 @@ export interface MappingConfig {
   enabled: boolean;
   batchSize: number;
   batchingWindowMs: number;
-  /** EventBridge patterns on `value` (reference §5), ORed */
+  /** EventBridge patterns on `value` (docs/aws-behaviours.md, "Filtering"), ORed */
   filterPatterns: unknown[];
   /** retries after the first attempt; -1 = infinite */
   maximumRetryAttempts: number;

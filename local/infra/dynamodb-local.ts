@@ -18,7 +18,7 @@ export function localDynamoDbClient(endpoint: string): DynamoDBClient {
 
 /**
  * Start AWS DynamoDB Local (in memory) on `port`, or on a free loopback port, and wait until it
- * answers ListTables. Telemetry off: it starts faster and uses less memory (local-infra.md).
+ * answers ListTables. Telemetry off: it starts faster and uses less memory (docs/local-infrastructure.md).
  */
 export async function startDynamoDbLocal(
   options: { port?: number; timeoutMs?: number } = {},

@@ -22,7 +22,7 @@ export interface RunningMokapi {
 
 /**
  * The broker's configuration: the contracts' AsyncAPI document plus the local server. Mokapi does not
- * auto-create topics (local-infra.md), so every topic must be a channel. Payload validation stays off
+ * auto-create topics (docs/local-infrastructure.md), so every topic must be a channel. Payload validation stays off
  * until the contract-testing issue turns it on for source topics.
  */
 export function brokerDocument(port: number, partitions: number): Record<string, unknown> {
@@ -65,7 +65,7 @@ function mokapiBinary(): string {
   }
 }
 
-/** Unknown MOKAPI_* variables stop the broker from starting (local-infra.md): never pass any. */
+/** Unknown MOKAPI_* variables stop the broker from starting (docs/local-infrastructure.md): never pass any. */
 function brokerEnvironment(): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('MOKAPI_')));
 }

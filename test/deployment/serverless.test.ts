@@ -62,7 +62,7 @@ describe('serverless package (offline, no credentials)', () => {
     });
   });
 
-  it('gives every MSK mapping the error controls and its own dead-letter topic as kafka:// destination (reference §3, §4)', () => {
+  it('gives every MSK mapping the error controls and its own dead-letter topic as kafka:// destination (docs/aws-behaviours.md, "Error handling")', () => {
     const mappings = Object.values(template.Resources).filter(
       (r) => r.Type === 'AWS::Lambda::EventSourceMapping',
     );
@@ -110,7 +110,7 @@ describe('serverless package (offline, no credentials)', () => {
     expect(new Set(groups).size).toBe(groups.length);
   });
 
-  it('runs the functions on a supported Node.js runtime (nodejs20.x is deprecated, reference §8)', () => {
+  it('runs the functions on a supported Node.js runtime (nodejs20.x is deprecated, docs/aws-behaviours.md, "Runtimes")', () => {
     const functions = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
     expect(functions.length).toBeGreaterThan(0);
     for (const fn of functions) expect(fn.Properties.Runtime).toBe('nodejs22.x');

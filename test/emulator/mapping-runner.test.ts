@@ -82,7 +82,7 @@ describe('event source mapping emulator on the local broker', () => {
     }
   });
 
-  it('invokes with an exact MSK event: one batch may mix partitions, records in offset order (reference §1, §2)', async () => {
+  it('invokes with an exact MSK event: one batch may mix partitions, records in offset order (docs/aws-behaviours.md, "The event a handler receives" and "Batching, ordering and offsets")', async () => {
     // Prepare
     const prefix = unique('shape');
     const { events } = await run(prefix, testMapping(), () => ({ batchItemFailures: [] }));
@@ -170,7 +170,7 @@ describe('event source mapping emulator on the local broker', () => {
     expect(retried).toEqual(['{"i":1}', '{"i":2}']);
   });
 
-  it('retries a failing batch MaximumRetryAttempts times, then writes each record to the kafka:// destination (reference §4)', async () => {
+  it('retries a failing batch MaximumRetryAttempts times, then writes each record to the kafka:// destination (docs/aws-behaviours.md, "Error handling")', async () => {
     // Prepare
     const prefix = unique('exhaust');
     const { events, runner } = await run(prefix, testMapping({ maximumRetryAttempts: 2 }), () => {
@@ -274,7 +274,7 @@ describe('event source mapping emulator on the local broker', () => {
     );
   });
 
-  it('delivers only records whose value matches a filter pattern (FilterCriteria, reference §5)', async () => {
+  it('delivers only records whose value matches a filter pattern (FilterCriteria, docs/aws-behaviours.md, "Filtering")', async () => {
     const prefix = unique('filter');
     const { events, runner } = await run(
       prefix,

@@ -63,7 +63,7 @@ describe('audit function on the core pipeline (DynamoDB Local)', () => {
     ]);
   });
 
-  it('changes nothing when the same batch is delivered again (at-least-once redelivery, reference §2)', async () => {
+  it('changes nothing when the same batch is delivered again (at-least-once redelivery, docs/aws-behaviours.md, "Batching, ordering and offsets")', async () => {
     // Prepare
     const event = encodeMskEvent([
       recordFor('orders.commands', placeOrder('audit-b1', 'audit-b'), {

@@ -232,7 +232,7 @@ describe('dead-letter topic and outbox on the Kafka broker', () => {
       (matched) => matched.length > 0,
     );
 
-    // Assess (reference §4)
+    // Assess (docs/aws-behaviours.md, "Error handling")
     expect(report.response.batchItemFailures).toEqual([]);
     expect(deadLetter?.headers).toMatchObject({
       'dlq-source-topic': 'orders.commands',

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeMskEvent, encodeMskEvent } from '../../lib/kafka/codec.js';
 import { MalformedEventError } from '../../lib/kafka/errors.js';
 
-/** The example event of msk-lambda-semantics.md §1, as AWS documents it. */
+/** The example event of docs/aws-behaviours.md, "The event a handler receives"as AWS documents it. */
 const documentedEvent = {
   eventSource: 'aws:kafka',
   eventSourceArn: 'arn:aws:kafka:eu-west-1:123456789012:cluster/orders/5a1b2c3d-0000-2',

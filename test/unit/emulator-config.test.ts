@@ -37,7 +37,7 @@ function templateWith(properties: Record<string, unknown>) {
 }
 
 describe('mappingsFromTemplate', () => {
-  it('fills in the AWS defaults for Kafka and caps the timeout at 14 minutes (reference §2, §3)', () => {
+  it('fills in the AWS defaults for Kafka and caps the timeout at 14 minutes (docs/aws-behaviours.md, "Batching, ordering and offsets" and "Error handling")', () => {
     const [mapping] = mappingsFromTemplate(templateWith({}), config);
     expect(mapping).toMatchObject({
       functionKey: 'orderSaga',
@@ -52,7 +52,7 @@ describe('mappingsFromTemplate', () => {
     });
   });
 
-  it('caps infinite retries at 10 when an on-failure destination is set (reference §3)', () => {
+  it('caps infinite retries at 10 when an on-failure destination is set (docs/aws-behaviours.md, "Error handling")', () => {
     const [mapping] = mappingsFromTemplate(
       templateWith({
         MaximumRetryAttempts: -1,
@@ -63,7 +63,7 @@ describe('mappingsFromTemplate', () => {
     expect(mapping).toMatchObject({ maximumRetryAttempts: 10, destinationTopic: 'orders.events.dlq' });
   });
 
-  it('rejects a destination that is the source topic (reference §4)', () => {
+  it('rejects a destination that is the source topic (docs/aws-behaviours.md, "Error handling")', () => {
     expect(() =>
       mappingsFromTemplate(
         templateWith({ DestinationConfig: { OnFailure: { Destination: 'kafka://orders.events' } } }),
@@ -97,7 +97,7 @@ describe('mappingsFromTemplate', () => {
   });
 });
 
-describe('passesFilters (EventBridge pattern subset on value, reference §5)', () => {
+describe('passesFilters (EventBridge pattern subset on value, docs/aws-behaviours.md, "Filtering")', () => {
   const value = (data: unknown) => Buffer.from(JSON.stringify(data));
 
   it.each([

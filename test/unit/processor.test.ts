@@ -73,7 +73,7 @@ describe('BatchProcessor: ordering and concurrency', () => {
     // Act
     const report = await processor.process(keyedEvent(9, 3), contextWithTime(60_000));
 
-    // Assess: partition is the "<topic>-<partition>" key, offset a number (reference §3)
+    // Assess: partition is the "<topic>-<partition>" key, offset a number (docs/aws-behaviours.md, "Error handling")
     expect(report.response).toEqual({
       batchItemFailures: [
         { itemIdentifier: { partition: 'orders.commands-0', offset: 4 } },
