@@ -12,14 +12,13 @@ import { KafkaMskEventSchema } from '@aws-lambda-powertools/parser/schemas/kafka
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
-import { envelopeFor, recordFor } from '../lib/contracts/examples.js';
 import { contracts } from '../lib/contracts/index.js';
 import { orderConfirmedV1 } from '../lib/contracts/order-events.js';
 import { placeOrderV1 } from '../lib/contracts/orders.js';
 import { encodeMskEvent } from '../lib/kafka/codec.js';
+import { envelopeFor, recordFor } from '../lib/kafka/examples.js';
 import { getPublisher, type OutgoingRecord, type Publisher } from '../lib/kafka/producer.js';
 import type { MskEvent, RecordInput } from '../lib/kafka/types.js';
-import { stableId } from '../lib/pipeline/outbox.js';
 import { BatchProcessor } from '../lib/pipeline/processor.js';
 import type {
   IdempotencyBackend,
@@ -27,6 +26,7 @@ import type {
   MessageHandler,
   ProcessorOptions,
 } from '../lib/pipeline/types.js';
+import { stableId } from '../lib/shared/ids.js';
 import { dynamoDbConfig } from '../lib/store/dynamodb.js';
 import { IdempotencyStore } from '../lib/store/idempotency.js';
 import { startInfrastructure } from '../local/infra/index.js';

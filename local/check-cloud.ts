@@ -24,7 +24,7 @@ runCli(async () => {
   }
   let failed = 0;
   for (const stage of STAGES) {
-    const template = await packageStage(stage);
+    const template = await packageStage(stage, { copy: true });
     const result = await run('cfn-lint', ['--ignore-checks', 'W3005', '--', template]).then(
       () => ({ code: 0, output: '' }),
       (error: { code: number; stdout: string; stderr: string }) => ({

@@ -10,7 +10,7 @@ type ErrorClass = abstract new (...args: never[]) => Error;
  * and the classes in `plain` — print their one-line message; anything else prints its stack.
  */
 export function runCli(
-  main: () => Promise<number | undefined | void>,
+  main: () => Promise<number | undefined> | Promise<void>,
   plain: readonly ErrorClass[] = [],
 ): void {
   // The SDK warns that its releases after January 2027 need Node 22; the lockfile pins this one.

@@ -3,11 +3,11 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Kafka, logLevel } from 'kafkajs';
 import { paymentProvider } from '../functions/payments/handler.js';
 import { envelopeHeaders } from '../lib/contracts/envelope.js';
-import { envelopeFor } from '../lib/contracts/examples.js';
 import { cancelOrderV1, placeOrderV1 } from '../lib/contracts/orders.js';
 import { deadLetterTopic, SOURCE_TOPICS } from '../lib/contracts/topics.js';
 import { isTerminal, type Saga } from '../lib/domain/saga.js';
 import { DEAD_LETTER_HEADERS } from '../lib/kafka/dead-letter.js';
+import { envelopeFor } from '../lib/kafka/examples.js';
 import { batchGetAll } from '../lib/store/dynamodb.js';
 import { InventoryStore } from '../lib/store/inventory.js';
 import { SimulatedPaymentProvider, simulatedProviderOptions } from '../lib/store/payments.js';
@@ -202,10 +202,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       }
       await sleep(500);
     }
-    const sentIn = [...lateSent.values()].reduce<Record<string, number>>(
-      (counts, state) => ({ ...counts, [state]: (counts[state] ?? 0) + 1 }),
-      {},
-    );
+    const sentIn: Record<string, number> = {};
+    for (const state of lateSent.values()) sentIn[state] = (sentIn[state] ?? 0) + 1;
     options.log(
       `demo: late customer cancels sent while the saga was ${Object.entries(sentIn)
         .map(([state, n]) => `${state} ×${n}`)

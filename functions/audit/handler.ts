@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import type { ConsumerExpectation } from '../../lib/contracts/consumer-driven.js';
+import { ORDER_COMMANDS } from '../../lib/contracts/orders.js';
+import type { MessageOf } from '../../lib/contracts/registry.js';
 import { TABLE_ACCESS } from '../../lib/deploy/access.js';
 import { TABLE_VARIABLES } from '../../lib/deploy/tables.js';
 import { consumer } from '../../lib/pipeline/consumer.js';
@@ -10,7 +12,10 @@ import { tableName } from '../../lib/store/dynamodb.js';
  * Audit trail of every order command: one item per message, keyed by message id. The core pipeline
  * commits it together with the idempotency marker, so a redelivered or redriven command changes nothing.
  */
-export const auditCommand: MessageHandler = (message, { record }): Decision => ({
+export const auditCommand: MessageHandler<MessageOf<typeof ORDER_COMMANDS>> = (
+  message,
+  { record },
+): Decision => ({
   writes: [
     {
       Put: {
@@ -35,6 +40,7 @@ export const auditCommand: MessageHandler = (message, { record }): Decision => (
 export const handler = consumer({
   name: 'audit',
   topics: ['orders.commands'],
+  accepts: ORDER_COMMANDS,
   tables: { [TABLE_VARIABLES.audit]: TABLE_ACCESS.write },
   handle: auditCommand,
 });

@@ -4,9 +4,11 @@ import {
   keyedByOrderId,
   type ProducerDeclaration,
 } from '../../lib/contracts/consumer-driven.js';
+import { INVENTORY_COMMANDS } from '../../lib/contracts/inventory.js';
+import type { MessageOf } from '../../lib/contracts/registry.js';
 import { TABLE_ACCESS } from '../../lib/deploy/access.js';
 import { TABLE_VARIABLES } from '../../lib/deploy/tables.js';
-import { perSku, RESERVATION_STATUS, type StockLine, shortage } from '../../lib/domain/inventory.js';
+import { perSku, RESERVATION_STATUS, shortage } from '../../lib/domain/inventory.js';
 import { type ConsumerOptions, consumer } from '../../lib/pipeline/consumer.js';
 import { orderReply } from '../../lib/pipeline/outbox.js';
 import type { Decision, MessageHandler } from '../../lib/pipeline/types.js';
@@ -20,11 +22,6 @@ export function inventoryStore(): InventoryStore {
   return store;
 }
 
-type InventoryCommand =
-  | { type: 'ReserveStock'; data: { orderId: string; items: StockLine[] } }
-  | { type: 'ReleaseStock'; data: { orderId: string; reason: string } }
-  | { type: 'CommitStock'; data: { orderId: string } };
-
 const answer = orderReply('inventory.events');
 
 /**
@@ -33,8 +30,9 @@ const answer = orderReply('inventory.events');
  * answered, also when it changes nothing, so the saga always hears back. A reservation that lost a
  * race for the last units fails its condition and is decided again on fresh stock (the core retries).
  */
-export const handleInventoryCommand: MessageHandler = async (message): Promise<Decision> => {
-  const command = { type: message.type, data: message.data } as InventoryCommand;
+export const handleInventoryCommand: MessageHandler<MessageOf<typeof INVENTORY_COMMANDS>> = async (
+  command,
+): Promise<Decision> => {
   const { orderId } = command.data;
   const inventory = inventoryStore();
   const held = await inventory.reservation(orderId);
@@ -83,9 +81,10 @@ export const handleInventoryCommand: MessageHandler = async (message): Promise<D
 export const inventoryConsumer = {
   name: 'inventory',
   topics: ['inventory.commands'],
+  accepts: INVENTORY_COMMANDS,
   tables: { [TABLE_VARIABLES.inventory]: TABLE_ACCESS.write },
   handle: handleInventoryCommand,
-} as const satisfies ConsumerOptions;
+} as const satisfies ConsumerOptions<typeof INVENTORY_COMMANDS>;
 
 export const handler = consumer(inventoryConsumer);
 

@@ -5,12 +5,14 @@ import {
   type ProducerDeclaration,
 } from '../../lib/contracts/consumer-driven.js';
 import { STREAM_VERSION_HEADER } from '../../lib/contracts/envelope.js';
+import { ORDER_COMMANDS } from '../../lib/contracts/orders.js';
+import type { MessageOf } from '../../lib/contracts/registry.js';
 import { TABLE_ACCESS } from '../../lib/deploy/access.js';
 import { TABLE_VARIABLES } from '../../lib/deploy/tables.js';
-import { decide, evolve, type OrderCommand, type OrderState } from '../../lib/domain/order.js';
+import { decide, evolve, type OrderState } from '../../lib/domain/order.js';
 import { type ConsumerOptions, consumer } from '../../lib/pipeline/consumer.js';
-import { stableId } from '../../lib/pipeline/outbox.js';
 import type { Decision, MessageHandler } from '../../lib/pipeline/types.js';
+import { stableId } from '../../lib/shared/ids.js';
 import { getDocumentClient, tableName } from '../../lib/store/dynamodb.js';
 import { EventStore } from '../../lib/store/event-store.js';
 import { loadOrder, ORDER_STATE_VERSION, orderStreamId } from '../../lib/store/orders.js';
@@ -31,8 +33,9 @@ export function orderEventStore(): EventStore<OrderState> {
  * messages that publish them commit with the idempotency marker in one transaction; a concurrent
  * append fails its version condition and the pipeline decides again on fresh state.
  */
-export const decideOrderCommand: MessageHandler = async (message): Promise<Decision> => {
-  const command = { type: message.type, data: message.data } as OrderCommand;
+export const decideOrderCommand: MessageHandler<MessageOf<typeof ORDER_COMMANDS>> = async (
+  command,
+): Promise<Decision> => {
   const { orderId } = command.data;
   const events = orderEventStore();
   const { state, version } = await loadOrder(events, orderId);
@@ -50,13 +53,13 @@ export const decideOrderCommand: MessageHandler = async (message): Promise<Decis
     decided.map((event, index) => ({
       // The same id as the envelope the outbox publishes it in (toOutgoingRecords), so consumers of
       // the topic and readers of the store see one identity.
-      eventId: stableId(`${message.id}:${index}`),
+      eventId: stableId(`${command.id}:${index}`),
       type: event.type,
       schemaVersion: event.version,
       data: event.data,
       occurredAt,
-      correlationId: message.correlationId,
-      causationId: message.id,
+      correlationId: command.correlationId,
+      causationId: command.id,
     })),
     (atVersion) => statesAfter[atVersion - version - 1] as OrderState,
   );
@@ -78,9 +81,10 @@ export const decideOrderCommand: MessageHandler = async (message): Promise<Decis
 export const orderCommandsConsumer = {
   name: 'orderCommands',
   topics: ['orders.commands'],
+  accepts: ORDER_COMMANDS,
   tables: { [TABLE_VARIABLES.eventStore]: TABLE_ACCESS.write },
   handle: decideOrderCommand,
-} as const satisfies ConsumerOptions;
+} as const satisfies ConsumerOptions<typeof ORDER_COMMANDS>;
 
 export const handler = consumer(orderCommandsConsumer);
 

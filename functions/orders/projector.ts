@@ -1,12 +1,14 @@
 import { z } from 'zod';
 import { type ConsumerExpectation, keyedByOrderId } from '../../lib/contracts/consumer-driven.js';
 import { STREAM_VERSION_HEADER } from '../../lib/contracts/envelope.js';
+import { ORDER_EVENTS } from '../../lib/contracts/order-events.js';
+import type { MessageOf } from '../../lib/contracts/registry.js';
 import { TABLE_ACCESS } from '../../lib/deploy/access.js';
 import { TABLE_VARIABLES } from '../../lib/deploy/tables.js';
 import { upcastOrderEvent } from '../../lib/domain/upcast.js';
-import { consumer } from '../../lib/pipeline/consumer.js';
-import { PermanentError, TransientError } from '../../lib/pipeline/errors.js';
-import type { Decision, MessageHandler } from '../../lib/pipeline/types.js';
+import { type ConsumerOptions, consumer } from '../../lib/pipeline/consumer.js';
+import { type Decision, type MessageHandler, UNKNOWN_MESSAGE_POLICIES } from '../../lib/pipeline/types.js';
+import { PermanentError, TransientError } from '../../lib/shared/errors.js';
 import { getDocumentClient, tableName } from '../../lib/store/dynamodb.js';
 import { OrderViews, projectOrderView } from '../../lib/store/order-views.js';
 
@@ -34,12 +36,15 @@ export function orderViews(): OrderViews {
  * CQRS read side: applies an order event to the views only when it is the next version of its stream.
  * A duplicate or older version changes nothing; a gap is transient.
  */
-export const projectOrderEvent: MessageHandler = async (message, { record }): Promise<Decision> => {
+export const projectOrderEvent: MessageHandler<MessageOf<typeof ORDER_EVENTS>> = async (
+  message,
+  { record },
+): Promise<Decision> => {
   const version = Number(record.headers[STREAM_VERSION_HEADER]);
   if (!Number.isSafeInteger(version) || version < 1) {
     throw new PermanentError(`${message.type} ${message.id} has no valid ${STREAM_VERSION_HEADER} header`);
   }
-  const event = upcastOrderEvent({ type: message.type, version: message.version, data: message.data });
+  const event = upcastOrderEvent(message);
   const { orderId } = event.data;
   const store = orderViews();
   const generation = await store.activeGeneration();
@@ -64,12 +69,18 @@ export const projectOrderEvent: MessageHandler = async (message, { record }): Pr
   };
 };
 
-export const handler = consumer({
+/** The read side's pipeline options (the tests drive the same ones). */
+export const orderProjectorConsumer = {
   name: 'orderProjector',
   topics: ['orders.events'],
+  accepts: ORDER_EVENTS,
+  // Events are facts others may add to the topic: one the views do not show is no error.
+  onUnknown: UNKNOWN_MESSAGE_POLICIES.ignore,
   tables: { [TABLE_VARIABLES.orderViews]: TABLE_ACCESS.write },
   handle: projectOrderEvent,
-});
+} as const satisfies ConsumerOptions<typeof ORDER_EVENTS>;
+
+export const handler = consumer(orderProjectorConsumer);
 
 /** What the projector reads from the events, and the key and header its version ordering needs. */
 export const expectations: ConsumerExpectation[] = [

@@ -4,6 +4,8 @@ import {
   keyedByOrderId,
   type ProducerDeclaration,
 } from '../../lib/contracts/consumer-driven.js';
+import { PAYMENT_COMMANDS } from '../../lib/contracts/payments.js';
+import type { MessageOf } from '../../lib/contracts/registry.js';
 import { TABLE_ACCESS } from '../../lib/deploy/access.js';
 import { TABLE_VARIABLES } from '../../lib/deploy/tables.js';
 import { PAYMENT_STATUS, type PaymentProvider } from '../../lib/domain/payment.js';
@@ -39,10 +41,6 @@ export function usePaymentProvider(replacement: PaymentProvider | undefined): vo
   provider = replacement;
 }
 
-type PaymentCommand =
-  | { type: 'ChargePayment'; data: { orderId: string; customerId: string; amount: number; currency: string } }
-  | { type: 'RefundPayment'; data: { orderId: string; reason: string } };
-
 const answer = orderReply('payments.events');
 
 /**
@@ -51,8 +49,9 @@ const answer = orderReply('payments.events');
  * call repeated after a crash or a time-out move no money twice. A refund before any charge voids the
  * order, so a charge arriving later is declined instead of taken.
  */
-export const handlePaymentCommand: MessageHandler = async (message): Promise<Decision> => {
-  const command = { type: message.type, data: message.data } as PaymentCommand;
+export const handlePaymentCommand: MessageHandler<MessageOf<typeof PAYMENT_COMMANDS>> = async (
+  command,
+): Promise<Decision> => {
   const { orderId } = command.data;
   const store = paymentStore();
   const payment = await store.get(orderId);
@@ -150,10 +149,11 @@ export const handlePaymentCommand: MessageHandler = async (message): Promise<Dec
 export const paymentsConsumer = {
   name: 'payments',
   topics: ['payments.commands'],
+  accepts: PAYMENT_COMMANDS,
   tables: { [TABLE_VARIABLES.payments]: TABLE_ACCESS.write },
   mode: 'claim',
   handle: handlePaymentCommand,
-} as const satisfies ConsumerOptions;
+} as const satisfies ConsumerOptions<typeof PAYMENT_COMMANDS>;
 
 export const handler = consumer(paymentsConsumer);
 

@@ -1,14 +1,14 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import type { ValidMessage } from '../../lib/contracts/registry.js';
 import { declareAccess, TABLE_ACCESS } from '../../lib/deploy/access.js';
 import { TABLE_VARIABLES } from '../../lib/deploy/tables.js';
 import { transition } from '../../lib/domain/saga.js';
 import { getPublisher, type Publisher } from '../../lib/kafka/producer.js';
-import { ConcurrencyConflictError } from '../../lib/pipeline/errors.js';
 import { releaseConnectionsLocally } from '../../lib/pipeline/middlewares/release-connections-locally.js';
-import { payloadHash, stableId, toOutgoingRecords } from '../../lib/pipeline/outbox.js';
+import { toOutgoingRecords } from '../../lib/pipeline/outbox.js';
+import { ConcurrencyConflictError } from '../../lib/shared/errors.js';
+import { payloadHash, stableId } from '../../lib/shared/ids.js';
 import { getDocumentClient, tableName } from '../../lib/store/dynamodb.js';
 import { IdempotencyStore } from '../../lib/store/idempotency.js';
 import type { SagaStore } from '../../lib/store/sagas.js';
@@ -47,7 +47,7 @@ async function expireOne(
   // The deadline of one saga version is one "message": its id, key and outbox are stable, so a sweep
   // that crashed after committing republishes the stored commands instead of deciding again.
   const id = stableId(`deadline:${orderId}:${saga.version}`);
-  const cause = { id, correlationId: saga.correlationId ?? orderId } as ValidMessage;
+  const cause = { id, correlationId: saga.correlationId ?? orderId };
   const outbox = toOutgoingRecords(
     cause,
     step.commands.map((command) => ({ ...command, key: orderId })),

@@ -5,20 +5,27 @@ import {
   keyedByOrderId,
   type ProducerDeclaration,
 } from '../../lib/contracts/consumer-driven.js';
+import { INVENTORY_EVENTS } from '../../lib/contracts/inventory.js';
+import { ORDER_EVENTS } from '../../lib/contracts/order-events.js';
+import { PAYMENT_EVENTS } from '../../lib/contracts/payments.js';
+import type { MessageOf } from '../../lib/contracts/registry.js';
 import { TABLE_ACCESS } from '../../lib/deploy/access.js';
 import { TABLE_VARIABLES } from '../../lib/deploy/tables.js';
 import { type SagaTrigger, transition } from '../../lib/domain/saga.js';
 import { upcastOrderEvent } from '../../lib/domain/upcast.js';
 import { type ConsumerOptions, consumer } from '../../lib/pipeline/consumer.js';
-import type { Decision, MessageHandler } from '../../lib/pipeline/types.js';
+import { type Decision, type MessageHandler, UNKNOWN_MESSAGE_POLICIES } from '../../lib/pipeline/types.js';
 import { sagaStore, stepTimeoutMs } from './store.js';
 
 const logger = new Logger({ serviceName: 'orderSaga' });
 
+/** Every event the saga reacts to. */
+export const SAGA_EVENTS = [...ORDER_EVENTS, ...INVENTORY_EVENTS, ...PAYMENT_EVENTS] as const;
+type SagaEvent = MessageOf<typeof SAGA_EVENTS>;
+
 /** The saga's view of an event: OrderPlaced in its current version, anything else as it came. */
-function triggerOf(type: string, version: number, data: unknown): SagaTrigger {
-  if (type === 'OrderPlaced') return upcastOrderEvent({ type, version, data }) as SagaTrigger;
-  return { type, data } as SagaTrigger;
+function triggerOf(event: SagaEvent): SagaTrigger {
+  return event.type === 'OrderPlaced' ? upcastOrderEvent(event) : event;
 }
 
 /**
@@ -28,8 +35,8 @@ function triggerOf(type: string, version: number, data: unknown): SagaTrigger {
  * events of one saga racing from different topics: the loser's condition fails and the core decides it
  * again on the winner's state.
  */
-export const driveSaga: MessageHandler = async (message): Promise<Decision> => {
-  const trigger = triggerOf(message.type, message.version, message.data);
+export const driveSaga: MessageHandler<SagaEvent> = async (message): Promise<Decision> => {
+  const trigger = triggerOf(message);
   const store = sagaStore();
   const saga = await store.get(trigger.data.orderId);
   const step = transition(saga, trigger, { now: Date.now(), stepTimeoutMs: stepTimeoutMs() });
@@ -63,9 +70,12 @@ export const driveSaga: MessageHandler = async (message): Promise<Decision> => {
 export const orderSagaConsumer = {
   name: 'orderSaga',
   topics: ['orders.events', 'inventory.events', 'payments.events'],
+  accepts: SAGA_EVENTS,
+  // A new event type on one of its topics is not the saga's business until its state machine knows it.
+  onUnknown: UNKNOWN_MESSAGE_POLICIES.ignore,
   tables: { [TABLE_VARIABLES.sagas]: TABLE_ACCESS.write },
   handle: driveSaga,
-} as const satisfies ConsumerOptions;
+} as const satisfies ConsumerOptions<typeof SAGA_EVENTS>;
 
 export const handler = consumer(orderSagaConsumer);
 

@@ -1,13 +1,15 @@
-import { INVENTORY_CONTRACTS } from './inventory.js';
+import { INVENTORY_COMMANDS, INVENTORY_EVENTS } from './inventory.js';
 import { ORDER_EVENTS } from './order-events.js';
 import { ORDER_COMMANDS } from './orders.js';
-import { PAYMENT_CONTRACTS } from './payments.js';
+import { PAYMENT_COMMANDS, PAYMENT_EVENTS } from './payments.js';
 import { ContractRegistry } from './registry.js';
 
 /** Every contract of the project; the registry is the one place topics' message types are known. */
 export const contracts = new ContractRegistry([
   ...ORDER_COMMANDS,
   ...ORDER_EVENTS,
-  ...INVENTORY_CONTRACTS,
-  ...PAYMENT_CONTRACTS,
+  ...INVENTORY_COMMANDS,
+  ...INVENTORY_EVENTS,
+  ...PAYMENT_COMMANDS,
+  ...PAYMENT_EVENTS,
 ]);

@@ -62,10 +62,8 @@ export const stockCommittedV1 = defineContract({
   data: z.object({ orderId: entityId, items: z.array(stockLine) }),
 });
 
-export const INVENTORY_CONTRACTS = [
-  reserveStockV1,
-  releaseStockV1,
-  commitStockV1,
+export const INVENTORY_COMMANDS = [reserveStockV1, releaseStockV1, commitStockV1] as const;
+export const INVENTORY_EVENTS = [
   stockReservedV1,
   stockRejectedV1,
   stockReleasedV1,

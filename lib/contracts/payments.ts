@@ -43,10 +43,5 @@ export const paymentRefundedV1 = defineContract({
   data: z.object({ orderId: entityId, amount: minorUnits }),
 });
 
-export const PAYMENT_CONTRACTS = [
-  chargePaymentV1,
-  refundPaymentV1,
-  paymentCompletedV1,
-  paymentDeclinedV1,
-  paymentRefundedV1,
-] as const;
+export const PAYMENT_COMMANDS = [chargePaymentV1, refundPaymentV1] as const;
+export const PAYMENT_EVENTS = [paymentCompletedV1, paymentDeclinedV1, paymentRefundedV1] as const;

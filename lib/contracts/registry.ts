@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ContractViolationError } from '../pipeline/errors.js';
+import { ContractViolationError } from '../shared/errors.js';
 import { type Envelope, envelopeSchema } from './envelope.js';
 import { describeIssues } from './issues.js';
 
@@ -12,15 +12,59 @@ export interface MessageContract<TData = unknown> {
   description?: string;
 }
 
-/** Declare a contract; the zod schema keeps its own type (so a contract can be extended). */
-export function defineContract<TSchema extends z.ZodType>(
-  contract: Omit<MessageContract, 'data'> & { data: TSchema },
-): MessageContract<z.infer<TSchema>> & { data: TSchema } {
-  return contract as MessageContract<z.infer<TSchema>> & { data: TSchema };
+/**
+ * Declare a contract. Topic, type and version keep their literal types and the zod schema its own type,
+ * so that the messages of a set of contracts form a discriminated union ({@link MessageOf}).
+ */
+export function defineContract<
+  const TTopic extends string,
+  const TType extends string,
+  const TVersion extends number,
+  TSchema extends z.ZodType,
+>(contract: {
+  topic: TTopic;
+  type: TType;
+  version: TVersion;
+  description?: string;
+  data: TSchema;
+}): MessageContract<z.infer<TSchema>> & { topic: TTopic; type: TType; version: TVersion; data: TSchema } {
+  // A generic schema is not known to TypeScript as a ZodType of its own output: say it once, here.
+  return contract as MessageContract<z.infer<TSchema>> & typeof contract;
 }
 
 /** A validated message: the envelope with `data` parsed by its contract. */
 export type ValidMessage<TData = unknown> = Envelope<TData> & { contract: MessageContract<TData> };
+
+/**
+ * The message a handler receives for one contract: its type and version as literals and its data as the
+ * contract parsed it. Over a union of contracts, a union the handler can `switch` on without casts.
+ */
+export type ContractMessage<TContract> = TContract extends {
+  type: infer TType;
+  version: infer TVersion;
+  data: infer TSchema extends z.ZodType;
+}
+  ? Omit<Envelope<z.infer<TSchema>>, 'type' | 'version'> & {
+      type: TType;
+      version: TVersion;
+      contract: MessageContract;
+    }
+  : never;
+
+/** Type, version and data of one contract's messages (a stored or upcast payload, without envelope). */
+export type ContractPayload<TContract> = TContract extends {
+  type: infer TType;
+  version: infer TVersion;
+  data: infer TSchema extends z.ZodType;
+}
+  ? { type: TType; version: TVersion; data: z.infer<TSchema> }
+  : never;
+
+/** The payloads of a list of contracts, as a discriminated union on type and version. */
+export type PayloadOf<TContracts extends readonly MessageContract[]> = ContractPayload<TContracts[number]>;
+
+/** The messages of a list of contracts (what a consumer `accepts`). */
+export type MessageOf<TContracts extends readonly MessageContract[]> = ContractMessage<TContracts[number]>;
 
 /** Topic → type → version → contract, built once per container. */
 export class ContractRegistry {
@@ -57,9 +101,9 @@ export class ContractRegistry {
   }
 
   /** envelope + data schema per contract, built on first use: one zod pass per message */
-  readonly #messageSchemas = new Map<MessageContract, z.ZodType>();
+  readonly #messageSchemas = new Map<MessageContract, z.ZodType<Envelope>>();
 
-  #messageSchema(contract: MessageContract): z.ZodType {
+  #messageSchema(contract: MessageContract): z.ZodType<Envelope> {
     let schema = this.#messageSchemas.get(contract);
     if (!schema) {
       schema = envelopeSchema.extend({ data: contract.data });
@@ -86,7 +130,7 @@ export class ContractRegistry {
       typeof type === 'string' && typeof version === 'number' ? this.find(topic, type, version) : undefined;
     if (contract) {
       const message = this.#messageSchema(contract).safeParse(json);
-      if (message.success) return { ...(message.data as Envelope), contract };
+      if (message.success) return { ...message.data, contract };
       throw new ContractViolationError(
         `${type} v${version} is invalid: ${describeIssues(message.error)}`,
         topic,

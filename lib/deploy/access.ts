@@ -32,6 +32,15 @@ export interface FunctionAccess {
    * What it publishes comes from the module's `produces` declarations (lib/contracts).
    */
   consumes?: readonly string[];
+  /** a Kafka consumer's message kinds: the contracts its handler receives (the rest is ignored or dead-lettered) */
+  handles?: readonly MessageKind[];
+}
+
+/** One contract's identity: topic, message type and version. */
+export interface MessageKind {
+  topic: string;
+  type: string;
+  version: number;
 }
 
 /** A handler that carries its access declaration. */

@@ -5,7 +5,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { contracts as projectContracts } from '../contracts/index.js';
-import type { ContractRegistry } from '../contracts/registry.js';
+import type { ContractRegistry, MessageContract, MessageOf } from '../contracts/registry.js';
 import { declareAccess, METRICS_NAMESPACE, TABLE_ACCESS, type TableDeclaration } from '../deploy/access.js';
 import { TABLE_VARIABLES } from '../deploy/tables.js';
 import { getPublisher } from '../kafka/producer.js';
@@ -15,7 +15,13 @@ import { releaseConnectionsLocally } from './middlewares/release-connections-loc
 import { BatchProcessor } from './processor.js';
 import type { BatchReport, KafkaBatchResponse, ProcessorDependencies, ProcessorOptions } from './types.js';
 
-export interface ConsumerOptions extends ProcessorOptions {
+/**
+ * A consumer of the contracts in `accepts`: its handler receives their messages as a discriminated
+ * union ({@link MessageOf}), parsed once by the core.
+ */
+export interface ConsumerOptions<TContracts extends readonly MessageContract[] = readonly MessageContract[]>
+  extends ProcessorOptions<MessageOf<TContracts>> {
+  accepts: TContracts;
   /**
    * The tables the handler uses, by the environment variable naming each; the idempotency table is
    * added here. The deployed role grants exactly these (lib/deploy/access.ts).
@@ -58,6 +64,8 @@ function observe(report: BatchReport, logger: Logger, metrics: Metrics): void {
     };
     if (record.outcome === 'skipped')
       logger.info('record left for redelivery behind a failed record of its key', fields);
+    else if (record.outcome === 'ignored')
+      logger.info('message of a contract this consumer does not handle', fields);
     else logger.warn(record.outcome === 'dead-lettered' ? 'record dead-lettered' : 'record failed', fields);
   }
   metrics.addMetric('Records', MetricUnit.Count, report.records.length);
@@ -79,10 +87,12 @@ function observe(report: BatchReport, logger: Logger, metrics: Metrics): void {
  * and the partial batch response come from the pipeline (docs/architecture.md, "Processing one batch").
  * Needs `IDEMPOTENCY_TABLE` and `KAFKA_BROKERS` in the environment unless dependencies are given.
  */
-export function consumer(options: ConsumerOptions) {
+export function consumer<const TContracts extends readonly MessageContract[]>(
+  options: ConsumerOptions<TContracts>,
+) {
   const logger = new Logger({ serviceName: options.name });
   const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: options.name });
-  let processor: BatchProcessor | undefined;
+  let processor: BatchProcessor<MessageOf<TContracts>> | undefined;
 
   async function processBatch(event: unknown, context: Context): Promise<KafkaBatchResponse> {
     processor ??= new BatchProcessor(
@@ -106,5 +116,6 @@ export function consumer(options: ConsumerOptions) {
     tables: { ...options.tables, [TABLE_VARIABLES.idempotency]: TABLE_ACCESS.write },
     consumes: options.topics,
     consumer: options.name,
+    handles: options.accepts.map(({ topic, type, version }) => ({ topic, type, version })),
   });
 }

@@ -1,6 +1,6 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { declareAccess, TABLE_ACCESS } from '../deploy/access.js';
 import type { TableVariable } from '../deploy/tables.js';
 

@@ -4,10 +4,11 @@ import { decodeMskEvent } from '../kafka/codec.js';
 import { deadLetterRecord } from '../kafka/dead-letter.js';
 import type { OutgoingRecord } from '../kafka/producer.js';
 import type { DecodedRecord } from '../kafka/types.js';
+import { PermanentError, UnhandledMessageError } from '../shared/errors.js';
+import { payloadHash } from '../shared/ids.js';
 import { classify, ERROR_KINDS } from './classify.js';
 import { drainQueues } from './concurrency.js';
-import { PermanentError } from './errors.js';
-import { payloadHash, toOutgoingRecords } from './outbox.js';
+import { toOutgoingRecords } from './outbox.js';
 import { DEFAULT_RETRY, retryTransient } from './retry.js';
 import {
   type BatchReport,
@@ -16,17 +17,18 @@ import {
   type ProcessorOptions,
   RECORD_OUTCOMES,
   type RecordOutcome,
+  UNKNOWN_MESSAGE_POLICIES,
 } from './types.js';
 
-interface WorkItem {
+interface WorkItem<TMessage> {
   record: DecodedRecord;
-  message: ValidMessage;
+  message: TMessage;
   idempotencyKey: string;
 }
 
 interface RecordState {
   record: DecodedRecord;
-  message?: ValidMessage;
+  message?: Pick<ValidMessage, 'id' | 'correlationId'>;
   durationMs?: number;
   outcome: RecordOutcome;
   /** records to publish once the batch is done (outbox messages or a dead letter) */
@@ -46,14 +48,22 @@ function asError(error: unknown): Error {
  * container: it remembers, per partition, the offset it expects next, to tell a plain next batch
  * from a possible redelivery.
  */
-export class BatchProcessor {
-  readonly #options: ProcessorOptions;
+export class BatchProcessor<TMessage extends ValidMessage = ValidMessage> {
+  readonly #options: ProcessorOptions<TMessage>;
   readonly #deps: ProcessorDependencies;
   readonly #nextOffset = new Map<string, number>();
 
-  constructor(options: ProcessorOptions, dependencies: ProcessorDependencies) {
+  constructor(options: ProcessorOptions<TMessage>, dependencies: ProcessorDependencies) {
     this.#options = options;
     this.#deps = dependencies;
+  }
+
+  /**
+   * Whether the handler handles this message's contract. Without `accepts`, every contract of the
+   * registry is handed over, and the handler takes {@link ValidMessage} (the option's contract).
+   */
+  #handles(message: ValidMessage): message is TMessage {
+    return this.#options.accepts?.includes(message.contract) ?? true;
   }
 
   async process(event: unknown, lambda: Context): Promise<BatchReport> {
@@ -105,7 +115,7 @@ export class BatchProcessor {
       states.push(state);
       deadLetter(state, raw, partitionKey, error);
     }
-    const work: Array<{ item: WorkItem; state: RecordState }> = [];
+    const work: Array<{ item: WorkItem<TMessage>; state: RecordState }> = [];
     for (const record of decoded.records) {
       const state: RecordState = { record, outcome: RECORD_OUTCOMES.skipped, outgoing: [] };
       states.push(state);
@@ -114,6 +124,15 @@ export class BatchProcessor {
           throw new PermanentError(`topic ${record.topic} is not read by ${this.#options.name}`);
         }
         const message = this.#deps.registry.validate(record.topic, record.value);
+        if (!this.#handles(message)) {
+          const reason = `${message.type} v${message.version} on ${record.topic} is not handled by ${this.#options.name}`;
+          if (this.#options.onUnknown === UNKNOWN_MESSAGE_POLICIES.ignore) {
+            state.message = message;
+            state.outcome = RECORD_OUTCOMES.ignored;
+            continue;
+          }
+          throw new UnhandledMessageError(reason, record.topic, message.type);
+        }
         const key = this.#options.idempotencyKey?.(message, record) ?? message.id;
         work.push({ item: { record, message, idempotencyKey: `${this.#options.name}#${key}` }, state });
       } catch (error) {
@@ -127,7 +146,7 @@ export class BatchProcessor {
     const known = await this.#knownKeys(work.map(({ item }) => item));
 
     // 3. Key groups: records of one partition and key in offset order; a null key is a group of its own.
-    const groups = new Map<string, Array<{ item: WorkItem; state: RecordState }>>();
+    const groups = new Map<string, Array<{ item: WorkItem<TMessage>; state: RecordState }>>();
     for (const entry of work) {
       const { record } = entry.item;
       const groupKey =
@@ -205,7 +224,7 @@ export class BatchProcessor {
     return { ...this.#report(states), retries, published };
   }
 
-  async #knownKeys(items: readonly WorkItem[]): Promise<Set<string>> {
+  async #knownKeys(items: readonly WorkItem<TMessage>[]): Promise<Set<string>> {
     const firstOffset = new Map<string, number>();
     for (const { record } of items) {
       if (record.offset < (firstOffset.get(record.partitionKey) ?? Number.POSITIVE_INFINITY)) {
@@ -228,7 +247,7 @@ export class BatchProcessor {
   }
 
   async #processOne(
-    item: WorkItem,
+    item: WorkItem<TMessage>,
     lambda: Context,
     known: Set<string>,
   ): Promise<{ outcome: RecordOutcome; outgoing: OutgoingRecord[] }> {

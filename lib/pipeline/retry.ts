@@ -1,5 +1,5 @@
+import { TimeBudgetExceededError } from '../shared/errors.js';
 import { classify, ERROR_KINDS, type ErrorClassifier } from './classify.js';
-import { TimeBudgetExceededError } from './errors.js';
 
 export interface RetryOptions {
   /** attempts in all, the first included */

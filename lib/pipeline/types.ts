@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import type { ContractRegistry, ValidMessage } from '../contracts/registry.js';
+import type { ContractRegistry, MessageContract, ValidMessage } from '../contracts/registry.js';
 import type { OutgoingRecord, Publisher } from '../kafka/producer.js';
 import type { DecodedRecord } from '../kafka/types.js';
 import type { ClaimResult, CommitResult, TransactItem } from '../store/idempotency.js';
@@ -33,7 +33,18 @@ export interface HandlerContext {
   idempotencyKey: string;
 }
 
-export type MessageHandler = (message: ValidMessage, context: HandlerContext) => Promise<Decision> | Decision;
+export type MessageHandler<TMessage = ValidMessage> = (
+  message: TMessage,
+  context: HandlerContext,
+) => Promise<Decision> | Decision;
+
+/**
+ * What a consumer does with a valid message whose contract it does not handle: event consumers ignore
+ * it (others may add events to a topic they read), command consumers dead-letter it (nobody would act
+ * on the request, and its sender should learn why).
+ */
+export const UNKNOWN_MESSAGE_POLICIES = { ignore: 'ignore', deadLetter: 'dead-letter' } as const;
+export type UnknownMessagePolicy = (typeof UNKNOWN_MESSAGE_POLICIES)[keyof typeof UNKNOWN_MESSAGE_POLICIES];
 
 export const IDEMPOTENCY_MODES = { transactional: 'transactional', claim: 'claim' } as const;
 export type IdempotencyMode = (typeof IDEMPOTENCY_MODES)[keyof typeof IDEMPOTENCY_MODES];
@@ -44,18 +55,28 @@ export const RECORD_OUTCOMES = {
   deadLettered: 'dead-lettered',
   failed: 'failed',
   skipped: 'skipped',
+  /** valid, but of a contract the consumer does not handle (UNKNOWN_MESSAGE_POLICIES.ignore) */
+  ignored: 'ignored',
 } as const;
 export type RecordOutcome = (typeof RECORD_OUTCOMES)[keyof typeof RECORD_OUTCOMES];
 
-export interface ProcessorOptions {
+export interface ProcessorOptions<TMessage = ValidMessage> {
   /** names the consumer: the idempotency key namespace, logs and metrics */
   name: string;
   /** topics this consumer reads; a record from another topic is dead-lettered */
   topics: readonly string[];
-  handle: MessageHandler;
+  /**
+   * The contracts the handler handles; the handler receives exactly their messages. A valid message of
+   * another contract follows `onUnknown`. Without it, every contract of the registry reaches the handler,
+   * which must then take {@link ValidMessage}.
+   */
+  accepts?: readonly MessageContract[];
+  /** default: dead-letter */
+  onUnknown?: UnknownMessagePolicy;
+  handle: MessageHandler<TMessage>;
   mode?: IdempotencyMode;
   /** the idempotency key of a message; default: its envelope id */
-  idempotencyKey?: (message: ValidMessage, record: DecodedRecord) => string;
+  idempotencyKey?: (message: TMessage, record: DecodedRecord) => string;
   /** key groups processed at once; default 16 */
   concurrency?: number;
   retry?: { maxAttempts?: number; baseDelayMs?: number; maxDelayMs?: number };

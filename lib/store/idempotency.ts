@@ -14,7 +14,7 @@ import {
   InProgressError,
   PayloadMismatchError,
   TransactionTooLargeError,
-} from '../pipeline/errors.js';
+} from '../shared/errors.js';
 import { batchGetAll } from './dynamodb.js';
 
 /** One item of a `TransactWriteItems` request, in document (unmarshalled) form. */

@@ -1,5 +1,5 @@
 import { initialOrderState, type OrderEvent, type OrderState, replay } from '../domain/order.js';
-import { upcastOrderEvent } from '../domain/upcast.js';
+import { readOrderEvent, upcastOrderEvent } from '../domain/upcast.js';
 import type { EventStore, LoadOptions } from './event-store.js';
 
 /** Bump when OrderState changes shape: older snapshots are then ignored and rebuilt from events. */
@@ -22,7 +22,7 @@ export async function loadOrder(
 ): Promise<LoadedOrder> {
   const { snapshot, events, version } = await store.load(orderStreamId(orderId), options);
   const upcast = events.map((event) => ({
-    ...upcastOrderEvent({ type: event.type, version: event.schemaVersion, data: event.data }),
+    ...upcastOrderEvent(readOrderEvent({ type: event.type, version: event.schemaVersion, data: event.data })),
     streamVersion: event.version,
     occurredAt: event.occurredAt,
   }));

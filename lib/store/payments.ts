@@ -9,8 +9,8 @@ import {
   ProviderUnavailableError,
   type RefundRequest,
 } from '../domain/payment.js';
-import { stableId } from '../pipeline/outbox.js';
-import { ABSENT, putIfStatus } from './dynamodb.js';
+import { stableId } from '../shared/ids.js';
+import { type ABSENT, putIfStatus } from './dynamodb.js';
 import type { TransactItem } from './idempotency.js';
 
 const paymentKey = (orderId: string) => `payment#${orderId}`;

@@ -1,28 +1,16 @@
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { importFunctionModule } from '../../deploy/declarations.js';
+import { packageStage } from '../infra/package-stage.js';
 import type { ServerlessConfig } from '../infra/serverless-config.js';
 import { mappingsFromTemplate, readTemplate, schedulesFromTemplate } from './config.js';
 import { MappingRunner, type MskHandler, type RunnerOptions } from './mapping-runner.js';
 import { type ScheduledHandler, ScheduleRunner } from './schedule-runner.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const PACKAGED_TEMPLATE = `${ROOT}.serverless/cloudformation-template-update-stack.json`;
-
 /**
- * `serverless package`, offline: the emulator runs what would deploy, `resources.extensions` merged
- * into the mappings, not a second copy of the configuration.
+ * `serverless package` of the dev stage, offline: the emulator runs what would deploy — the mappings
+ * with the error controls the deployment merges in — not a second copy of the configuration.
  */
-export async function packageService(signal?: AbortSignal): Promise<string> {
-  await promisify(execFile)('npx', ['serverless', 'package'], {
-    cwd: ROOT,
-    timeout: 180_000,
-    ...(signal ? { signal } : {}),
-  });
-  if (!existsSync(PACKAGED_TEMPLATE)) throw new Error(`serverless package wrote no ${PACKAGED_TEMPLATE}`);
-  return PACKAGED_TEMPLATE;
+export function packageService(signal?: AbortSignal): Promise<string> {
+  return packageStage('dev', signal ? { signal } : {});
 }
 
 export { importFunctionModule };

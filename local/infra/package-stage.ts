@@ -1,30 +1,63 @@
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const PACKAGED_TEMPLATE = join(ROOT, '.serverless/cloudformation-template-update-stack.json');
+
+/** Two packagings in one folder collide (both write .serverless and .esbuild): one at a time. */
+const LOCK = join(ROOT, '.package.lock');
+/** A lock older than any packaging is left over from a killed process. */
+const STALE_LOCK_MS = 300_000;
+
+async function withPackagingLock<T>(work: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  for (;;) {
+    signal?.throwIfAborted();
+    try {
+      mkdirSync(LOCK);
+      break;
+    } catch {
+      const age = Date.now() - (statSync(LOCK, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age > STALE_LOCK_MS) rmSync(LOCK, { recursive: true, force: true });
+      else await sleep(200, undefined, signal ? { signal } : {});
+    }
+  }
+  try {
+    return await work();
+  } finally {
+    rmSync(LOCK, { recursive: true, force: true });
+  }
+}
 
 /**
- * `serverless package --stage <stage>`, offline and without AWS credentials, as a user runs it.
- * Returns a copy of the packaged CloudFormation template that a later packaging cannot overwrite.
- * Two packagings in one folder collide (both write .serverless and .esbuild): run them one by one.
+ * `serverless package --stage <stage>`, offline and without AWS credentials, as a user runs it, one
+ * packaging at a time in this folder. Returns the packaged CloudFormation template: in place, or with
+ * `copy`, a copy that a later packaging cannot overwrite.
  */
-export async function packageStage(stage: string): Promise<string> {
+export async function packageStage(
+  stage: string,
+  options: { copy?: boolean; signal?: AbortSignal } = {},
+): Promise<string> {
   const {
     AWS_ACCESS_KEY_ID: _key,
     AWS_SECRET_ACCESS_KEY: _secret,
     AWS_PROFILE: _profile,
     ...env
   } = process.env;
-  await promisify(execFile)('npx', ['serverless', 'package', '--stage', stage], {
-    cwd: ROOT,
-    env,
-    timeout: 180_000,
-  });
-  const copy = join(mkdtempSync(join(tmpdir(), `kafka-patterns-${stage}-`)), 'template.json');
-  copyFileSync(join(ROOT, '.serverless/cloudformation-template-update-stack.json'), copy);
-  return copy;
+  return withPackagingLock(async () => {
+    await promisify(execFile)('npx', ['serverless', 'package', '--stage', stage], {
+      cwd: ROOT,
+      env,
+      timeout: 180_000,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    if (!options.copy) return PACKAGED_TEMPLATE;
+    const copy = join(mkdtempSync(join(tmpdir(), `kafka-patterns-${stage}-`)), 'template.json');
+    copyFileSync(PACKAGED_TEMPLATE, copy);
+    return copy;
+  }, options.signal);
 }

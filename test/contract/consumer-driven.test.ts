@@ -2,11 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { dataSchema } from '../../lib/contracts/compatibility.js';
 import type { ConsumerExpectation, ProducerDeclaration } from '../../lib/contracts/consumer-driven.js';
 import { exampleFromSchema } from '../../lib/contracts/example-data.js';
-import { envelopeFor, recordFor } from '../../lib/contracts/examples.js';
 import { contracts } from '../../lib/contracts/index.js';
 import { orderCommandSenders } from '../../lib/contracts/orders.js';
 import type { ContractRegistry } from '../../lib/contracts/registry.js';
+import { accessOf } from '../../lib/deploy/access.js';
 import { decodeMskEvent, encodeMskEvent } from '../../lib/kafka/codec.js';
+import { envelopeFor, recordFor } from '../../lib/kafka/examples.js';
 import { importFunctionModule } from '../../local/emulator/index.js';
 import { loadServerlessConfig } from '../../local/infra/serverless-config.js';
 
@@ -15,17 +16,24 @@ async function participants() {
   const expectations: ConsumerExpectation[] = [];
   const producers: ProducerDeclaration[] = [orderCommandSenders];
   const undeclared: string[] = [];
+  /** consumer → topic → the message types its handler receives (from its `accepts`) */
+  const handled = new Map<string, Map<string, Set<string>>>();
   for (const [name, fn] of Object.entries(loadServerlessConfig().functions)) {
     if (!(fn.events ?? []).some((event) => 'msk' in event)) continue;
-    const module = (await importFunctionModule(fn.handler)) as {
+    const module = (await importFunctionModule(fn.handler)) as Record<string, unknown> & {
       expectations?: ConsumerExpectation[];
       produces?: ProducerDeclaration[];
     };
     if (!module.expectations) undeclared.push(name);
     expectations.push(...(module.expectations ?? []));
     producers.push(...(module.produces ?? []));
+    const byTopic = new Map<string, Set<string>>();
+    for (const { topic, type } of accessOf(module[fn.handler.slice(fn.handler.lastIndexOf('.') + 1)])
+      ?.handles ?? [])
+      byTopic.set(topic, (byTopic.get(topic) ?? new Set()).add(type));
+    handled.set(name, byTopic);
   }
-  return { expectations, producers, undeclared };
+  return { expectations, producers, undeclared, handled };
 }
 
 /**
@@ -33,7 +41,7 @@ async function participants() {
  * the MSK codec, the contract registry, then the consumer's own expectation, key and headers.
  * Returns what breaks, naming consumer, producer, message and field.
  */
-export function verify(
+function verify(
   expectation: ConsumerExpectation,
   producer: ProducerDeclaration,
   registry: ContractRegistry = contracts,
@@ -86,7 +94,7 @@ export function verify(
   return failures;
 }
 
-const { expectations, producers, undeclared } = await participants();
+const { expectations, producers, undeclared, handled } = await participants();
 const pairs = expectations.flatMap((expectation) =>
   producers
     .filter((producer) => producer.topic === expectation.topic)
@@ -109,6 +117,22 @@ describe('consumer-driven contracts', () => {
       expect(verify(expectation, producer)).toEqual([]);
     },
   );
+
+  it('each consumer expects exactly the message types its handler receives (its accepts), topic by topic', () => {
+    const mismatches: string[] = [];
+    for (const [consumer, byTopic] of handled) {
+      const expected = expectations.filter((expectation) => expectation.consumer === consumer);
+      const topics = new Set([...byTopic.keys(), ...expected.map((expectation) => expectation.topic)]);
+      for (const topic of topics) {
+        const receives = [...(byTopic.get(topic) ?? [])].sort();
+        const declares = Object.keys(expected.find((e) => e.topic === topic)?.messages ?? {}).sort();
+        if (receives.join() !== declares.join())
+          mismatches.push(`${consumer} on ${topic}: receives [${receives}], expects [${declares}]`);
+      }
+    }
+    expect(handled.size).toBeGreaterThanOrEqual(6);
+    expect(mismatches).toEqual([]);
+  });
 
   it('every message type a consumer expects has a producer', () => {
     const produced = new Set(

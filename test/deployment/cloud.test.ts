@@ -81,7 +81,7 @@ describe.each(['dev', 'example'] as const)('the packaged template of stage %s', 
     const mappings = resourcesOfType(template, 'AWS::Lambda::EventSourceMapping');
     expect(mappings).toHaveLength(8);
     for (const [id, mapping] of mappings) {
-      const [topic] = mapping.Properties?.Topics as string[];
+      const [topic] = (mapping.Properties?.Topics ?? []) as string[];
       expect(SOURCE_TOPICS).toContain(topic);
       expect(mapping.Properties?.DestinationConfig, id).toEqual({
         OnFailure: { Destination: `kafka://${deadLetterTopic(topic ?? '')}` },
@@ -151,7 +151,9 @@ describe.each(['dev', 'example'] as const)('the packaged template of stage %s', 
 
   it('deploys nothing from the packaging shell: functions ask the cluster for brokers over MSK IAM, and fail no payment on purpose', () => {
     for (const [id, fn] of resourcesOfType(template, 'AWS::Lambda::Function')) {
-      const variables = (fn.Properties?.Environment as { Variables: Record<string, string> }).Variables;
+      const { Variables: variables } = (fn.Properties?.Environment ?? { Variables: {} }) as {
+        Variables: Record<string, string>;
+      };
       expect(variables, id).toMatchObject({
         KAFKA_AUTH: 'iam',
         MSK_CLUSTER_ARN: expect.stringMatching(/^arn:aws:kafka:/),

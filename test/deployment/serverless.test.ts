@@ -103,7 +103,7 @@ describe('serverless package (offline, no credentials)', () => {
       .filter((resource) => resource.Type === 'AWS::Lambda::EventSourceMapping')
       .map(
         (resource) =>
-          (resource.Properties?.AmazonManagedKafkaEventSourceConfig as { ConsumerGroupId: string })
+          ((resource.Properties?.AmazonManagedKafkaEventSourceConfig ?? {}) as { ConsumerGroupId?: string })
             .ConsumerGroupId,
       );
     expect(groups.length).toBeGreaterThanOrEqual(8);
@@ -193,7 +193,7 @@ describe('serverless invoke local', () => {
 describe('npm start -- --once', () => {
   it('packages, starts its own infrastructure and emulator, runs the saga demo and ends with every invariant holding and lost=0', async () => {
     // Act: a second, independent stack next to the test suite's own (free ports, own temp folders).
-    // It packages again; the global setup's packagings are done by then (two in one folder collide).
+    // It packages again, after the global setup's packagings (packaging takes a lock: one at a time).
     const { stdout } = await run(process.execPath, ['--import', 'tsx', 'local/start.ts', '--once'], {
       env: { ...process.env, DYNAMODB_ENDPOINT: '', KAFKA_BROKERS: '', PAYMENT_PROVIDER_FAILURE_RATE: '0.2' },
       timeout: 240_000,

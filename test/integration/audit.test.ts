@@ -2,9 +2,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { handler } from '../../functions/audit/handler.js';
-import { envelopeFor, recordFor } from '../../lib/contracts/examples.js';
 import { placeOrderV1 } from '../../lib/contracts/orders.js';
 import { encodeMskEvent } from '../../lib/kafka/codec.js';
+import { envelopeFor, recordFor } from '../../lib/kafka/examples.js';
 import { dynamoDbConfig } from '../../lib/store/dynamodb.js';
 import { lambdaContext } from '../../local/runner/lambda-context.js';
 

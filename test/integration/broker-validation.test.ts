@@ -1,8 +1,8 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { envelopeHeaders } from '../../lib/contracts/envelope.js';
-import { envelopeFor } from '../../lib/contracts/examples.js';
 import { orderConfirmedV1, orderPlacedV2 } from '../../lib/contracts/order-events.js';
+import { envelopeFor } from '../../lib/kafka/examples.js';
 
 const producer = new Kafka({ brokers: inject('kafkaBrokers'), logLevel: logLevel.NOTHING }).producer({
   retry: { retries: 0 },

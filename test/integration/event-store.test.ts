@@ -1,11 +1,11 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { decideOrderCommand, orderEventStore } from '../../functions/orders/commands.js';
-import { envelopeFor, recordFor } from '../../lib/contracts/examples.js';
+import { orderCommandsConsumer, orderEventStore } from '../../functions/orders/commands.js';
 import { contracts } from '../../lib/contracts/index.js';
 import { cancelOrderV1, confirmOrderV1, placeOrderV1 } from '../../lib/contracts/orders.js';
 import { encodeMskEvent } from '../../lib/kafka/codec.js';
+import { envelopeFor, recordFor } from '../../lib/kafka/examples.js';
 import { getPublisher } from '../../lib/kafka/producer.js';
 import { BatchProcessor } from '../../lib/pipeline/processor.js';
 import { dynamoDbConfig } from '../../lib/store/dynamodb.js';
@@ -30,7 +30,7 @@ const consumerName = unique('orderCommands');
 /** Run commands through the real pipeline and the orderCommands handler, one batch each. */
 async function send(...commands: Array<ReturnType<typeof envelopeFor>>) {
   const processor = new BatchProcessor(
-    { name: consumerName, topics: ['orders.commands'], handle: decideOrderCommand },
+    { ...orderCommandsConsumer, name: consumerName },
     {
       store: new IdempotencyStore(documents, process.env.IDEMPOTENCY_TABLE as string),
       publisher,

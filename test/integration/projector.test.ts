@@ -1,12 +1,12 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
-import { orderViews, projectOrderEvent } from '../../functions/orders/projector.js';
+import { orderProjectorConsumer, orderViews } from '../../functions/orders/projector.js';
 import { STREAM_VERSION_HEADER } from '../../lib/contracts/envelope.js';
-import { envelopeFor, recordFor } from '../../lib/contracts/examples.js';
 import { contracts } from '../../lib/contracts/index.js';
 import { orderConfirmedV1, orderPlacedV2 } from '../../lib/contracts/order-events.js';
 import { encodeMskEvent } from '../../lib/kafka/codec.js';
+import { envelopeFor, recordFor } from '../../lib/kafka/examples.js';
 import type { Publisher } from '../../lib/kafka/producer.js';
 import { BatchProcessor } from '../../lib/pipeline/processor.js';
 import { dynamoDbConfig } from '../../lib/store/dynamodb.js';
@@ -42,12 +42,7 @@ function eventsOf(orderId: string, customerId: string) {
 
 async function project(orderId: string, ...events: Array<[ReturnType<typeof envelopeFor>, number, number?]>) {
   const processor = new BatchProcessor(
-    {
-      name: consumerName,
-      topics: ['orders.events'],
-      handle: projectOrderEvent,
-      retry: { maxAttempts: 2, baseDelayMs: 1 },
-    },
+    { ...orderProjectorConsumer, name: consumerName, retry: { maxAttempts: 2, baseDelayMs: 1 } },
     {
       store: new IdempotencyStore(documents, process.env.IDEMPOTENCY_TABLE as string),
       publisher: nothingToPublish,

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { envelopeFor } from '../../lib/contracts/examples.js';
 import { confirmOrderV1, placeOrderV1 } from '../../lib/contracts/orders.js';
+import { envelopeFor } from '../../lib/kafka/examples.js';
 import { getPublisher } from '../../lib/kafka/producer.js';
 import { startHttpServer } from '../../local/http-server.js';
 import { loadServerlessConfig } from '../../local/infra/serverless-config.js';

@@ -19,10 +19,10 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 let infrastructure: Infrastructure | undefined;
 
-/** Both stages packaged once, one after the other (two packagings in one folder collide). */
+/** Both stages packaged once, copied where a later packaging (npm start's) cannot overwrite them. */
 async function packageStages(): Promise<Record<'dev' | 'example', string>> {
-  const dev = await packageStage('dev');
-  const example = await packageStage('example');
+  const dev = await packageStage('dev', { copy: true });
+  const example = await packageStage('example', { copy: true });
   return { dev, example };
 }
 

@@ -46,13 +46,19 @@ function checkValue(spec: Spec, value: Json, type: PropertyType, path: string, e
       if (typeof value !== 'boolean' && value !== 'true' && value !== 'false') fail('a boolean');
       return;
     case 'array':
-      if (!Array.isArray(value)) return fail('a list');
+      if (!Array.isArray(value)) {
+        fail('a list');
+        return;
+      }
       value.forEach((item, index) => {
         if (type.element) checkValue(spec, item, type.element, `${path}[${index}]`, errors);
       });
       return;
     case 'map':
-      if (value === null || typeof value !== 'object' || Array.isArray(value)) return fail('a map');
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+        fail('a map');
+        return;
+      }
       for (const [key, item] of Object.entries(value))
         if (type.element) checkValue(spec, item, type.element, `${path}.${key}`, errors);
       return;
@@ -66,7 +72,10 @@ function checkValue(spec: Spec, value: Json, type: PropertyType, path: string, e
       return;
     }
     case 'ref': {
-      if (value === null || typeof value !== 'object' || Array.isArray(value)) return fail('a structure');
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+        fail('a structure');
+        return;
+      }
       const definition = spec.get('typeDefinition', type.reference?.$ref ?? '') as unknown as {
         properties: Record<string, PropertySpec>;
       };

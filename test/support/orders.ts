@@ -1,20 +1,21 @@
-import { decideOrderCommand } from '../../functions/orders/commands.js';
-import { projectOrderEvent } from '../../functions/orders/projector.js';
+import { orderCommandsConsumer } from '../../functions/orders/commands.js';
+import { orderProjectorConsumer } from '../../functions/orders/projector.js';
 import type { Envelope } from '../../lib/contracts/envelope.js';
-import { recordFor } from '../../lib/contracts/examples.js';
 import { contracts } from '../../lib/contracts/index.js';
+import type { ValidMessage } from '../../lib/contracts/registry.js';
 import { encodeMskEvent } from '../../lib/kafka/codec.js';
+import { recordFor } from '../../lib/kafka/examples.js';
 import { getPublisher } from '../../lib/kafka/producer.js';
 import { BatchProcessor } from '../../lib/pipeline/processor.js';
-import type { MessageHandler } from '../../lib/pipeline/types.js';
+import type { ProcessorOptions } from '../../lib/pipeline/types.js';
 import { getDocumentClient } from '../../lib/store/dynamodb.js';
 import { IdempotencyStore } from '../../lib/store/idempotency.js';
 import { readTopic } from './kafka.js';
 import { contextWithTime } from './pipeline.js';
 
-function processor(name: string, topic: string, handle: MessageHandler) {
+function processor<TMessage extends ValidMessage>(name: string, options: ProcessorOptions<TMessage>) {
   return new BatchProcessor(
-    { name, topics: [topic], handle },
+    { ...options, name },
     {
       store: new IdempotencyStore(getDocumentClient(), process.env.IDEMPOTENCY_TABLE as string),
       publisher: getPublisher(),
@@ -34,10 +35,7 @@ export async function runOrderChain(brokers: string[], label: string, commands: 
       recordFor('orders.commands', command, { partition: 0, offset, key: orderIdOf(command) }),
     ),
   );
-  await processor(`${label}-commands`, 'orders.commands', decideOrderCommand).process(
-    commandEvent,
-    contextWithTime(60_000),
-  );
+  await processor(`${label}-commands`, orderCommandsConsumer).process(commandEvent, contextWithTime(60_000));
   const orderIds = new Set(commands.map(orderIdOf));
   const expectedEvents = commands.length;
   const published = await readTopic(
@@ -56,8 +54,5 @@ export async function runOrderChain(brokers: string[], label: string, commands: 
       headers: message.headers,
     })),
   );
-  await processor(`${label}-projector`, 'orders.events', projectOrderEvent).process(
-    eventsEvent,
-    contextWithTime(60_000),
-  );
+  await processor(`${label}-projector`, orderProjectorConsumer).process(eventsEvent, contextWithTime(60_000));
 }

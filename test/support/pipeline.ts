@@ -1,6 +1,6 @@
 import type { Context } from 'aws-lambda';
-import { envelopeFor, recordFor } from '../../lib/contracts/examples.js';
 import { placeOrderV1 } from '../../lib/contracts/orders.js';
+import { envelopeFor, recordFor } from '../../lib/kafka/examples.js';
 import type { OutgoingRecord, Publisher } from '../../lib/kafka/producer.js';
 import type { RecordInput } from '../../lib/kafka/types.js';
 import type { IdempotencyBackend } from '../../lib/pipeline/types.js';

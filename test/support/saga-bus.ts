@@ -4,6 +4,7 @@ import { paymentsConsumer } from '../../functions/payments/handler.js';
 import { orderSagaConsumer } from '../../functions/saga/orchestrator.js';
 import { type Envelope, envelopeHeaders } from '../../lib/contracts/envelope.js';
 import { contracts } from '../../lib/contracts/index.js';
+import type { ValidMessage } from '../../lib/contracts/registry.js';
 import { encodeMskEvent } from '../../lib/kafka/codec.js';
 import type { OutgoingRecord, Publisher } from '../../lib/kafka/producer.js';
 import { BatchProcessor } from '../../lib/pipeline/processor.js';
@@ -50,7 +51,7 @@ interface Queued {
 export class SagaBus {
   readonly #queues = new Map<string, Queued[]>();
   readonly #offsets = new Map<string, number>();
-  readonly #processors = new Map<string, BatchProcessor>();
+  readonly #processors = new Map<string, Pick<BatchProcessor, 'process'>>();
   readonly #random: () => number;
   readonly #duplicateRate: number;
   readonly publisher: Publisher;
@@ -61,19 +62,17 @@ export class SagaBus {
     this.#duplicateRate = options.duplicateRate ?? 0;
     this.publisher = { publish: async (records) => this.enqueue(records) };
     const store = new IdempotencyStore(getDocumentClient(), process.env.IDEMPOTENCY_TABLE as string);
-    const routes: ProcessorOptions[] = [
-      orderCommandsConsumer,
-      orderSagaConsumer,
-      inventoryConsumer,
-      paymentsConsumer,
-    ];
-    for (const route of routes) {
+    const route = <TMessage extends ValidMessage>(options: ProcessorOptions<TMessage>) => {
       const processor = new BatchProcessor(
-        { ...route, retry: { baseDelayMs: 1, maxDelayMs: 5 } },
+        { ...options, retry: { baseDelayMs: 1, maxDelayMs: 5 } },
         { store, publisher: this.publisher, registry: contracts },
       );
-      for (const topic of route.topics) this.#processors.set(topic, processor);
-    }
+      for (const topic of options.topics) this.#processors.set(topic, processor);
+    };
+    route(orderCommandsConsumer);
+    route(orderSagaConsumer);
+    route(inventoryConsumer);
+    route(paymentsConsumer);
   }
 
   enqueue(records: readonly OutgoingRecord[]): void {

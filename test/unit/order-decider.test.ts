@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { decide, type OrderCommand, type OrderEvent, replay } from '../../lib/domain/order.js';
-import { upcastOrderEvent } from '../../lib/domain/upcast.js';
+import { type AnyOrderEvent, readOrderEvent, upcastOrderEvent } from '../../lib/domain/upcast.js';
 
-/** Given these past events, when this command arrives, then these events are decided. */
+/** Given these past events, when this command arrives, these events are decided. */
 function given(events: OrderEvent[]) {
   return {
     when: (command: OrderCommand) => ({
-      then: (expected: OrderEvent[]) => expect(decide(command, replay(events))).toEqual(expected),
+      decides: (expected: OrderEvent[]) => expect(decide(command, replay(events))).toEqual(expected),
     }),
   };
 }
@@ -43,34 +43,34 @@ const rejection = (command: OrderCommand['type'], reason: string): OrderEvent =>
 });
 
 describe('order decider', () => {
-  it('places a new order with an exact total in minor units', () => given([]).when(place).then([placed]));
+  it('places a new order with an exact total in minor units', () => given([]).when(place).decides([placed]));
   it('rejects placing an order twice', () =>
     given([placed])
       .when(place)
-      .then([rejection('PlaceOrder', 'order o-1 already exists')]));
-  it('confirms a placed order', () => given([placed]).when(confirm).then([confirmed]));
-  it('confirming twice changes nothing', () => given([placed, confirmed]).when(confirm).then([]));
+      .decides([rejection('PlaceOrder', 'order o-1 already exists')]));
+  it('confirms a placed order', () => given([placed]).when(confirm).decides([confirmed]));
+  it('confirming twice changes nothing', () => given([placed, confirmed]).when(confirm).decides([]));
   it('cannot confirm a cancelled order', () =>
     given([placed, cancelled])
       .when(confirm)
-      .then([rejection('ConfirmOrder', 'order o-1 is cancelled')]));
+      .decides([rejection('ConfirmOrder', 'order o-1 is cancelled')]));
   it('cannot confirm an unknown order', () =>
     given([])
       .when(confirm)
-      .then([rejection('ConfirmOrder', 'order o-1 does not exist')]));
-  it('cancels a placed order', () => given([placed]).when(cancel).then([cancelled]));
-  it('cancelling twice changes nothing', () => given([placed, cancelled]).when(cancel).then([]));
+      .decides([rejection('ConfirmOrder', 'order o-1 does not exist')]));
+  it('cancels a placed order', () => given([placed]).when(cancel).decides([cancelled]));
+  it('cancelling twice changes nothing', () => given([placed, cancelled]).when(cancel).decides([]));
   it('cannot cancel a confirmed order', () =>
     given([placed, confirmed])
       .when(cancel)
-      .then([rejection('CancelOrder', 'order o-1 is confirmed')]));
+      .decides([rejection('CancelOrder', 'order o-1 is confirmed')]));
   it('a rejection leaves the state as it was', () =>
     expect(replay([placed, rejection('PlaceOrder', 'x')])).toEqual(replay([placed])));
 });
 
 describe('upcasting OrderPlaced v1 → v2', () => {
   it('turns decimal euro strings into exact minor units, adds the currency and the total', () => {
-    const v1 = {
+    const v1: AnyOrderEvent = {
       type: 'OrderPlaced',
       version: 1,
       data: {
@@ -87,5 +87,25 @@ describe('upcasting OrderPlaced v1 → v2', () => {
 
   it('leaves current versions alone', () => {
     expect(upcastOrderEvent(confirmed)).toBe(confirmed);
+  });
+});
+
+describe('reading a stored order event through its contract', () => {
+  it('types a stored event by its type and version', () => {
+    expect(readOrderEvent({ type: 'OrderConfirmed', version: 1, data: { orderId: 'o-1' } })).toEqual({
+      type: 'OrderConfirmed',
+      version: 1,
+      data: { orderId: 'o-1' },
+    });
+  });
+
+  it('refuses an unknown type or version, and data that breaks the contract, naming the field', () => {
+    expect(() => readOrderEvent({ type: 'OrderShipped', version: 1, data: {} })).toThrow(
+      'OrderShipped v1 is not an order event',
+    );
+    expect(() => readOrderEvent({ type: 'OrderPlaced', version: 3, data: {} })).toThrow(/not an order event/);
+    expect(() => readOrderEvent({ type: 'OrderConfirmed', version: 1, data: { order: 'o-1' } })).toThrow(
+      /OrderConfirmed v1 breaks its contract: orderId/,
+    );
   });
 });

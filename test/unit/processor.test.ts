@@ -1,9 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { contracts } from '../../lib/contracts/index.js';
+import { cancelOrderV1 } from '../../lib/contracts/orders.js';
 import { encodeMskEvent } from '../../lib/kafka/codec.js';
-import { PermanentError, TransientError } from '../../lib/pipeline/errors.js';
 import { BatchProcessor } from '../../lib/pipeline/processor.js';
-import type { MessageHandler, ProcessorOptions } from '../../lib/pipeline/types.js';
+import {
+  type MessageHandler,
+  type ProcessorOptions,
+  UNKNOWN_MESSAGE_POLICIES,
+  type UnknownMessagePolicy,
+} from '../../lib/pipeline/types.js';
+import { PermanentError, TransientError } from '../../lib/shared/errors.js';
 import { contextWithTime, memoryStore, placeOrderRecord, recordingPublisher } from '../support/pipeline.js';
 
 const instantSleep = async () => {};
@@ -260,5 +266,46 @@ describe('BatchProcessor: time budget', () => {
 
     expect(handlerCalls).toBe(0);
     expect(report.response.batchItemFailures).toHaveLength(3);
+  });
+});
+
+describe('BatchProcessor: messages of contracts the consumer does not handle', () => {
+  /** A consumer that handles only CancelOrder, fed PlaceOrder records (valid, but not its business). */
+  function cancelOnly(onUnknown?: UnknownMessagePolicy) {
+    const handled: string[] = [];
+    const { processor, publisher } = setup(
+      async (message) => {
+        handled.push(message.type);
+        return {};
+      },
+      { accepts: [cancelOrderV1], ...(onUnknown ? { onUnknown } : {}) },
+    );
+    return { processor, publisher, handled };
+  }
+
+  it('dead-letters them by default, naming the type and the consumer (a command nobody here acts on)', async () => {
+    const { processor, publisher, handled } = cancelOnly();
+
+    const report = await processor.process(keyedEvent(2, 2), contextWithTime(60_000));
+
+    expect(handled).toEqual([]);
+    expect(report.outcomes['dead-lettered']).toBe(2);
+    expect(report.response.batchItemFailures).toEqual([]);
+    expect(publisher.sent.map((record) => record.topic)).toEqual([
+      'orders.commands.dlq',
+      'orders.commands.dlq',
+    ]);
+    expect(report.records[0]?.error?.message).toBe('PlaceOrder v1 on orders.commands is not handled by test');
+  });
+
+  it('ignores them when the consumer says so (an event consumer: others may add events to its topics)', async () => {
+    const { processor, publisher, handled } = cancelOnly(UNKNOWN_MESSAGE_POLICIES.ignore);
+
+    const report = await processor.process(keyedEvent(2, 2), contextWithTime(60_000));
+
+    expect(handled).toEqual([]);
+    expect(report.outcomes.ignored).toBe(2);
+    expect(report.response.batchItemFailures).toEqual([]);
+    expect(publisher.sent).toEqual([]);
   });
 });

@@ -31,6 +31,18 @@ export class ContractViolationError extends PermanentError {
   }
 }
 
+/** A valid message whose contract the consumer does not handle (a command nobody here would act on). */
+export class UnhandledMessageError extends PermanentError {
+  override name = 'UnhandledMessageError';
+  constructor(
+    message: string,
+    readonly topic: string,
+    readonly messageType: string,
+  ) {
+    super(message);
+  }
+}
+
 /** The same idempotency key arrived with a different payload: a producer bug, never a retry. */
 export class PayloadMismatchError extends PermanentError {
   override name = 'PayloadMismatchError';

@@ -1,6 +1,6 @@
-import type { RecordInput } from '../kafka/types.js';
-import { type Envelope, envelopeHeaders } from './envelope.js';
-import type { MessageContract } from './registry.js';
+import { type Envelope, envelopeHeaders } from '../contracts/envelope.js';
+import type { MessageContract } from '../contracts/registry.js';
+import type { RecordInput } from './types.js';
 
 export interface EnvelopeOptions {
   id: string;
