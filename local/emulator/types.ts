@@ -1,3 +1,4 @@
+import type { RecordInput } from '../../lib/kafka/types.js';
 /** One MSK event source mapping as the packaged CloudFormation template defines it. */
 export interface MappingConfig {
   logicalId: string;
@@ -23,4 +24,12 @@ export interface MappingConfig {
   reportBatchItemFailures: boolean;
   /** topic of the `kafka://` on-failure destination */
   destinationTopic: string | undefined;
+}
+
+/** A record as the emulator holds it between the broker and the handler. */
+export interface EmulatedRecord extends RecordInput {
+  partitionKey: string;
+  value: Buffer | null;
+  /** payload bytes, for the 6 MB batch limit */
+  bytes: number;
 }

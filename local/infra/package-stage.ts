@@ -33,6 +33,17 @@ async function withPackagingLock<T>(work: () => Promise<T>, signal?: AbortSignal
   }
 }
 
+/** The environment the Serverless CLI runs with here: this one, minus AWS credentials (all offline). */
+export function offlineEnvironment(): NodeJS.ProcessEnv {
+  const {
+    AWS_ACCESS_KEY_ID: _key,
+    AWS_SECRET_ACCESS_KEY: _secret,
+    AWS_PROFILE: _profile,
+    ...env
+  } = process.env;
+  return env;
+}
+
 /**
  * `serverless package --stage <stage>`, offline and without AWS credentials, as a user runs it, one
  * packaging at a time in this folder. Returns the packaged CloudFormation template: in place, or with
@@ -42,16 +53,10 @@ export async function packageStage(
   stage: string,
   options: { copy?: boolean; signal?: AbortSignal } = {},
 ): Promise<string> {
-  const {
-    AWS_ACCESS_KEY_ID: _key,
-    AWS_SECRET_ACCESS_KEY: _secret,
-    AWS_PROFILE: _profile,
-    ...env
-  } = process.env;
   return withPackagingLock(async () => {
     await promisify(execFile)('npx', ['serverless', 'package', '--stage', stage], {
       cwd: ROOT,
-      env,
+      env: offlineEnvironment(),
       timeout: 180_000,
       ...(options.signal ? { signal: options.signal } : {}),
     });

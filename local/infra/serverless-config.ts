@@ -127,6 +127,6 @@ export interface ServerlessConfig {
 
 /** Read serverless.yml with its variables resolved for a stage (default `dev`). */
 export function loadServerlessConfig(options: ResolveOptions = {}, file = SERVERLESS_YML): ServerlessConfig {
-  const document = parse(readFileSync(file, 'utf8'), { customTags: cloudFormationTags }) as Json;
+  const document = parse(readFileSync(file, 'utf8'), { customTags: cloudFormationTags, merge: true }) as Json;
   return resolveVariables(document, options) as unknown as ServerlessConfig;
 }

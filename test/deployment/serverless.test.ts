@@ -3,19 +3,14 @@ import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { DEADLINE_INDEX } from '../../lib/store/sagas.js';
+import { offlineEnvironment } from '../../local/infra/package-stage.js';
 import { loadServerlessConfig } from '../../local/infra/serverless-config.js';
 
 const run = promisify(execFile);
 
 /** The Serverless CLI exactly as a user runs it: offline, no AWS credentials. */
-function serverless(args: string[], env: Record<string, string> = {}) {
-  const {
-    AWS_ACCESS_KEY_ID: _key,
-    AWS_SECRET_ACCESS_KEY: _secret,
-    AWS_PROFILE: _profile,
-    ...rest
-  } = process.env;
-  return run('npx', ['serverless', ...args], { env: { ...rest, ...env }, timeout: 120_000 });
+function serverless(args: string[]) {
+  return run('npx', ['serverless', ...args], { env: offlineEnvironment(), timeout: 120_000 });
 }
 
 interface Template {

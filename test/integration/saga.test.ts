@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { promisify } from 'node:util';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { inventoryStore } from '../../functions/inventory/handler.js';
 import { orderEventStore } from '../../functions/orders/commands.js';
 import { paymentStore, usePaymentProvider } from '../../functions/payments/handler.js';
@@ -338,9 +338,33 @@ describe('concurrent events of one saga from two topics', () => {
     bus.send('orders.commands', cancel(orderId));
     await bus.deliver('orders.commands');
 
-    // OrderCancelled and StockReserved reach two invocations of the saga at the same time.
-    await Promise.all([bus.deliver('orders.events'), bus.deliver('inventory.events')]);
+    // OrderCancelled and StockReserved reach two invocations of the saga at the same time, and both
+    // read the saga before either writes: the first two reads wait for each other.
+    const store = sagaStore();
+    const get = store.get.bind(store);
+    let reads = 0;
+    let bothRead: () => void = () => {};
+    const barrier = new Promise<void>((resolve) => {
+      bothRead = resolve;
+    });
+    store.get = async (id) => {
+      const loaded = await get(id);
+      if (id === orderId && ++reads <= 2) {
+        if (reads === 2) bothRead();
+        await barrier;
+      }
+      return loaded;
+    };
+    try {
+      await Promise.all([bus.deliver('orders.events'), bus.deliver('inventory.events')]);
+    } finally {
+      store.get = get;
+    }
     await bus.drain();
+
+    // The race happened: two decisions on the same version, the loser read the saga again (a third
+    // read) after its (state, version) condition failed.
+    expect(reads).toBeGreaterThanOrEqual(3);
 
     const timeline = await sagaStore().timeline(orderId);
     expect(timeline.map((entry) => entry.version)).toEqual(timeline.map((_, index) => index + 1));
@@ -353,19 +377,23 @@ describe('concurrent events of one saga from two topics', () => {
 });
 
 describe('inspecting a saga', () => {
+  // One saga, cancelled for lack of stock, that both ways of inspecting it show.
   let orderId: string;
+  let sku: string;
   let server: Server | undefined;
 
+  beforeAll(async () => {
+    provider();
+    [sku = ''] = await stocked({ [unique('sku')]: 0 });
+    orderId = unique('order');
+    const bus = new SagaBus();
+    bus.send('orders.commands', place(orderId, [{ sku, quantity: 1, unitPrice: 100 }]));
+    await bus.drain();
+  });
   afterAll(() => server?.close());
 
   it('GET /sagas/{orderId} returns the state, why, and the timeline; 404 and 400 are JSON', async () => {
     // Prepare
-    provider();
-    const [sku] = await stocked({ [unique('sku')]: 0 });
-    orderId = unique('order');
-    const bus = new SagaBus();
-    bus.send('orders.commands', place(orderId, [{ sku: sku as string, quantity: 1, unitPrice: 100 }]));
-    await bus.drain();
     const http = await startHttpServer(loadServerlessConfig());
     server = http.server;
 

@@ -38,6 +38,8 @@ function partitionOf(key: string): number {
 interface Queued {
   record: OutgoingRecord;
   deliveries: number;
+  /** set at the first delivery and kept for redeliveries */
+  offset?: number;
 }
 
 /**
@@ -120,10 +122,14 @@ export class SagaBus {
     const placed = taken.map((entry) => {
       const partition = partitionOf(entry.record.key ?? '');
       const partitionKey = `${topic}-${partition}`;
-      const offset = this.#offsets.get(partitionKey) ?? 0;
-      this.#offsets.set(partitionKey, offset + 1);
+      // A record keeps its offset when the mapping delivers it again, as in Kafka: the processor then
+      // sees a batch that starts behind where the partition's last batch ended, and reads markers first.
+      if (entry.offset === undefined) {
+        entry.offset = this.#offsets.get(partitionKey) ?? 0;
+        this.#offsets.set(partitionKey, entry.offset + 1);
+      }
       entry.deliveries++;
-      return { entry, partitionKey, offset, partition };
+      return { entry, partitionKey, offset: entry.offset, partition };
     });
     const event = encodeMskEvent(
       placed.map(({ entry, partition, offset }) => ({
