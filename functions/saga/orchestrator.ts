@@ -9,9 +9,10 @@ import { INVENTORY_EVENTS } from '../../lib/contracts/inventory.js';
 import { ORDER_EVENTS } from '../../lib/contracts/order-events.js';
 import { PAYMENT_EVENTS } from '../../lib/contracts/payments.js';
 import type { MessageOf } from '../../lib/contracts/registry.js';
+import { SAGA_DEADLINES } from '../../lib/contracts/sagas.js';
 import { TABLE_ACCESS } from '../../lib/deploy/access.js';
 import { TABLE_VARIABLES } from '../../lib/deploy/tables.js';
-import { type SagaTrigger, transition } from '../../lib/domain/saga.js';
+import { type Saga, type SagaStep, type SagaTrigger, transition } from '../../lib/domain/saga.js';
 import { upcastOrderEvent } from '../../lib/domain/upcast.js';
 import { type ConsumerOptions, consumer } from '../../lib/pipeline/consumer.js';
 import { type Decision, type MessageHandler, UNKNOWN_MESSAGE_POLICIES } from '../../lib/pipeline/types.js';
@@ -19,13 +20,24 @@ import { sagaStore, stepTimeoutMs } from './store.js';
 
 const logger = new Logger({ serviceName: 'orderSaga' });
 
-/** Every event the saga reacts to. */
-export const SAGA_EVENTS = [...ORDER_EVENTS, ...INVENTORY_EVENTS, ...PAYMENT_EVENTS] as const;
+/** Every event the saga reacts to, and its own due deadlines (published by sagaDeadlines). */
+export const SAGA_EVENTS = [
+  ...ORDER_EVENTS,
+  ...INVENTORY_EVENTS,
+  ...PAYMENT_EVENTS,
+  ...SAGA_DEADLINES,
+] as const;
 type SagaEvent = MessageOf<typeof SAGA_EVENTS>;
 
 /** The saga's view of an event: OrderPlaced in its current version, anything else as it came. */
 function triggerOf(event: SagaEvent): SagaTrigger {
   return event.type === 'OrderPlaced' ? upcastOrderEvent(event) : event;
+}
+
+/** A deadline of a saga version that is no longer the saga's: it moved on since the sweep saw it. */
+function staleDeadline(event: SagaEvent, saga: Saga | undefined): string | undefined {
+  if (event.type !== 'DeadlineExpired' || saga?.version === event.data.sagaVersion) return undefined;
+  return `deadline of saga version ${event.data.sagaVersion}; the saga is at ${saga?.version ?? 'none'}`;
 }
 
 /**
@@ -39,7 +51,13 @@ export const driveSaga: MessageHandler<SagaEvent> = async (message): Promise<Dec
   const trigger = triggerOf(message);
   const store = sagaStore();
   const saga = await store.get(trigger.data.orderId);
-  const step = transition(saga, trigger, { now: Date.now(), stepTimeoutMs: stepTimeoutMs() });
+  const stale = staleDeadline(message, saga);
+  // A DeadlineExpired certifies that its deadline passed when the sweep saw it: decide it as of then at
+  // the earliest, whatever this function's clock says (clocks of two functions may differ).
+  const now = message.type === 'DeadlineExpired' ? Math.max(Date.now(), message.data.deadlineAt) : Date.now();
+  const step: SagaStep = stale
+    ? { kind: 'ignored', reason: stale }
+    : transition(saga, trigger, { now, stepTimeoutMs: stepTimeoutMs() });
   if (step.kind === 'moved' && step.from === 'none') step.saga.correlationId = message.correlationId;
   if (step.kind === 'ignored') {
     logger.info('event leaves the saga as it is', {
@@ -69,7 +87,7 @@ export const driveSaga: MessageHandler<SagaEvent> = async (message): Promise<Dec
 /** The orchestrator's pipeline options (the tests drive the same ones). */
 export const orderSagaConsumer = {
   name: 'orderSaga',
-  topics: ['orders.events', 'inventory.events', 'payments.events'],
+  topics: ['orders.events', 'inventory.events', 'payments.events', 'sagas.deadlines'],
   accepts: SAGA_EVENTS,
   // A new event type on one of its topics is not the saga's business until its state machine knows it.
   onUnknown: UNKNOWN_MESSAGE_POLICIES.ignore,
@@ -118,6 +136,12 @@ export const expectations: ConsumerExpectation[] = [
       PaymentDeclined: orderId.extend({ reason: z.string() }),
       PaymentRefunded: orderId.extend({ amount: z.int() }),
     },
+    key: keyedByOrderId,
+  },
+  {
+    consumer: 'orderSaga',
+    topic: 'sagas.deadlines',
+    messages: { DeadlineExpired: orderId.extend({ sagaVersion: z.int(), deadlineAt: z.int() }) },
     key: keyedByOrderId,
   },
 ];

@@ -18,6 +18,7 @@ export const TOPIC_COMPATIBILITY: Record<SourceTopic, Compatibility> = {
   'inventory.events': COMPATIBILITY.full,
   'payments.commands': COMPATIBILITY.backward,
   'payments.events': COMPATIBILITY.full,
+  'sagas.deadlines': COMPATIBILITY.full,
 };
 
 export type JsonSchema = Record<string, unknown>;

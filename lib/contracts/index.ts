@@ -3,6 +3,7 @@ import { ORDER_EVENTS } from './order-events.js';
 import { ORDER_COMMANDS } from './orders.js';
 import { PAYMENT_COMMANDS, PAYMENT_EVENTS } from './payments.js';
 import { ContractRegistry } from './registry.js';
+import { SAGA_DEADLINES } from './sagas.js';
 
 /** Every contract of the project; the registry is the one place topics' message types are known. */
 export const contracts = new ContractRegistry([
@@ -12,4 +13,5 @@ export const contracts = new ContractRegistry([
   ...INVENTORY_EVENTS,
   ...PAYMENT_COMMANDS,
   ...PAYMENT_EVENTS,
+  ...SAGA_DEADLINES,
 ]);

@@ -9,6 +9,9 @@ export const SOURCE_TOPICS = [
   'inventory.events',
   'payments.commands',
   'payments.events',
+  // Due saga deadlines, as messages: the sweep publishes them, the orchestrator handles them like any
+  // event (idempotent, retried, redelivered after a crash).
+  'sagas.deadlines',
 ] as const;
 
 export type SourceTopic = (typeof SOURCE_TOPICS)[number];
@@ -37,6 +40,7 @@ export const PRODUCE_VALIDATED_TOPICS: readonly SourceTopic[] = [
   'orders.events',
   'inventory.events',
   'payments.events',
+  'sagas.deadlines',
 ];
 
 /** How a class of topics is created in a deployed cluster (deploy/topics.ts). */

@@ -11,7 +11,7 @@ import { envelopeFor, recordFor } from '../../lib/kafka/examples.js';
 import { importFunctionModule } from '../../local/emulator/index.js';
 import { loadServerlessConfig } from '../../local/infra/serverless-config.js';
 
-/** Every function with an MSK trigger, with what it declares next to its code. */
+/** Every function's producer declarations, and what each MSK-triggered one expects. */
 async function participants() {
   const expectations: ConsumerExpectation[] = [];
   const producers: ProducerDeclaration[] = [orderCommandSenders];
@@ -19,14 +19,15 @@ async function participants() {
   /** consumer → topic → the message types its handler receives (from its `accepts`) */
   const handled = new Map<string, Map<string, Set<string>>>();
   for (const [name, fn] of Object.entries(loadServerlessConfig().functions)) {
-    if (!(fn.events ?? []).some((event) => 'msk' in event)) continue;
     const module = (await importFunctionModule(fn.handler)) as Record<string, unknown> & {
       expectations?: ConsumerExpectation[];
       produces?: ProducerDeclaration[];
     };
+    // Any function may produce (the scheduled deadline sweep does); MSK-triggered ones also consume.
+    producers.push(...(module.produces ?? []));
+    if (!(fn.events ?? []).some((event) => 'msk' in event)) continue;
     if (!module.expectations) undeclared.push(name);
     expectations.push(...(module.expectations ?? []));
-    producers.push(...(module.produces ?? []));
     const byTopic = new Map<string, Set<string>>();
     for (const { topic, type } of accessOf(module[fn.handler.slice(fn.handler.lastIndexOf('.') + 1)])
       ?.handles ?? [])

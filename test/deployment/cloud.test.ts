@@ -79,7 +79,7 @@ describe.each(['dev', 'example'] as const)('the packaged template of stage %s', 
     expect(topics.map(([, topic]) => topic.Properties?.TopicName).sort()).toEqual([...ALL_TOPICS].sort());
     const idOf = new Map(topics.map(([id, topic]) => [topic.Properties?.TopicName, id]));
     const mappings = resourcesOfType(template, 'AWS::Lambda::EventSourceMapping');
-    expect(mappings).toHaveLength(8);
+    expect(mappings).toHaveLength(9);
     for (const [id, mapping] of mappings) {
       const [topic] = (mapping.Properties?.Topics ?? []) as string[];
       expect(SOURCE_TOPICS).toContain(topic);

@@ -147,7 +147,10 @@ describe('serverless invoke local', () => {
       if ((fn.events ?? []).some((event) => 'msk' in event))
         expect(response(stdout), name).toEqual({ batchItemFailures: [] });
       else if ((fn.events ?? []).some((event) => 'schedule' in event))
-        expect(response(stdout), name).toMatchObject({ overdue: expect.any(Number), failed: 0 });
+        expect(response(stdout), name).toMatchObject({
+          overdue: expect.any(Number),
+          published: expect.any(Number),
+        });
       else
         expect(response(stdout), name).toMatchObject({
           statusCode: 200,

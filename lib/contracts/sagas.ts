@@ -1,0 +1,20 @@
+import { z } from 'zod';
+import { entityId } from './fields.js';
+import { defineContract } from './registry.js';
+
+export const deadlineExpiredV1 = defineContract({
+  topic: 'sagas.deadlines',
+  type: 'DeadlineExpired',
+  version: 1,
+  description:
+    'A waiting saga was past its deadline when the sweep saw it at this version; a saga that moved on since ignores it.',
+  data: z.object({
+    orderId: entityId,
+    /** the saga version whose deadline expired */
+    sagaVersion: z.int().positive(),
+    /** epoch milliseconds */
+    deadlineAt: z.int(),
+  }),
+});
+
+export const SAGA_DEADLINES = [deadlineExpiredV1] as const;
