@@ -1,19 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { Kafka, logLevel } from 'kafkajs';
-import { paymentProvider } from '../functions/payments/handler.js';
-import { envelopeHeaders } from '../lib/contracts/envelope.js';
-import { cancelOrderV1, placeOrderV1 } from '../lib/contracts/orders.js';
-import { deadLetterTopic, SOURCE_TOPICS } from '../lib/contracts/topics.js';
+import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { type Envelope, envelopeHeaders } from '../lib/contracts/envelope.js';
 import { isTerminal, type Saga } from '../lib/domain/saga.js';
-import { DEAD_LETTER_HEADERS } from '../lib/kafka/dead-letter.js';
-import { envelopeFor } from '../lib/kafka/examples.js';
-import { batchGetAll } from '../lib/store/dynamodb.js';
 import { InventoryStore } from '../lib/store/inventory.js';
 import { SimulatedPaymentProvider, simulatedProviderOptions } from '../lib/store/payments.js';
 import { SagaStore } from '../lib/store/sagas.js';
-import { readDeadLetters } from './dlq/dead-letters.js';
+import { watchDeadLetters } from './demo/dead-letters.js';
+import { demoCommands } from './demo/orders.js';
+import {
+  countAgreeingViews,
+  countAudited,
+  orderEventTypes,
+  outcomeOf,
+  providerFailures,
+} from './demo/report.js';
 import { localDynamoDbClient } from './infra/dynamodb-local.js';
+import { pollUntil } from './poll.js';
 import { checkSagaInvariants, type SagaInvariants } from './saga-invariants.js';
 import { formatSaga } from './saga-report.js';
 
@@ -51,16 +54,55 @@ interface DemoOptions {
 /** Saga states in which the demo's late customers cancel. */
 const LATE_CANCEL_STATES: ReadonlySet<string> = new Set(['charging', 'confirming', 'completed']);
 
-type Kind = 'regular' | 'scarce' | 'over-limit' | 'customer-cancel';
+const asMessage = (command: Envelope<{ orderId: string }>) => ({
+  key: command.data.orderId,
+  value: JSON.stringify(command),
+  headers: envelopeHeaders(command),
+});
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** The mix: every 10th order over the payment limit, every 7th cancelled by its customer, every 8th for a scarce SKU. */
-function kindOf(index: number): Kind {
-  if (index % 10 === 3) return 'over-limit';
-  if (index % 7 === 4) return 'customer-cancel';
-  if (index % 8 === 5) return 'scarce';
-  return 'regular';
+/**
+ * Wait until every saga is terminal or its message dead-lettered, sending each late customer's cancel
+ * once its saga is far enough: every other one while it charges or later, the rest once it ended (a
+ * confirmed order must refuse it). Returns the sagas and the state each late cancel was sent in.
+ */
+async function awaitSagas(
+  sagas: SagaStore,
+  producer: Producer,
+  orderIds: readonly string[],
+  late: readonly Envelope<{ orderId: string }>[],
+  deadLettered: ReadonlyMap<string, string>,
+  options: DemoOptions,
+): Promise<{ finished: Map<string, Saga>; lateSent: Map<string, string> }> {
+  const lateSent = new Map<string, string>();
+  let finished = new Map<string, Saga>();
+  let shown = 0;
+  await pollUntil(
+    async () => {
+      finished = await sagas.getMany(orderIds);
+      const due = late.filter((command, index) => {
+        const state = finished.get(command.data.orderId)?.state;
+        const wanted =
+          state !== undefined && (isTerminal(state) || (index % 2 === 0 && LATE_CANCEL_STATES.has(state)));
+        return !lateSent.has(command.data.orderId) && wanted;
+      });
+      if (due.length > 0) {
+        await producer.send({ topic: 'orders.commands', acks: -1, messages: due.map(asMessage) });
+        for (const command of due)
+          lateSent.set(command.data.orderId, finished.get(command.data.orderId)?.state ?? '');
+      }
+      const done = orderIds.filter((id) => {
+        const saga = finished.get(id);
+        return (saga && isTerminal(saga.state)) || deadLettered.has(id);
+      }).length;
+      if (Date.now() - shown > 5_000) {
+        options.log(`demo: ${done}/${orderIds.length} sagas finished`);
+        shown = Date.now();
+      }
+      return done === orderIds.length && lateSent.size === late.length;
+    },
+    { timeoutMs: options.timeoutMs ?? 180_000, intervalMs: 500 },
+  );
+  return { finished, lateSent };
 }
 
 /**
@@ -82,126 +124,41 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const inventory = new InventoryStore(documents, env('INVENTORY_TABLE'));
   const ledger = new SimulatedPaymentProvider(documents, env('PAYMENTS_TABLE'), simulatedProviderOptions({}));
   const runId = randomUUID();
-  const tag = runId.slice(0, 8);
-  const dlqWatcher = kafka.consumer({
-    groupId: `demo-dlq-${runId}`,
-    sessionTimeout: 6000,
-    heartbeatInterval: 300,
-    maxWaitTimeInMs: 100,
-  });
-  const count = options.orders ?? DEMO_ORDERS;
+  const commands = demoCommands(options.orders ?? DEMO_ORDERS, runId);
+  const { places, cancels, tag } = commands;
+  const deadLetters = await watchDeadLetters(kafka, runId, tag, options.log);
   try {
-    // Stock: plenty of the regular SKUs, the scarce one for half of the orders that want it.
-    const regular = ['espresso', 'grinder', 'filter', 'kettle', 'scale'].map((name) => `sku-${tag}-${name}`);
-    const scarce = `sku-${tag}-limited`;
-    const kinds = Array.from({ length: count }, (_, index) => kindOf(index));
-    const scarceStock = Math.floor(kinds.filter((kind) => kind === 'scarce').length / 2);
-    await Promise.all([
-      ...regular.map((sku) => inventory.receive(sku, 10 * count)),
-      inventory.receive(scarce, scarceStock),
-    ]);
-
-    const meta = () => ({ id: randomUUID(), correlationId: runId, occurredAt: new Date().toISOString() });
-    const places = kinds.map((kind, index) => {
-      const orderId = `order-${tag}-${String(index + 1).padStart(3, '0')}`;
-      const line = (sku: string, quantity: number, unitPrice: number) => ({ sku, quantity, unitPrice });
-      const items =
-        kind === 'scarce'
-          ? [line(scarce, 1, 4999)]
-          : kind === 'over-limit'
-            ? [line(regular[index % regular.length] as string, 1, 150_000)]
-            : [
-                line(regular[index % regular.length] as string, 1 + (index % 3), 1250),
-                line(regular[(index + 2) % regular.length] as string, 1, 899),
-              ];
-      return envelopeFor(
-        placeOrderV1,
-        { orderId, customerId: `customer-${index % 20}`, currency: 'EUR', items },
-        meta(),
-      );
-    });
-    const cancels = places
-      .filter((_, index) => kinds[index] === 'customer-cancel')
-      .map((place) =>
-        envelopeFor(cancelOrderV1, { orderId: place.data.orderId, reason: 'changed my mind' }, meta()),
-      );
-    const poison = `{"type":"PlaceOrder","correlationId":"${runId}","note":"not an envelope"}`;
-    const asMessage = (command: { data: { orderId: string } } & Parameters<typeof envelopeHeaders>[0]) => ({
-      key: command.data.orderId,
-      value: JSON.stringify(command),
-      headers: envelopeHeaders(command),
-    });
-
-    const deadLetters = new Map<string, string>();
-    await dlqWatcher.connect();
-    await dlqWatcher.subscribe({ topics: SOURCE_TOPICS.map(deadLetterTopic), fromBeginning: true });
-    await dlqWatcher.run({
-      eachMessage: async ({ topic, message }) => {
-        const key = message.key?.toString() ?? '';
-        if (!key.includes(tag)) return;
-        const header = (name: string) => message.headers?.[name]?.toString();
-        const reason = `${header(DEAD_LETTER_HEADERS.errorClass) ?? 'on-failure destination'}: ${header(DEAD_LETTER_HEADERS.errorMessage) ?? '(Lambda records no reason)'}`;
-        deadLetters.set(key, reason);
-        options.log(`demo: ${topic} ← ${key}: ${reason}`);
-      },
-    });
-
+    await Promise.all(commands.stock.map(({ sku, units }) => inventory.receive(sku, units)));
     await producer.connect();
     await producer.send({
       topic: 'orders.commands',
       acks: -1,
-      messages: [
-        ...places.map(asMessage),
-        asMessage(places[0] as (typeof places)[number]),
-        { key: `poison-${tag}`, value: poison },
-      ],
+      messages: [...places.map(asMessage), asMessage(places[0] as (typeof places)[number]), commands.poison],
     });
-    // Customers change their minds: half of them at once (the saga is still reserving), the other half
-    // once their saga is charging or later — a refund, or a cancel refused because the order is confirmed.
+    // Customers change their minds: half of them as soon as their saga has started (it is reserving),
+    // the other half once it is charging or later — a refund, or a cancel the confirmed order refuses.
     const half = Math.ceil(cancels.length / 2);
-    const late = cancels.slice(half);
-    const lateSent = new Map<string, string>();
-    await sleep(300);
-    await producer.send({
-      topic: 'orders.commands',
-      acks: -1,
-      messages: cancels.slice(0, half).map(asMessage),
-    });
+    const early = cancels.slice(0, half);
+    await pollUntil(
+      async () => (await sagas.getMany(early.map((command) => command.data.orderId))).size === early.length,
+      {
+        timeoutMs: 60_000,
+      },
+    );
+    await producer.send({ topic: 'orders.commands', acks: -1, messages: early.map(asMessage) });
     options.log(
-      `demo: ${places.length} PlaceOrder (the first twice, ${kinds.filter((k) => k === 'scarce').length} for ${scarceStock} scarce units, ${kinds.filter((k) => k === 'over-limit').length} over the payment limit), ${cancels.length} customer cancels, 1 poison message; provider failure rate ${options.environment.PAYMENT_PROVIDER_FAILURE_RATE ?? 0}`,
+      `demo: ${commands.summary}; provider failure rate ${options.environment.PAYMENT_PROVIDER_FAILURE_RATE ?? 0}`,
     );
 
-    // Wait for every saga to finish (or its message to be dead-lettered).
     const orderIds = places.map((place) => place.data.orderId);
-    const deadline = Date.now() + (options.timeoutMs ?? 180_000);
-    let finished = new Map<string, Saga>();
-    let shown = 0;
-    while (Date.now() < deadline) {
-      finished = await sagas.getMany(orderIds);
-      // Every other late customer waits until the saga has ended (confirmed: that cancel must be refused).
-      const due = late.filter((command, index) => {
-        const state = finished.get(command.data.orderId)?.state;
-        const wanted =
-          state !== undefined && (isTerminal(state) || (index % 2 === 0 && LATE_CANCEL_STATES.has(state)));
-        return !lateSent.has(command.data.orderId) && wanted;
-      });
-      if (due.length > 0) {
-        await producer.send({ topic: 'orders.commands', acks: -1, messages: due.map(asMessage) });
-        for (const command of due)
-          lateSent.set(command.data.orderId, finished.get(command.data.orderId)?.state ?? '');
-        continue;
-      }
-      const done = orderIds.filter((id) => {
-        const saga = finished.get(id);
-        return (saga && isTerminal(saga.state)) || deadLetters.has(id);
-      }).length;
-      if (done === orderIds.length && lateSent.size === late.length) break;
-      if (Date.now() - shown > 5_000) {
-        options.log(`demo: ${done}/${orderIds.length} sagas finished`);
-        shown = Date.now();
-      }
-      await sleep(500);
-    }
+    const { lateSent } = await awaitSagas(
+      sagas,
+      producer,
+      orderIds,
+      cancels.slice(half),
+      deadLetters.letters,
+      options,
+    );
     const sentIn: Record<string, number> = {};
     for (const state of lateSent.values()) sentIn[state] = (sentIn[state] ?? 0) + 1;
     options.log(
@@ -209,62 +166,39 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         .map(([state, n]) => `${state} ×${n}`)
         .join(', ')}`,
     );
-    // Let late duplicates land before counting, so that a doubled effect would show.
-    await sleep(1_500);
-    finished = await sagas.getMany(orderIds);
-    // The live watcher reads while records are appended (torn reads, see FetchVerifier): the count comes
-    // from one quiet read of every dead-letter topic.
-    for (const letter of await readDeadLetters(options.brokers)) {
-      const key = letter.original?.key ?? '';
-      if (key.includes(tag)) deadLetters.set(key, `${letter.errorClass}: ${letter.errorMessage}`);
-    }
-
+    // Every client command has reached the audit (the late cancels last): now what happened is complete.
+    const clientCommandIds = [...places, ...cancels].map((command) => command.id);
+    const audited = await countAudited(documents, env('AUDIT_TABLE'), clientCommandIds);
+    const settled = await sagas.getMany(orderIds);
+    await deadLetters.settle(options.brokers);
     const outcomes: Record<string, number> = {};
     const example = new Map<string, string>();
     for (const id of orderIds) {
-      const saga = finished.get(id);
-      const label = !saga
-        ? 'no-saga'
-        : !isTerminal(saga.state)
-          ? 'unfinished'
-          : saga.state === 'cancelled'
-            ? `cancelled:${saga.cause ?? 'unknown'}`
-            : saga.state;
+      const label = outcomeOf(settled.get(id));
       outcomes[label] = (outcomes[label] ?? 0) + 1;
       if (!example.has(label)) example.set(label, id);
     }
     for (const id of example.values()) {
-      const saga = finished.get(id);
+      const saga = settled.get(id);
       if (saga) options.log(`demo: ${formatSaga(saga, await sagas.timeline(id))}`);
     }
     options.log(`demo: inspect any saga with GET ${options.apiUrl}/sagas/<orderId>, e.g. ${orderIds[0]}`);
 
     const invariants = await checkSagaInvariants({
       orderIds,
-      sagas: finished,
-      deadLettered: new Set(deadLetters.keys()),
+      sagas: settled,
+      deadLettered: new Set(deadLetters.letters.keys()),
       inventory,
-      skus: [...regular, scarce],
+      skus: commands.skus,
       ledger,
-      eventTypes: async (id) => {
-        const response = await fetch(`${options.apiUrl}/orders/${id}/events`);
-        return response.ok
-          ? ((await response.json()) as { events: Array<{ type: string }> }).events.map((event) => event.type)
-          : [];
-      },
+      eventTypes: (id) => orderEventTypes(options.apiUrl, id),
     });
-
     // Each order's view agrees with its saga (CQRS read side caught up), and the order sent twice has one OrderPlaced.
-    const viewed = await countAgreeingViews(options.apiUrl, orderIds, finished);
-    const twice = await fetch(`${options.apiUrl}/orders/${orderIds[0]}/events`);
-    const placedTwice = twice.ok
-      ? ((await twice.json()) as { events: Array<{ type: string }> }).events.filter(
-          (event) => event.type === 'OrderPlaced',
-        ).length
-      : 0;
-    const clientCommandIds = [...places, ...cancels].map((command) => command.id);
-    const audited = await countAudited(documents, env('AUDIT_TABLE'), clientCommandIds);
-    const poisoned = deadLetters.has(`poison-${tag}`) ? 1 : 0;
+    const viewed = await countAgreeingViews(options.apiUrl, orderIds, settled);
+    const placedTwice = (await orderEventTypes(options.apiUrl, orderIds[0] ?? '')).filter(
+      (type) => type === 'OrderPlaced',
+    ).length;
+    const poisoned = deadLetters.letters.has(commands.poison.key) ? 1 : 0;
     options.log(
       `demo: invariants — unfinished ${invariants.unfinished}, stock conserved ${invariants.stockConserved}, money balanced ${invariants.moneyBalanced}, confirmed and cancelled ${invariants.confirmedAndCancelled}; ${viewed}/${orderIds.length} views agree; audit holds ${audited}/${clientCommandIds.length} client commands`,
     );
@@ -275,7 +209,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       providerErrors: providerFailures(),
       audited,
       viewed,
-      deadLettered: deadLetters.size,
+      deadLettered: deadLetters.letters.size,
       invariants,
       doubled: Math.max(0, placedTwice - 1),
       lost:
@@ -285,49 +219,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         (1 - poisoned),
     };
   } finally {
-    await dlqWatcher.disconnect().catch(() => {});
+    await deadLetters.stop();
     await producer.disconnect().catch(() => {});
     documents.destroy();
   }
-}
-
-/** How many of these client commands the audit table holds (its key is the message id). */
-async function countAudited(
-  documents: DynamoDBDocumentClient,
-  table: string,
-  messageIds: readonly string[],
-): Promise<number> {
-  const keys = [...new Set(messageIds)].map((messageId) => ({ messageId }));
-  return (await batchGetAll(documents, table, keys, { projection: 'messageId' })).length;
-}
-
-/** The payment function runs in this process: its simulated provider counts what it injected. */
-function providerFailures(): number {
-  const provider = paymentProvider();
-  return provider instanceof SimulatedPaymentProvider ? provider.injectedFailures : 0;
-}
-
-const VIEW_STATUS: Record<string, string> = { completed: 'confirmed', cancelled: 'cancelled' };
-
-/** Orders whose view says what their saga ended with (polled: the projector is eventually consistent). */
-async function countAgreeingViews(
-  apiUrl: string,
-  orderIds: readonly string[],
-  sagas: ReadonlyMap<string, Saga>,
-): Promise<number> {
-  const deadline = Date.now() + 30_000;
-  let pending = [...orderIds];
-  while (pending.length > 0 && Date.now() < deadline) {
-    const checks = await Promise.all(
-      pending.map(async (id) => {
-        const response = await fetch(`${apiUrl}/orders/${id}`);
-        const status = response.ok ? ((await response.json()) as { status: string }).status : undefined;
-        const expected = VIEW_STATUS[sagas.get(id)?.state ?? ''];
-        return expected !== undefined && status === expected ? undefined : id;
-      }),
-    );
-    pending = checks.filter((id): id is string => id !== undefined);
-    if (pending.length > 0) await sleep(300);
-  }
-  return orderIds.length - pending.length;
 }
