@@ -33,11 +33,51 @@ const mskEventSchema = z.object({
   records: z.record(z.string(), z.array(z.unknown())),
 });
 
+/**
+ * Where a record that could not be decoded sat in its event, as far as the event tells: its topic and
+ * partition come from the records map key, offset and timestamp from the record when they are numbers.
+ */
+export interface RecordLocation {
+  partitionKey: string;
+  topic: string;
+  partition: number | undefined;
+  offset: number | undefined;
+  timestamp: number | undefined;
+}
+
+/** A record that is not a valid MSK record, located, with the raw entry exactly as the event held it. */
+export interface MalformedRecord {
+  error: MalformedRecordError;
+  raw: unknown;
+  location: RecordLocation;
+}
+
 /** Result of decoding one event: every record is either decoded or a classified, located error. */
 export interface DecodedEvent {
   event: MskEvent;
   records: DecodedRecord[];
-  malformed: Array<{ error: MalformedRecordError; raw: unknown; partitionKey: string }>;
+  malformed: MalformedRecord[];
+}
+
+/** `"<topic>-<partition>"` → topic and partition; a topic name may itself contain dashes. */
+export function splitPartitionKey(partitionKey: string): { topic: string; partition: number | undefined } {
+  const match = /^(.*)-(\d+)$/.exec(partitionKey);
+  return match
+    ? { topic: match[1] ?? partitionKey, partition: Number(match[2]) }
+    : { topic: partitionKey, partition: undefined };
+}
+
+function locate(raw: unknown, partitionKey: string): RecordLocation {
+  const numberField = (name: string) => {
+    const value: unknown = raw !== null && typeof raw === 'object' ? Reflect.get(raw, name) : undefined;
+    return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+  };
+  return {
+    partitionKey,
+    ...splitPartitionKey(partitionKey),
+    offset: numberField('offset'),
+    timestamp: numberField('timestamp'),
+  };
 }
 
 /** `Buffer.from` keeps the low 8 bits of each number: signed bytes become their unsigned value. */
@@ -165,7 +205,7 @@ export function decodeMskEvent(input: unknown): DecodedEvent {
         records.push(decodeRecord(raw, partitionKey, index));
       } catch (error) {
         if (!(error instanceof MalformedRecordError)) throw error;
-        malformed.push({ error, raw, partitionKey });
+        malformed.push({ error, raw, location: locate(raw, partitionKey) });
       }
     });
   }

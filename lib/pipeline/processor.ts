@@ -1,6 +1,6 @@
 import type { Context } from 'aws-lambda';
 import type { ValidMessage } from '../contracts/registry.js';
-import { decodeMskEvent } from '../kafka/codec.js';
+import { decodeMskEvent, type RecordLocation } from '../kafka/codec.js';
 import { deadLetterRecord } from '../kafka/dead-letter.js';
 import type { OutgoingRecord } from '../kafka/producer.js';
 import type { DecodedRecord } from '../kafka/types.js';
@@ -27,7 +27,8 @@ interface WorkItem<TMessage> {
 }
 
 interface RecordState {
-  record: DecodedRecord;
+  /** the decoded record, or where a record that could not be decoded sat */
+  record: DecodedRecord | (RecordLocation & { key?: undefined; raw: unknown });
   message?: Pick<ValidMessage, 'id' | 'correlationId'>;
   durationMs?: number;
   outcome: RecordOutcome;
@@ -75,7 +76,7 @@ export class BatchProcessor<TMessage extends ValidMessage = ValidMessage> {
     const states: RecordState[] = [];
     let retries = 0;
 
-    const deadLetter = (state: RecordState, raw: unknown, partitionKey: string, error: Error) => {
+    const deadLetter = (state: RecordState, error: Error) => {
       const { record } = state;
       state.outcome = RECORD_OUTCOMES.deadLettered;
       state.error = error;
@@ -83,13 +84,13 @@ export class BatchProcessor<TMessage extends ValidMessage = ValidMessage> {
         deadLetterRecord({
           event: decoded.event,
           context: lambda,
-          partitionKey,
+          partitionKey: record.partitionKey,
           topic: record.topic,
           partition: record.partition,
           offset: record.offset,
           timestamp: record.timestamp,
           key: record.key ?? null,
-          raw,
+          raw: record.raw,
           batchSize,
           error,
         }),
@@ -97,23 +98,14 @@ export class BatchProcessor<TMessage extends ValidMessage = ValidMessage> {
     };
 
     // 1-2. Decode and validate. Anything that cannot be a valid message is permanent: dead-letter it now.
-    for (const { error, raw, partitionKey } of decoded.malformed) {
-      const [topic = partitionKey, partition] = partitionKey.split(/-(?=\d+$)/);
-      const record = {
-        partitionKey,
-        topic,
-        partition: Number(partition),
-        offset: error.location.offset ?? -1,
-        timestamp: Date.now(),
-        timestampType: 'CREATE_TIME',
-        key: undefined,
-        value: undefined,
-        headers: {},
-        raw,
-      } satisfies DecodedRecord;
-      const state: RecordState = { record, outcome: RECORD_OUTCOMES.failed, outgoing: [] };
+    for (const { error, raw, location } of decoded.malformed) {
+      const state: RecordState = {
+        record: { ...location, raw },
+        outcome: RECORD_OUTCOMES.failed,
+        outgoing: [],
+      };
       states.push(state);
-      deadLetter(state, raw, partitionKey, error);
+      deadLetter(state, error);
     }
     const work: Array<{ item: WorkItem<TMessage>; state: RecordState }> = [];
     for (const record of decoded.records) {
@@ -136,14 +128,19 @@ export class BatchProcessor<TMessage extends ValidMessage = ValidMessage> {
         const key = this.#options.idempotencyKey?.(message, record) ?? message.id;
         work.push({ item: { record, message, idempotencyKey: `${this.#options.name}#${key}` }, state });
       } catch (error) {
-        deadLetter(state, record.raw, record.partitionKey, asError(error));
+        deadLetter(state, asError(error));
       }
     }
 
     // Spare the handler for redelivered records: read their markers first, but only for partitions
     // whose batch does not start where this container's last batch ended (docs/aws-behaviours.md, "Batching, ordering and offsets": duplicates
     // come from retries, resumes, bisection and rebalances — all of which restart at an older offset).
-    const known = await this.#knownKeys(work.map(({ item }) => item));
+    const items = work.map(({ item }) => item);
+    const redelivered = this.#partitionsNotContinuing(items);
+    this.#rememberNextOffsets(items);
+    const known = await this.#committedKeys(
+      items.filter(({ record }) => redelivered.has(record.partitionKey)),
+    );
 
     // 3. Key groups: records of one partition and key in offset order; a null key is a group of its own.
     const groups = new Map<string, Array<{ item: WorkItem<TMessage>; state: RecordState }>>();
@@ -187,7 +184,7 @@ export class BatchProcessor<TMessage extends ValidMessage = ValidMessage> {
         } catch (error) {
           const failure = asError(error);
           if (classify(failure, this.#options.classifiers) === ERROR_KINDS.permanent) {
-            deadLetter(state, item.record.raw, item.record.partitionKey, failure);
+            deadLetter(state, failure);
             return true;
           }
           // Later records of the key must wait for this one: they stay "skipped" and are redelivered.
@@ -224,26 +221,34 @@ export class BatchProcessor<TMessage extends ValidMessage = ValidMessage> {
     return { ...this.#report(states), retries, published };
   }
 
-  async #knownKeys(items: readonly WorkItem<TMessage>[]): Promise<Set<string>> {
+  /** Partitions whose records here do not start where this container's last batch of them ended. */
+  #partitionsNotContinuing(items: readonly WorkItem<TMessage>[]): Set<string> {
     const firstOffset = new Map<string, number>();
     for (const { record } of items) {
       if (record.offset < (firstOffset.get(record.partitionKey) ?? Number.POSITIVE_INFINITY)) {
         firstOffset.set(record.partitionKey, record.offset);
       }
     }
-    const suspiciousPartitions = new Set(
+    return new Set(
       [...firstOffset]
         .filter(([partitionKey, first]) => this.#nextOffset.get(partitionKey) !== first)
         .map(([key]) => key),
     );
+  }
+
+  /** Remember, per partition, the offset a plain next batch would start at. */
+  #rememberNextOffsets(items: readonly WorkItem<TMessage>[]): void {
     for (const { record } of items) {
       if (record.offset + 1 > (this.#nextOffset.get(record.partitionKey) ?? -1)) {
         this.#nextOffset.set(record.partitionKey, record.offset + 1);
       }
     }
-    if (suspiciousPartitions.size === 0 || this.#options.mode === IDEMPOTENCY_MODES.claim) return new Set();
-    const suspicious = items.filter(({ record }) => suspiciousPartitions.has(record.partitionKey));
-    return this.#deps.store.existing(suspicious.map((item) => item.idempotencyKey));
+  }
+
+  /** The idempotency keys among these that were committed before (claim mode decides per record instead). */
+  async #committedKeys(items: readonly WorkItem<TMessage>[]): Promise<Set<string>> {
+    if (items.length === 0 || this.#options.mode === IDEMPOTENCY_MODES.claim) return new Set();
+    return this.#deps.store.existing(items.map((item) => item.idempotencyKey));
   }
 
   async #processOne(
@@ -291,9 +296,12 @@ export class BatchProcessor<TMessage extends ValidMessage = ValidMessage> {
     for (const state of states) {
       outcomes[state.outcome]++;
       if (state.outcome === RECORD_OUTCOMES.failed || state.outcome === RECORD_OUTCOMES.skipped) {
-        failures.push({
-          itemIdentifier: { partition: state.record.partitionKey, offset: state.record.offset },
-        });
+        const { partitionKey, offset } = state.record;
+        // Only decoded records (which have an offset) fail or wait; one that could not be decoded was
+        // dead-lettered. Should that ever break, failing the whole batch is the safe answer.
+        if (offset === undefined)
+          throw new Error(`${partitionKey}: a record without an offset cannot be retried alone`);
+        failures.push({ itemIdentifier: { partition: partitionKey, offset } });
       }
     }
     failures.sort(

@@ -125,7 +125,8 @@ export interface KafkaBatchResponse {
 /** What happened to one record, for logs and metrics. */
 export interface RecordReport {
   partition: string;
-  offset: number;
+  /** undefined for a record so malformed that it has none */
+  offset: number | undefined;
   outcome: RecordOutcome;
   messageId?: string | undefined;
   correlationId?: string | undefined;

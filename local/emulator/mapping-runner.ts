@@ -11,6 +11,7 @@ import { encodeMskEvent, encodeMskRecord } from '../../lib/kafka/codec.js';
 import { destinationValue } from '../../lib/kafka/dead-letter.js';
 import type { MskEvent } from '../../lib/kafka/types.js';
 import { lambdaContext } from '../runner/lambda-context.js';
+import { type InvocationResult, readBatchResponse, recordId } from './batch-response.js';
 import { Batcher, RunnerStoppedError } from './batcher.js';
 import { FetchVerifier } from './fetch-verifier.js';
 import { passesFilters } from './filter.js';
@@ -27,10 +28,7 @@ export interface RunnerStats {
   dropped: number;
 }
 
-export type InvocationResult =
-  | { kind: 'ok' }
-  | { kind: 'partial'; lowestFailed: Map<string, number> }
-  | { kind: 'error'; error: Error };
+export type { InvocationResult };
 
 export interface RunnerOptions {
   brokers: string[];
@@ -43,8 +41,6 @@ export interface RunnerOptions {
   /** deliver a record only once two fetches agree on it (the bundled broker tears reads, see FetchVerifier) */
   verifyFetches?: boolean | undefined;
 }
-
-const recordId = (record: EmulatedRecord) => `${record.partitionKey}@${record.offset}`;
 
 function describeRecords(records: readonly EmulatedRecord[]): string {
   const ranges = new Map<string, [number, number]>();
@@ -321,7 +317,7 @@ export class MappingRunner {
       const response = await Promise.race([this.options.handler(event, context), timeout]).finally(() =>
         clearTimeout(timer),
       );
-      result = this.#readResponse(response, batch);
+      result = readBatchResponse(response, batch, this.mapping.reportBatchItemFailures);
     } catch (error) {
       result = { kind: 'error', error: error instanceof Error ? error : new Error(String(error)) };
     }
@@ -342,36 +338,6 @@ export class MappingRunner {
    * The Kafka partial batch response (docs/aws-behaviours.md, "Error handling"): empty/null = success; an identifier that was not
    * in the event fails the whole batch; per partition, resume from the lowest reported offset.
    */
-  #readResponse(response: unknown, batch: readonly EmulatedRecord[]): InvocationResult {
-    if (!this.mapping.reportBatchItemFailures || response === null || response === undefined)
-      return { kind: 'ok' };
-    const failures = (response as { batchItemFailures?: unknown }).batchItemFailures;
-    if (failures === undefined || failures === null || (Array.isArray(failures) && failures.length === 0))
-      return { kind: 'ok' };
-    if (!Array.isArray(failures))
-      return { kind: 'error', error: new Error('batchItemFailures is not a list') };
-    const present = new Set(batch.map(recordId));
-    const lowestFailed = new Map<string, number>();
-    for (const failure of failures) {
-      const identifier = (failure as { itemIdentifier?: { partition?: unknown; offset?: unknown } } | null)
-        ?.itemIdentifier;
-      const partition = identifier?.partition;
-      const offset = identifier?.offset;
-      if (
-        typeof partition !== 'string' ||
-        typeof offset !== 'number' ||
-        !present.has(`${partition}@${offset}`)
-      ) {
-        return {
-          kind: 'error',
-          error: new Error(`batch item failure ${JSON.stringify(failure)} names no record of the event`),
-        };
-      }
-      lowestFailed.set(partition, Math.min(offset, lowestFailed.get(partition) ?? Number.POSITIVE_INFINITY));
-    }
-    return { kind: 'partial', lowestFailed };
-  }
-
   /** One message per failed record, with the original key, in the documented format (docs/aws-behaviours.md, "Error handling"). */
   async #toDestination(
     records: EmulatedRecord[],

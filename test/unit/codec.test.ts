@@ -82,6 +82,29 @@ describe('decodeMskEvent', () => {
       index: 1,
       offset: 1042,
     });
+    // Located as far as the event tells, nothing invented: no timestamp in the record, none here.
+    expect(malformed[0]?.location).toEqual({
+      partitionKey: 'orders.commands-0',
+      topic: 'orders.commands',
+      partition: 0,
+      offset: 1042,
+      timestamp: undefined,
+    });
+  });
+
+  it('locates a malformed record under a topic whose name has dashes', () => {
+    const event = {
+      eventSource: 'aws:kafka',
+      bootstrapServers: 'b:1',
+      records: { 'order-events-v2-12': [42] },
+    };
+    expect(decodeMskEvent(event).malformed[0]?.location).toEqual({
+      partitionKey: 'order-events-v2-12',
+      topic: 'order-events-v2',
+      partition: 12,
+      offset: undefined,
+      timestamp: undefined,
+    });
   });
 
   it('rejects a record filed under the wrong topic-partition key', () => {
