@@ -12,6 +12,7 @@ import { KafkaMskEventSchema } from '@aws-lambda-powertools/parser/schemas/kafka
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
+import { stableId } from '../lib/common/ids.js';
 import { contracts } from '../lib/contracts/index.js';
 import { orderConfirmedV1 } from '../lib/contracts/order-events.js';
 import { placeOrderV1 } from '../lib/contracts/orders.js';
@@ -26,7 +27,6 @@ import type {
   MessageHandler,
   ProcessorOptions,
 } from '../lib/pipeline/types.js';
-import { stableId } from '../lib/shared/ids.js';
 import { dynamoDbConfig } from '../lib/store/dynamodb.js';
 import { IdempotencyStore } from '../lib/store/idempotency.js';
 import { startInfrastructure } from '../local/infra/index.js';

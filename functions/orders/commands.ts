@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { stableId } from '../../lib/common/ids.js';
 import {
   type ConsumerExpectation,
   keyedByOrderId,
@@ -12,7 +13,6 @@ import { TABLE_VARIABLES } from '../../lib/deploy/tables.js';
 import { decide, evolve, type OrderState } from '../../lib/domain/order.js';
 import { type ConsumerOptions, consumer } from '../../lib/pipeline/consumer.js';
 import type { Decision, MessageHandler } from '../../lib/pipeline/types.js';
-import { stableId } from '../../lib/shared/ids.js';
 import { getDocumentClient, tableName } from '../../lib/store/dynamodb.js';
 import { EventStore } from '../../lib/store/event-store.js';
 import { loadOrder, ORDER_STATE_VERSION, orderStreamId } from '../../lib/store/orders.js';

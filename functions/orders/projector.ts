@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PermanentError, TransientError } from '../../lib/common/errors.js';
 import { type ConsumerExpectation, keyedByOrderId } from '../../lib/contracts/consumer-driven.js';
 import { STREAM_VERSION_HEADER } from '../../lib/contracts/envelope.js';
 import { ORDER_EVENTS } from '../../lib/contracts/order-events.js';
@@ -8,7 +9,6 @@ import { TABLE_VARIABLES } from '../../lib/deploy/tables.js';
 import { upcastOrderEvent } from '../../lib/domain/upcast.js';
 import { type ConsumerOptions, consumer } from '../../lib/pipeline/consumer.js';
 import { type Decision, type MessageHandler, UNKNOWN_MESSAGE_POLICIES } from '../../lib/pipeline/types.js';
-import { PermanentError, TransientError } from '../../lib/shared/errors.js';
 import { getDocumentClient, tableName } from '../../lib/store/dynamodb.js';
 import { OrderViews, projectOrderView } from '../../lib/store/order-views.js';
 

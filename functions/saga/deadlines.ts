@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
+import { stableId } from '../../lib/common/ids.js';
 import { keyedByOrderId, type ProducerDeclaration } from '../../lib/contracts/consumer-driven.js';
 import { deadlineExpiredV1 } from '../../lib/contracts/sagas.js';
 import { declareAccess, TABLE_ACCESS } from '../../lib/deploy/access.js';
@@ -9,7 +10,6 @@ import { isTerminal } from '../../lib/domain/saga.js';
 import { getPublisher, type Publisher } from '../../lib/kafka/producer.js';
 import { releaseConnectionsLocally } from '../../lib/pipeline/middlewares/release-connections-locally.js';
 import { toOutgoingRecords } from '../../lib/pipeline/outbox.js';
-import { stableId } from '../../lib/shared/ids.js';
 import type { SagaStore } from '../../lib/store/sagas.js';
 import { sagaStore } from './store.js';
 

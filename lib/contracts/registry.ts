@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ContractViolationError } from '../shared/errors.js';
+import { ContractViolationError } from '../common/errors.js';
 import { type Envelope, envelopeSchema } from './envelope.js';
 import { describeIssues } from './issues.js';
 

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { PermanentError } from '../common/errors.js';
 import { describeIssues } from '../contracts/issues.js';
 import {
   type ORDER_EVENTS,
@@ -9,7 +10,6 @@ import {
   orderRejectedV1,
 } from '../contracts/order-events.js';
 import type { PayloadOf } from '../contracts/registry.js';
-import { PermanentError } from '../shared/errors.js';
 import type { OrderEvent } from './order.js';
 
 /** An order event in any version its contracts know: what a topic or the event store may hold. */

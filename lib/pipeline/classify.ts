@@ -1,4 +1,4 @@
-import { PermanentError, TransientError } from '../shared/errors.js';
+import { PermanentError, TransientError } from '../common/errors.js';
 
 export const ERROR_KINDS = { permanent: 'permanent', transient: 'transient' } as const;
 export type ErrorKind = (typeof ERROR_KINDS)[keyof typeof ERROR_KINDS];

@@ -1,6 +1,6 @@
+import { stableId } from '../common/ids.js';
 import { type Envelope, envelopeHeaders } from '../contracts/envelope.js';
 import type { OutgoingRecord } from '../kafka/producer.js';
-import { stableId } from '../shared/ids.js';
 import type { OutgoingMessage } from './types.js';
 
 /**

@@ -1,11 +1,11 @@
 import type { Context } from 'aws-lambda';
+import { PermanentError, UnhandledMessageError } from '../common/errors.js';
+import { payloadHash } from '../common/ids.js';
 import type { ValidMessage } from '../contracts/registry.js';
 import { decodeMskEvent, type RecordLocation } from '../kafka/codec.js';
 import { deadLetterRecord } from '../kafka/dead-letter.js';
 import type { OutgoingRecord } from '../kafka/producer.js';
 import type { DecodedRecord } from '../kafka/types.js';
-import { PermanentError, UnhandledMessageError } from '../shared/errors.js';
-import { payloadHash } from '../shared/ids.js';
 import { classify, ERROR_KINDS } from './classify.js';
 import { drainQueues } from './concurrency.js';
 import { toOutgoingRecords } from './outbox.js';

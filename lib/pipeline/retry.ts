@@ -1,4 +1,4 @@
-import { TimeBudgetExceededError } from '../shared/errors.js';
+import { TimeBudgetExceededError } from '../common/errors.js';
 import { classify, ERROR_KINDS, type ErrorClassifier } from './classify.js';
 
 export interface RetryOptions {

@@ -8,13 +8,13 @@ import {
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { OutgoingRecord } from '../kafka/producer.js';
 import {
   ConcurrencyConflictError,
   InProgressError,
   PayloadMismatchError,
   TransactionTooLargeError,
-} from '../shared/errors.js';
+} from '../common/errors.js';
+import type { OutgoingRecord } from '../kafka/producer.js';
 import { batchGetAll } from './dynamodb.js';
 
 /** One item of a `TransactWriteItems` request, in document (unmarshalled) form. */

@@ -1,4 +1,5 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { stableId } from '../common/ids.js';
 import {
   type ChargeRequest,
   type ChargeResult,
@@ -9,7 +10,6 @@ import {
   ProviderUnavailableError,
   type RefundRequest,
 } from '../domain/payment.js';
-import { stableId } from '../shared/ids.js';
 import { type ABSENT, putIfStatus } from './dynamodb.js';
 import type { TransactItem } from './idempotency.js';
 

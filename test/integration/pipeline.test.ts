@@ -1,12 +1,12 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { InProgressError } from '../../lib/common/errors.js';
 import { contracts } from '../../lib/contracts/index.js';
 import { encodeMskEvent } from '../../lib/kafka/codec.js';
 import { getPublisher, type Publisher } from '../../lib/kafka/producer.js';
 import { BatchProcessor } from '../../lib/pipeline/processor.js';
 import type { MessageHandler, ProcessorOptions } from '../../lib/pipeline/types.js';
-import { InProgressError } from '../../lib/shared/errors.js';
 import { dynamoDbConfig } from '../../lib/store/dynamodb.js';
 import { IdempotencyStore } from '../../lib/store/idempotency.js';
 import { readTopic } from '../support/kafka.js';

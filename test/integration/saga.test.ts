@@ -1,77 +1,28 @@
-import { execFile } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import type { Server } from 'node:http';
-import { promisify } from 'node:util';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { inventoryStore } from '../../functions/inventory/handler.js';
-import { orderEventStore } from '../../functions/orders/commands.js';
 import { paymentStore, usePaymentProvider } from '../../functions/payments/handler.js';
 import { sweepDeadlines } from '../../functions/saga/deadlines.js';
 import { sagaStore } from '../../functions/saga/store.js';
-import { cancelOrderV1, placeOrderV1 } from '../../lib/contracts/orders.js';
-import { isTerminal, type Saga, transition } from '../../lib/domain/saga.js';
-import { envelopeFor } from '../../lib/kafka/examples.js';
-import { ConcurrencyConflictError } from '../../lib/shared/errors.js';
+import { ConcurrencyConflictError } from '../../lib/common/errors.js';
+import { isTerminal, transition } from '../../lib/domain/saga.js';
 import { getDocumentClient } from '../../lib/store/dynamodb.js';
 import { IdempotencyStore } from '../../lib/store/idempotency.js';
-import { loadOrder } from '../../lib/store/orders.js';
-import { SimulatedPaymentProvider } from '../../lib/store/payments.js';
 import type { SagaStore } from '../../lib/store/sagas.js';
-import { startHttpServer } from '../../local/http-server.js';
-import { loadServerlessConfig } from '../../local/infra/serverless-config.js';
-import { checkSagaInvariants } from '../../local/saga-invariants.js';
 import { unique } from '../support/pipeline.js';
+import {
+  cancel,
+  eventTypes,
+  HOLDS,
+  invariants,
+  LIMIT,
+  place,
+  provider,
+  saga,
+  stocked,
+} from '../support/saga.js';
 import { SagaBus, seeded } from '../support/saga-bus.js';
 
-const LIMIT = 100_000;
-
-function provider(options: { failureRate?: number; random?: () => number } = {}): SimulatedPaymentProvider {
-  const simulated = new SimulatedPaymentProvider(getDocumentClient(), process.env.PAYMENTS_TABLE as string, {
-    customerLimit: LIMIT,
-    failureRate: options.failureRate ?? 0,
-    ...(options.random ? { random: options.random } : {}),
-  });
-  usePaymentProvider(simulated);
-  return simulated;
-}
-
 afterEach(() => usePaymentProvider(undefined));
-
-const place = (orderId: string, items: Array<{ sku: string; quantity: number; unitPrice: number }>) =>
-  envelopeFor(
-    placeOrderV1,
-    { orderId, customerId: 'customer-1', currency: 'EUR', items },
-    { id: randomUUID(), occurredAt: new Date().toISOString() },
-  );
-const cancel = (orderId: string) =>
-  envelopeFor(
-    cancelOrderV1,
-    { orderId, reason: 'changed my mind' },
-    { id: randomUUID(), occurredAt: new Date().toISOString() },
-  );
-
-async function stocked(skus: Record<string, number>): Promise<string[]> {
-  await Promise.all(Object.entries(skus).map(([sku, quantity]) => inventoryStore().receive(sku, quantity)));
-  return Object.keys(skus);
-}
-
-const saga = async (orderId: string) => (await sagaStore().get(orderId)) as Saga;
-const eventTypes = async (orderId: string) =>
-  (await loadOrder(orderEventStore(), orderId, { fromStart: true })).events.map((event) => event.type);
-
-async function invariants(orderIds: string[], skus: string[], ledger: SimulatedPaymentProvider) {
-  return checkSagaInvariants({
-    orderIds,
-    sagas: await sagaStore().getMany(orderIds),
-    deadLettered: new Set(),
-    inventory: inventoryStore(),
-    skus,
-    ledger,
-    eventTypes,
-  });
-}
-
-const HOLDS = { unfinished: 0, stockConserved: true, moneyBalanced: true, confirmedAndCancelled: 0 };
 
 describe('order saga on DynamoDB Local (functions chained in process)', () => {
   it('happy path: reserves, charges, confirms, and commits the stock as sold', async () => {
@@ -383,81 +334,4 @@ describe('concurrent events of one saga from two topics', () => {
       reserved: 0,
     });
   });
-});
-
-describe('inspecting a saga', () => {
-  // One saga, cancelled for lack of stock, that both ways of inspecting it show.
-  let orderId: string;
-  let sku: string;
-  let server: Server | undefined;
-
-  beforeAll(async () => {
-    provider();
-    [sku = ''] = await stocked({ [unique('sku')]: 0 });
-    orderId = unique('order');
-    const bus = new SagaBus();
-    bus.send('orders.commands', place(orderId, [{ sku, quantity: 1, unitPrice: 100 }]));
-    await bus.drain();
-  });
-  afterAll(() => server?.close());
-
-  it('GET /sagas/{orderId} returns the state, why, and the timeline; 404 and 400 are JSON', async () => {
-    // Prepare
-    const http = await startHttpServer(loadServerlessConfig());
-    server = http.server;
-
-    // Act
-    const found = await fetch(`${http.url}/sagas/${orderId}`);
-    const missing = await fetch(`${http.url}/sagas/${unique('order')}`);
-    const invalid = await fetch(`${http.url}/sagas/not%20valid`);
-
-    // Assess
-    expect(found.status).toBe(200);
-    expect(await found.json()).toMatchObject({
-      orderId,
-      state: 'cancelled',
-      cause: 'out-of-stock',
-      outcome: `stock rejected: out of stock (${sku}: 1 wanted, 0 available)`,
-      timeline: [
-        {
-          version: 1,
-          from: 'none',
-          to: 'reserving',
-          sent: ['ReserveStock'],
-          trigger: { type: 'OrderPlaced' },
-        },
-        { version: 2, from: 'reserving', to: 'compensating', sent: ['CancelOrder'] },
-        { version: 3, from: 'compensating', to: 'cancelled', sent: [], trigger: { type: 'OrderCancelled' } },
-      ],
-    });
-    expect(missing.status).toBe(404);
-    expect(await missing.json()).toEqual({ error: expect.stringMatching(/^no saga for order /) });
-    expect(invalid.status).toBe(400);
-  });
-
-  it('`npm run saga -- <orderId>` prints the same story; an unknown order exits 1, no order id exits 2', async () => {
-    const cli = (args: string[]) =>
-      promisify(execFile)(process.execPath, ['--import', 'tsx', 'local/saga.ts', ...args], {
-        env: { ...process.env },
-      }).then(
-        (result) => ({ code: 0, ...result }),
-        (error: { code: number; stdout: string; stderr: string }) => error,
-      );
-
-    const shown = await cli([orderId]);
-    const unknown = await cli([unique('order')]);
-    const usage = await cli([]);
-
-    expect(shown.code).toBe(0);
-    expect(shown.stdout).toMatch(
-      new RegExp(`^saga ${orderId}: cancelled \\(out-of-stock\\) — stock rejected`),
-    );
-    expect(shown.stdout).toMatch(
-      /v3 \S+ compensating → cancelled on OrderCancelled: OrderCancelled; compensation complete/,
-    );
-    expect(unknown.code).toBe(1);
-    expect(unknown.stderr).toMatch(/^no saga for order /);
-    expect(usage.code).toBe(2);
-    expect(usage.stderr).toMatch(/^usage: npm run saga -- <orderId>/);
-  }, 30_000);
 });

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { ContractViolationError } from '../../lib/common/errors.js';
 import { asyncApiDocument } from '../../lib/contracts/asyncapi.js';
 import { contracts } from '../../lib/contracts/index.js';
 import { placeOrderV1 } from '../../lib/contracts/orders.js';
 import { ALL_TOPICS } from '../../lib/contracts/topics.js';
 import { envelopeFor } from '../../lib/kafka/examples.js';
-import { ContractViolationError } from '../../lib/shared/errors.js';
 
 const placeOrder = envelopeFor(
   placeOrderV1,

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
  * lower layers. The leaves hold what everything shares (errors, ids, declarations).
  */
 const LIB_LAYERS = [
-  ['shared', 'deploy'],
+  ['common', 'deploy'],
   ['contracts'],
   ['domain', 'kafka'],
   ['store'],

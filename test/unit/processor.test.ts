@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { PermanentError, TransientError } from '../../lib/common/errors.js';
 import { contracts } from '../../lib/contracts/index.js';
 import { cancelOrderV1 } from '../../lib/contracts/orders.js';
 import { encodeMskEvent } from '../../lib/kafka/codec.js';
@@ -9,7 +10,6 @@ import {
   UNKNOWN_MESSAGE_POLICIES,
   type UnknownMessagePolicy,
 } from '../../lib/pipeline/types.js';
-import { PermanentError, TransientError } from '../../lib/shared/errors.js';
 import { contextWithTime, memoryStore, placeOrderRecord, recordingPublisher } from '../support/pipeline.js';
 
 const instantSleep = async () => {};

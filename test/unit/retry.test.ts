@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { PermanentError, TimeBudgetExceededError, TransientError } from '../../lib/common/errors.js';
 import { classify, ERROR_KINDS } from '../../lib/pipeline/classify.js';
 import { fullJitterDelay, retryTransient } from '../../lib/pipeline/retry.js';
-import { PermanentError, TimeBudgetExceededError, TransientError } from '../../lib/shared/errors.js';
 
 describe('fullJitterDelay', () => {
   it('stays within [0, min(cap, base * 2^(attempt-1))) for any random draw', () => {
