@@ -4,8 +4,7 @@
  * or, with AWS credentials and no endpoint, on the deployed tables of the stage (`--stage`, default dev).
  */
 import { parseArgs } from 'node:util';
-import { orderEventStore } from '../functions/orders/commands.js';
-import { orderViews } from '../functions/orders/projector.js';
+import { orderEventStore, orderViews } from '../functions/orders/stores.js';
 import { getDocumentClient } from '../lib/store/dynamodb.js';
 import { rebuildOrderViews } from '../lib/store/rebuild-views.js';
 import { runCli } from './cli.js';

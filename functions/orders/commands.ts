@@ -13,20 +13,8 @@ import { TABLE_VARIABLES } from '../../lib/deploy/tables.js';
 import { decide, evolve, type OrderState } from '../../lib/domain/order.js';
 import { type ConsumerOptions, consumer } from '../../lib/pipeline/consumer.js';
 import type { Decision, MessageHandler } from '../../lib/pipeline/types.js';
-import { getDocumentClient, tableName } from '../../lib/store/dynamodb.js';
-import { EventStore } from '../../lib/store/event-store.js';
-import { loadOrder, ORDER_STATE_VERSION, orderStreamId } from '../../lib/store/orders.js';
-
-let store: EventStore<OrderState> | undefined;
-
-/** The orders event store, created on first use (the table name comes from the environment). */
-export function orderEventStore(): EventStore<OrderState> {
-  store ??= new EventStore<OrderState>(getDocumentClient(), tableName(TABLE_VARIABLES.eventStore), {
-    snapshotEvery: Number(process.env.SNAPSHOT_EVERY ?? 50),
-    stateVersion: ORDER_STATE_VERSION,
-  });
-  return store;
-}
+import { loadOrder, orderStreamId } from '../../lib/store/orders.js';
+import { orderEventStore } from './stores.js';
 
 /**
  * Event-sourced write side: load the order's stream, decide, append. The appended events and the

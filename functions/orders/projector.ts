@@ -9,8 +9,8 @@ import { TABLE_VARIABLES } from '../../lib/deploy/tables.js';
 import { upcastOrderEvent } from '../../lib/domain/upcast.js';
 import { type ConsumerOptions, consumer } from '../../lib/pipeline/consumer.js';
 import { type Decision, type MessageHandler, UNKNOWN_MESSAGE_POLICIES } from '../../lib/pipeline/types.js';
-import { getDocumentClient, tableName } from '../../lib/store/dynamodb.js';
-import { OrderViews, projectOrderView } from '../../lib/store/order-views.js';
+import { projectOrderView } from '../../lib/store/order-views.js';
+import { orderViews } from './stores.js';
 
 /** An event arrived before one it follows: retried in place and by the mapping. */
 export class ProjectionGapError extends TransientError {
@@ -24,13 +24,6 @@ export class ProjectionGapExpiredError extends PermanentError {
 
 /** How long a gap may wait for the missing events (redelivery, retries) before it is dead-lettered. */
 const gapTimeoutMs = () => Number(process.env.PROJECTION_GAP_TIMEOUT_SECONDS ?? 300) * 1000;
-
-let views: OrderViews | undefined;
-
-export function orderViews(): OrderViews {
-  views ??= new OrderViews(getDocumentClient(), tableName(TABLE_VARIABLES.orderViews));
-  return views;
-}
 
 /**
  * CQRS read side: applies an order event to the views only when it is the next version of its stream.

@@ -2,8 +2,7 @@ import { z } from 'zod';
 import { TABLE_VARIABLES } from '../../lib/deploy/tables.js';
 import { HttpError, httpQuery } from '../../lib/pipeline/http.js';
 import { loadOrder } from '../../lib/store/orders.js';
-import { orderEventStore } from './commands.js';
-import { orderViews } from './projector.js';
+import { orderEventStore, orderViews } from './stores.js';
 
 const id = z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'letters, digits and . _ : - only');
 

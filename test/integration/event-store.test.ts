@@ -1,7 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { orderCommandsConsumer, orderEventStore } from '../../functions/orders/commands.js';
+import { orderCommandsConsumer } from '../../functions/orders/commands.js';
+import { orderEventStore } from '../../functions/orders/stores.js';
 import { contracts } from '../../lib/contracts/index.js';
 import { cancelOrderV1, confirmOrderV1, placeOrderV1 } from '../../lib/contracts/orders.js';
 import { encodeMskEvent } from '../../lib/kafka/codec.js';

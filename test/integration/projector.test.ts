@@ -1,7 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
-import { orderProjectorConsumer, orderViews } from '../../functions/orders/projector.js';
+import { orderProjectorConsumer } from '../../functions/orders/projector.js';
+import { orderViews } from '../../functions/orders/stores.js';
 import { STREAM_VERSION_HEADER } from '../../lib/contracts/envelope.js';
 import { contracts } from '../../lib/contracts/index.js';
 import { orderConfirmedV1, orderPlacedV2 } from '../../lib/contracts/order-events.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { inventoryStore } from '../../functions/inventory/handler.js';
-import { orderEventStore } from '../../functions/orders/commands.js';
+import { orderEventStore } from '../../functions/orders/stores.js';
 import { usePaymentProvider } from '../../functions/payments/handler.js';
 import { sagaStore } from '../../functions/saga/store.js';
 import { cancelOrderV1, placeOrderV1 } from '../../lib/contracts/orders.js';
