@@ -4,12 +4,14 @@ import { MalformedEventError, MalformedRecordError } from './errors.js';
 import {
   type DecodedRecord,
   EVENT_SOURCES,
+  type HeaderBytes,
   type MskEvent,
   type MskRecord,
   type RecordInput,
 } from './types.js';
 
-// Header bytes arrive signed (-128..127) from Lambda (docs/aws-behaviours.md, "The event a handler receives"); accept unsigned too.
+// Header bytes arrive signed (-128..127) from Lambda (docs/aws-behaviours.md, "The event a handler receives");
+// accept unsigned too. `Buffer.from` keeps the low 8 bits of each number: a signed byte becomes its unsigned value.
 const headerBytes = z.array(z.int().min(-128).max(255));
 const schemaMetadata = z.object({ schemaId: z.string().optional(), dataFormat: z.string() });
 
@@ -80,9 +82,13 @@ function locate(raw: unknown, partitionKey: string): RecordLocation {
   };
 }
 
-/** `Buffer.from` keeps the low 8 bits of each number: signed bytes become their unsigned value. */
-function bytesToText(bytes: number[]): string {
-  return Buffer.from(bytes).toString('utf8');
+/** A record's headers as an ordered list of byte values, whichever form they were given in. */
+export function headerList(headers: RecordInput['headers']): HeaderBytes[] {
+  if (headers === undefined) return [];
+  if (Array.isArray(headers)) return headers.map(({ name, value }) => ({ name, value: toBuffer(value) }));
+  return Object.entries(headers).flatMap(([name, value]) =>
+    (Array.isArray(value) ? value : [value]).map((one) => ({ name, value: toBuffer(one) })),
+  );
 }
 
 /**
@@ -172,8 +178,13 @@ function decodeRecord(raw: unknown, partitionKey: string, index: number): Decode
   }
   // No prototype: a header named "__proto__" must be a header, not a prototype change.
   const headers: Record<string, string> = Object.create(null);
+  const headerBytes: HeaderBytes[] = [];
   for (const entry of raw.headers ?? []) {
-    for (const name in entry) headers[name] = bytesToText(entry[name] as number[]);
+    for (const name in entry) {
+      const value = Buffer.from(entry[name] as number[]);
+      headerBytes.push({ name, value });
+      headers[name] = value.toString('utf8');
+    }
   }
   return {
     partitionKey,
@@ -182,8 +193,10 @@ function decodeRecord(raw: unknown, partitionKey: string, index: number): Decode
     offset: raw.offset,
     timestamp: raw.timestamp,
     timestampType: raw.timestampType,
+    keyBytes: key,
     key: key?.toString('utf8'),
     value,
+    headerBytes,
     headers,
     raw,
   };
@@ -230,9 +243,7 @@ export function encodeMskRecord(input: RecordInput): MskRecord {
     timestamp: input.timestamp ?? Date.now(),
     timestampType: input.timestampType ?? 'CREATE_TIME',
     value: input.value === null ? null : toBuffer(input.value).toString('base64'),
-    headers: Object.entries(input.headers ?? {}).map(([name, value]) => ({
-      [name]: toSignedBytes(toBuffer(value)),
-    })),
+    headers: headerList(input.headers).map(({ name, value }) => ({ [name]: toSignedBytes(value) })),
   };
   if (input.key !== undefined) record.key = toBuffer(input.key).toString('base64');
   return record;

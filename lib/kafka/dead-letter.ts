@@ -24,7 +24,8 @@ export interface DeadLetterInput {
   partition?: number | undefined;
   offset?: number | undefined;
   timestamp?: number | undefined;
-  key: string | null;
+  /** the original key's bytes: the dead letter is keyed exactly like the record */
+  key: Buffer | string | null;
   /** the record exactly as it was in the event */
   raw: unknown;
   batchSize: number;

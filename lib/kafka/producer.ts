@@ -1,11 +1,15 @@
 import { Kafka, type KafkaConfig, logLevel, type Producer } from 'kafkajs';
 
-/** A message ready to send: value already serialised, headers as text. */
+/**
+ * A message ready to send: value already serialised. Key and header values may be bytes, and a header
+ * name given a list is sent once per value, in order: what is passed on (a dead letter, a redrive)
+ * keeps every byte.
+ */
 export interface OutgoingRecord {
   topic: string;
-  key: string | null;
+  key: string | Buffer | null;
   value: string;
-  headers: Record<string, string>;
+  headers: Record<string, string | Buffer | Array<string | Buffer>>;
 }
 
 /** What the pipeline needs from Kafka: send records, in order, and wait for every ack. */

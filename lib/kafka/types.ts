@@ -33,7 +33,13 @@ export interface MskEvent {
   records: Record<string, MskRecord[]>;
 }
 
-/** A record after decoding: key/value as bytes and text, headers as UTF-8 strings. */
+/** One Kafka header as bytes: names may repeat, and their order is kept. */
+export interface HeaderBytes {
+  name: string;
+  value: Buffer;
+}
+
+/** A record after decoding: key, value and headers as bytes, with text views for convenience. */
 export interface DecodedRecord {
   /** the records-map key, `"<topic>-<partition>"`: the partition identifier of a partial batch response */
   partitionKey: string;
@@ -42,11 +48,15 @@ export interface DecodedRecord {
   offset: number;
   timestamp: number;
   timestampType: MskRecord['timestampType'];
-  /** UTF-8 key, `undefined` for a null key */
+  /** the key's bytes, exactly; `undefined` for a null key */
+  keyBytes: Buffer | undefined;
+  /** the key read as UTF-8 (a view: invalid bytes become U+FFFD; use `keyBytes` to pass the key on) */
   key: string | undefined;
   /** raw value bytes, `undefined` for a tombstone */
   value: Buffer | undefined;
-  /** header name → UTF-8 value (a repeated header keeps its last value) */
+  /** every header in order, repeated names kept, values as bytes: what passing a record on must copy */
+  headerBytes: readonly HeaderBytes[];
+  /** header name → UTF-8 value (a view: a repeated header shows its last value) */
   headers: Record<string, string>;
   /** the record exactly as received, kept for the dead-letter payload */
   raw: unknown;
@@ -59,7 +69,8 @@ export interface RecordInput {
   offset: number;
   key?: string | Buffer | undefined;
   value: string | Buffer | null;
-  headers?: Record<string, string | Buffer> | undefined;
+  /** by name (an array for a repeated name), or as an ordered list of headers */
+  headers?: Record<string, string | Buffer | Array<string | Buffer>> | readonly HeaderBytes[] | undefined;
   timestamp?: number | undefined;
   timestampType?: MskRecord['timestampType'] | undefined;
 }

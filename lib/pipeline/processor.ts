@@ -28,7 +28,7 @@ interface WorkItem<TMessage> {
 
 interface RecordState {
   /** the decoded record, or where a record that could not be decoded sat */
-  record: DecodedRecord | (RecordLocation & { key?: undefined; raw: unknown });
+  record: DecodedRecord | (RecordLocation & { keyBytes?: undefined; raw: unknown });
   message?: Pick<ValidMessage, 'id' | 'correlationId'>;
   durationMs?: number;
   outcome: RecordOutcome;
@@ -89,7 +89,7 @@ export class BatchProcessor<TMessage extends ValidMessage = ValidMessage> {
           partition: record.partition,
           offset: record.offset,
           timestamp: record.timestamp,
-          key: record.key ?? null,
+          key: record.keyBytes ?? null,
           raw: record.raw,
           batchSize,
           error,

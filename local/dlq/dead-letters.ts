@@ -75,6 +75,17 @@ function matches(letter: DeadLetter, filter: DeadLetterFilter): boolean {
   );
 }
 
+/** A record's headers for kafkajs, byte for byte: a repeated name becomes a list, in its order. */
+function kafkaHeaders(record: DecodedRecord): Record<string, Buffer[]> {
+  const headers: Record<string, Buffer[]> = Object.create(null);
+  for (const { name, value } of record.headerBytes) {
+    const values = headers[name] ?? [];
+    values.push(value);
+    headers[name] = values;
+  }
+  return headers;
+}
+
 /** Plaintext brokers (the local broker), or a full client configuration (a deployed stage: MSK IAM over TLS). */
 export type KafkaConnection = readonly string[] | KafkaConfig;
 
@@ -179,7 +190,13 @@ export async function redrive(
         await producer.send({
           topic: original.topic,
           acks: -1,
-          messages: [{ key: original.key ?? null, value: original.value ?? null, headers: original.headers }],
+          messages: [
+            {
+              key: original.keyBytes ?? null,
+              value: original.value ?? null,
+              headers: kafkaHeaders(original),
+            },
+          ],
         });
       }
       done++;

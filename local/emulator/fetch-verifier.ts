@@ -1,10 +1,13 @@
+import { headerList } from '../../lib/kafka/codec.js';
+import type { RecordInput } from '../../lib/kafka/types.js';
+
 /** What the verifier compares of a fetched record. */
 export interface FetchedRecord {
   partitionKey: string;
   offset: number;
   key?: Buffer | string | undefined;
   value: Buffer | null;
-  headers?: Record<string, Buffer | string> | undefined;
+  headers?: RecordInput['headers'];
   timestamp?: number | undefined;
 }
 
@@ -14,14 +17,18 @@ function sameBytes(a: Buffer | string | null | undefined, b: Buffer | string | n
 }
 
 export function sameRecord(a: FetchedRecord, b: FetchedRecord): boolean {
-  const names = Object.keys(a.headers ?? {});
+  const aHeaders = headerList(a.headers);
+  const bHeaders = headerList(b.headers);
   return (
     a.offset === b.offset &&
     a.timestamp === b.timestamp &&
     sameBytes(a.key, b.key) &&
     sameBytes(a.value, b.value) &&
-    names.length === Object.keys(b.headers ?? {}).length &&
-    names.every((name) => sameBytes(a.headers?.[name], b.headers?.[name]))
+    aHeaders.length === bHeaders.length &&
+    aHeaders.every(
+      (header, index) =>
+        header.name === bHeaders[index]?.name && sameBytes(header.value, bHeaders[index]?.value),
+    )
   );
 }
 

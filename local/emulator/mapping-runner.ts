@@ -54,11 +54,14 @@ function describeRecords(records: readonly EmulatedRecord[]): string {
   return [...ranges].map(([partition, [first, last]]) => `${partition}@${first}..${last}`).join(' ');
 }
 
+/** A fetched Kafka message as the emulator holds it: key and headers as bytes, a repeated header name kept. */
 function toRecord(topic: string, partition: number, message: KafkaMessage): EmulatedRecord {
-  const headers: Record<string, Buffer | string> = {};
-  for (const [name, value] of Object.entries(message.headers ?? {})) {
-    if (value !== undefined) headers[name] = Array.isArray(value) ? (value.at(-1) ?? '') : value;
-  }
+  const headers = Object.entries(message.headers ?? {}).flatMap(([name, value]) =>
+    (Array.isArray(value) ? value : value === undefined ? [] : [value]).map((one) => ({
+      name,
+      value: Buffer.from(one),
+    })),
+  );
   return {
     topic,
     partition,

@@ -32,10 +32,10 @@ export async function produce(
   brokers: string[],
   topic: string,
   messages: Array<{
-    key: string;
+    key: string | Buffer;
     value: string;
     partition?: number;
-    headers?: Record<string, string>;
+    headers?: Record<string, string | Buffer | Array<string | Buffer>>;
     timestamp?: string;
   }>,
 ): Promise<void> {

@@ -120,7 +120,7 @@ export class SagaBus {
     const taken = this.#queue(topic).splice(0, batchSize);
     if (taken.length === 0) return;
     const placed = taken.map((entry) => {
-      const partition = partitionOf(entry.record.key ?? '');
+      const partition = partitionOf(String(entry.record.key ?? ''));
       const partitionKey = `${topic}-${partition}`;
       // A record keeps its offset when the mapping delivers it again, as in Kafka: the processor then
       // sees a batch that starts behind where the partition's last batch ended, and reads markers first.

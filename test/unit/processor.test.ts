@@ -122,7 +122,7 @@ describe('BatchProcessor: permanent errors go to the dead-letter topic, never bl
     expect(publisher.sent).toHaveLength(1);
     const [deadLetter] = publisher.sent;
     expect(deadLetter?.topic).toBe('orders.commands.dlq');
-    expect(deadLetter?.key).toBe('k');
+    expect(deadLetter?.key).toEqual(Buffer.from('k'));
     expect(deadLetter?.headers).toMatchObject({
       'dlq-source-topic': 'orders.commands',
       'dlq-source-partition': '0',
@@ -307,5 +307,25 @@ describe('BatchProcessor: messages of contracts the consumer does not handle', (
     expect(report.outcomes.ignored).toBe(2);
     expect(report.response.batchItemFailures).toEqual([]);
     expect(publisher.sent).toEqual([]);
+  });
+});
+
+describe('BatchProcessor: dead letters keep the record’s bytes', () => {
+  it('keys its own dead letter with the original key bytes, even when they are not UTF-8', async () => {
+    // Prepare: a record whose key is not UTF-8 and whose value breaks the contract.
+    const key = Buffer.from([0xff, 0x10, 0x00, 0x62, 0x80]);
+    const { processor, publisher } = setup(async () => ({}));
+    const event = encodeMskEvent([
+      { topic: 'orders.commands', partition: 0, offset: 7, key, value: '{"not":"an envelope"}' },
+    ]);
+
+    // Act
+    const report = await processor.process(event, contextWithTime(60_000));
+
+    // Assess
+    expect(report.outcomes['dead-lettered']).toBe(1);
+    const [letter] = publisher.sent;
+    expect(letter?.topic).toBe('orders.commands.dlq');
+    expect(Buffer.isBuffer(letter?.key) && letter.key.equals(key)).toBe(true);
   });
 });
