@@ -4,7 +4,7 @@
  * with the caller's AWS credentials; `--param name=value` for parameters not in serverless.yml).
  *   list    [--topic T.dlq] [--source T] [--error ClassOrCondition] [--since ISO] [--until ISO]
  *   show    <dlqTopic>/<partition>/<offset>
- *   redrive [the list filters] [--dry-run]
+ *   redrive [the list filters] [--dry-run] [--every-copy]: one copy per source record unless --every-copy
  */
 import { parseArgs } from 'node:util';
 import { kafkaConfig } from '../../lib/kafka/producer.js';
@@ -13,7 +13,7 @@ import { STAGE_OPTIONS, stageEnvironment } from '../stage.js';
 import { type DeadLetterFilter, RedriveRefusedError, readDeadLetters, redrive } from './dead-letters.js';
 
 const USAGE =
-  'usage: npm run dlq -- list|show <id>|redrive [--topic T.dlq] [--source T] [--error E] [--since ISO] [--until ISO] [--dry-run] [--stage S [--param name=value]]';
+  'usage: npm run dlq -- list|show <id>|redrive [--topic T.dlq] [--source T] [--error E] [--since ISO] [--until ISO] [--dry-run] [--every-copy] [--stage S [--param name=value]]';
 
 function usage(message: string): never {
   throw new UsageError(`${message}\n${USAGE}`);
@@ -29,6 +29,7 @@ async function main(): Promise<void> {
       since: { type: 'string' },
       until: { type: 'string' },
       'dry-run': { type: 'boolean' },
+      'every-copy': { type: 'boolean' },
       ...STAGE_OPTIONS,
     },
   });
@@ -60,7 +61,7 @@ async function main(): Promise<void> {
     for (const letter of letters) {
       const from = letter.original ? `${letter.original.partitionKey}@${letter.original.offset}` : '?';
       process.stdout.write(
-        `${letter.id}  ${letter.timestamp}  from ${from}  key=${letter.original?.key ?? ''}  ${letter.errorClass}: ${letter.errorMessage}\n`,
+        `${letter.id}  ${letter.timestamp}  from ${from}  by ${letter.functionName}  key=${letter.original?.key ?? ''}  ${letter.errorClass}: ${letter.errorMessage}\n`,
       );
     }
     process.stdout.write(`${letters.length} dead letters\n`);
@@ -96,6 +97,7 @@ async function main(): Promise<void> {
     const letters = await readDeadLetters(brokers, filter);
     const count = await redrive(brokers, letters, {
       dryRun: values['dry-run'] ?? false,
+      everyCopy: values['every-copy'] ?? false,
       log: (line) => process.stdout.write(`${line}\n`),
     });
     process.stdout.write(`${values['dry-run'] ? 'would redrive' : 'redrove'} ${count} dead letters\n`);

@@ -12,6 +12,8 @@ export interface DeadLetter {
   condition: string;
   errorClass: string;
   errorMessage: string;
+  /** the function that dead-lettered it (its own dead letter, or the mapping's destination for it) */
+  functionName: string;
   /** when the record was dead-lettered */
   timestamp: string;
   /** the original record, decoded; undefined when the payload holds no readable record */
@@ -38,7 +40,7 @@ function parseDeadLetter(
   headers: Record<string, string>,
 ): DeadLetter {
   const json = JSON.parse(value) as {
-    requestContext?: { condition?: string };
+    requestContext?: { condition?: string; functionArn?: string };
     responseContext?: { functionError?: string } | null;
     timestamp?: string;
     payload?: { records?: Record<string, unknown[]> };
@@ -59,6 +61,10 @@ function parseDeadLetter(
       json.errorInfo?.errorMessage ??
       json.responseContext?.functionError ??
       '',
+    functionName:
+      headers[DEAD_LETTER_HEADERS.functionName] ??
+      json.requestContext?.functionArn?.split(':').at(6) ??
+      'unknown',
     timestamp: json.timestamp ?? '',
     original: decoded,
     value: json as Record<string, unknown>,
@@ -166,10 +172,14 @@ export class RedriveRefusedError extends Error {
  * Re-publish dead letters to their original topic with their original key, headers and value — the
  * envelope keeps its id, so consumers' idempotency still applies to a record that had half-succeeded.
  */
+/** A letter's source record: several consumers of one topic may each dead-letter the same record. */
+const sourceOf = (letter: DeadLetter) =>
+  `${letter.original?.topic}/${letter.original?.partition}/${letter.original?.offset}`;
+
 export async function redrive(
   connection: KafkaConnection,
   letters: readonly DeadLetter[],
-  options: { dryRun?: boolean; log: (line: string) => void },
+  options: { dryRun?: boolean; everyCopy?: boolean; log: (line: string) => void },
 ): Promise<number> {
   for (const letter of letters) {
     if (!letter.original) throw new RedriveRefusedError(`${letter.id} holds no original record to redrive`);
@@ -183,7 +193,16 @@ export async function redrive(
   if (!options.dryRun) await producer.connect();
   try {
     let done = 0;
+    const sent = new Map<string, DeadLetter>();
     for (const letter of letters) {
+      const first = sent.get(sourceOf(letter));
+      if (first && !options.everyCopy) {
+        options.log(
+          `skipped ${letter.id} (${letter.functionName}): ${sourceOf(letter)} is redriven once, for ${first.id} (${first.functionName})`,
+        );
+        continue;
+      }
+      sent.set(sourceOf(letter), letter);
       const original = letter.original as DecodedRecord;
       const target = `${original.topic} key=${original.key ?? '(none)'} (from ${original.partitionKey}@${original.offset})`;
       if (!options.dryRun) {
