@@ -45,8 +45,6 @@ class KafkaPatternsDeployment {
     extendTemplate(
       template,
       {
-        service: service.service,
-        stage: this.stage(),
         functions: service.functions,
         kafkaMapping: custom.kafkaMapping,
         alarms: custom.alarms,

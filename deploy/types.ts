@@ -25,8 +25,6 @@ export type Statement = {
 
 /** What the builder needs of the resolved serverless.yml. */
 export interface ServiceDescription {
-  service: string;
-  stage: string;
   functions: Record<string, { handler: string; role?: string; vpc?: unknown }>;
   /** custom.kafkaMapping: properties merged into every Kafka event source mapping */
   kafkaMapping: Record<string, Json>;

@@ -5,7 +5,7 @@ import {
   readDeadLetters,
   redrive,
 } from '../../local/dlq/dead-letters.js';
-import { MappingRunner } from '../../local/emulator/mapping-runner.js';
+import { MappingRunner, type MskHandler } from '../../local/emulator/mapping-runner.js';
 import { ownRecords, produce, testMapping, waitFor } from '../support/emulator.js';
 
 const brokers = inject('kafkaBrokers');
@@ -13,6 +13,19 @@ const running: MappingRunner[] = [];
 afterEach(async () => {
   await Promise.all(running.splice(0).map((runner) => runner.stop()));
 });
+
+/** A mapping with no retries in front of `handler`: a failing record goes straight to the destination. */
+async function startFailFastRunner(handler: MskHandler): Promise<MappingRunner> {
+  const runner = new MappingRunner(testMapping({ maximumRetryAttempts: 0 }), {
+    brokers,
+    verifyFetches: inject('bundledBroker'),
+    log: () => {},
+    handler,
+  });
+  running.push(runner);
+  await runner.start();
+  return runner;
+}
 
 describe('dead-letter tool', () => {
   it('lists a record whose retries were exhausted and redrives it with its key, headers and value, after which it succeeds', async () => {
@@ -23,29 +36,22 @@ describe('dead-letter tool', () => {
     /** keys of this test's records, in the order the handler saw them */
     const seen: string[] = [];
     const succeeded: Array<{ key: string; value: string; headers: unknown }> = [];
-    const runner = new MappingRunner(testMapping({ maximumRetryAttempts: 0 }), {
-      brokers,
-      verifyFetches: inject('bundledBroker'),
-      log: () => {},
-      handler: async (event) => {
-        const own = ownRecords(event, prefix);
-        const keyOf = (record: (typeof own)[number]) => Buffer.from(record.key ?? '', 'base64').toString();
-        seen.push(...own.map(keyOf));
-        const work = own.filter((record) => keyOf(record) !== fence);
-        if (work.length === 0) return {};
-        if (!fixed) throw new Error('bug in the handler');
-        for (const record of work) {
-          succeeded.push({
-            key: Buffer.from(record.key ?? '', 'base64').toString(),
-            value: Buffer.from(record.value ?? '', 'base64').toString(),
-            headers: record.headers,
-          });
-        }
-        return {};
-      },
+    const runner = await startFailFastRunner(async (event) => {
+      const own = ownRecords(event, prefix);
+      const keyOf = (record: (typeof own)[number]) => Buffer.from(record.key ?? '', 'base64').toString();
+      seen.push(...own.map(keyOf));
+      const work = own.filter((record) => keyOf(record) !== fence);
+      if (work.length === 0) return {};
+      if (!fixed) throw new Error('bug in the handler');
+      for (const record of work) {
+        succeeded.push({
+          key: Buffer.from(record.key ?? '', 'base64').toString(),
+          value: Buffer.from(record.value ?? '', 'base64').toString(),
+          headers: record.headers,
+        });
+      }
+      return {};
     });
-    running.push(runner);
-    await runner.start();
     await produce(brokers, 'inventory.commands', [
       { key: `${prefix}k`, value: '{"id":"m-1"}', partition: 1, headers: { 'message-id': 'm-1' } },
     ]);
@@ -92,26 +98,19 @@ describe('dead-letter tool', () => {
     const traces = [Buffer.from([0x00, 0x01, 0xff, 0xfe]), Buffer.from([0x80, 0x81])];
     let fixed = false;
     const delivered: Array<{ key: Buffer; headers: Array<[string, Buffer]> }> = [];
-    const runner = new MappingRunner(testMapping({ maximumRetryAttempts: 0 }), {
-      brokers,
-      verifyFetches: inject('bundledBroker'),
-      log: () => {},
-      handler: async (event) => {
-        const own = ownRecords(event, prefix);
-        if (own.length === 0) return {};
-        if (!fixed) throw new Error('bug in the handler');
-        for (const record of own)
-          delivered.push({
-            key: Buffer.from(record.key ?? '', 'base64'),
-            headers: record.headers.flatMap((entry) =>
-              Object.entries(entry).map(([name, bytes]): [string, Buffer] => [name, Buffer.from(bytes)]),
-            ),
-          });
-        return {};
-      },
+    const runner = await startFailFastRunner(async (event) => {
+      const own = ownRecords(event, prefix);
+      if (own.length === 0) return {};
+      if (!fixed) throw new Error('bug in the handler');
+      for (const record of own)
+        delivered.push({
+          key: Buffer.from(record.key ?? '', 'base64'),
+          headers: record.headers.flatMap((entry) =>
+            Object.entries(entry).map(([name, bytes]): [string, Buffer] => [name, Buffer.from(bytes)]),
+          ),
+        });
+      return {};
     });
-    running.push(runner);
-    await runner.start();
     await produce(brokers, 'inventory.commands', [
       { key, value: '{"id":"bytes"}', partition: 2, headers: { trace: traces, 'message-id': 'bytes' } },
     ]);

@@ -34,8 +34,6 @@ function compiled(): Template {
 }
 
 const service = (createTopics: boolean): ServiceDescription => ({
-  service: 'svc',
-  stage: 'dev',
   functions: { audit: { handler: 'functions/audit/handler.handler', role: 'AuditRole', vpc: {} } },
   kafkaMapping: { MaximumRetryAttempts: 5 },
   alarms: { offsetLag: 10, offsetLagMinutes: 3, errors: 1, throttles: 1, deadLettered: 1 },
