@@ -2,18 +2,13 @@ import { deadLetterTopic } from '../lib/contracts/topics.js';
 import { deadLetteredAlarm, functionAlarm, offsetLagAlarm } from './alarms.js';
 import { clusterArns, logicalName } from './arns.js';
 import { type FunctionDeclaration, functionDeclarations } from './declarations.js';
+import { functionKeyOf, functionLogicalIds } from './naming.js';
 import { functionRole } from './roles.js';
 import { topicLogicalId, topicResources } from './topics.js';
 import type { Json, Resource, ServiceDescription, Template } from './types.js';
 
 export class DeploymentError extends Error {
   override readonly name = 'DeploymentError';
-}
-
-/** serverless.yml function key → its generated logical ids (the framework's naming). */
-function functionIds(key: string) {
-  const name = logicalName(key.replace(/^./, (first) => first.toUpperCase()));
-  return { function: `${name}LambdaFunction`, logGroup: `${name}LogGroup` };
 }
 
 interface Mapping {
@@ -24,15 +19,21 @@ interface Mapping {
   functionKey: string;
 }
 
+/** The logical id a `Fn::GetAtt [id, attribute]` names. */
+function getAttTarget(value: Json | undefined): string | undefined {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const getAtt = value['Fn::GetAtt'];
+  return Array.isArray(getAtt) && typeof getAtt[0] === 'string' ? getAtt[0] : undefined;
+}
+
 function mappingsOf(template: Template, functionKeys: readonly string[]): Mapping[] {
-  const byLogicalId = new Map(functionKeys.map((key) => [functionIds(key).function, key]));
   return Object.entries(template.Resources)
     .filter(([, resource]) => resource.Type === 'AWS::Lambda::EventSourceMapping')
     .map(([logicalId, resource]) => {
       const properties = resource.Properties ?? {};
       const [topic] = Array.isArray(properties.Topics) ? properties.Topics : [];
-      const target = JSON.stringify(properties.FunctionName ?? '');
-      const functionKey = [...byLogicalId].find(([id]) => target.includes(`"${id}"`))?.[1];
+      const target = getAttTarget(properties.FunctionName);
+      const functionKey = target === undefined ? undefined : functionKeyOf(functionKeys, target);
       const config = properties.AmazonManagedKafkaEventSourceConfig;
       const group =
         config && typeof config === 'object' && !Array.isArray(config) ? config.ConsumerGroupId : undefined;
@@ -108,7 +109,7 @@ export function extendTemplate(
 
   const tables = tablesByVariable(template, environment);
   for (const [key, fn] of Object.entries(service.functions)) {
-    const ids = functionIds(key);
+    const ids = functionLogicalIds(key);
     const declaration = declarations[key];
     if (!declaration) throw new DeploymentError(`${key}: no access declaration`);
     if (!fn.role)

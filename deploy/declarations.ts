@@ -10,6 +10,11 @@ export async function importFunctionModule(handler: string): Promise<Record<stri
   return (await import(/* @vite-ignore */ file)) as Record<string, unknown>;
 }
 
+/** The export a serverless.yml handler names (`functions/x/handler.handler` → `handler`), from its module. */
+export function handlerExport(module: Record<string, unknown>, handler: string): unknown {
+  return module[handler.slice(handler.lastIndexOf('.') + 1)];
+}
+
 /** What one function declares: its access (on the handler) and the topics its module produces to. */
 export interface FunctionDeclaration extends FunctionAccess {
   publishes: readonly string[];
@@ -31,7 +36,7 @@ export async function functionDeclarations(
   const entries = await Promise.all(
     Object.entries(functions).map(async ([name, { handler }]) => {
       const module = await importFunctionModule(handler);
-      const access = accessOf(module[handler.slice(handler.lastIndexOf('.') + 1)]);
+      const access = accessOf(handlerExport(module, handler));
       if (!access)
         throw new MissingDeclarationError(
           `${name}: ${handler} declares no access (consumer({ tables }), httpQuery(reads, …) or declareAccess): its role cannot be generated`,

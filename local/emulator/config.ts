@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { functionKeyOf } from '../../deploy/naming.js';
 import type { ServerlessConfig } from '../infra/serverless-config.js';
 import type { MappingConfig } from './types.js';
 
@@ -22,12 +23,8 @@ export function readTemplate(path: string): Template {
 }
 
 /** The serverless.yml function key whose generated Lambda logical id is `logicalId`. */
-function functionKeyOf(config: ServerlessConfig, functionLogicalId: string): string {
-  const normalized = (key: string) =>
-    `${key.charAt(0).toUpperCase()}${key.slice(1)}`.replace(/[^A-Za-z0-9]/g, '');
-  const key = Object.keys(config.functions).find(
-    (name) => `${normalized(name)}LambdaFunction` === functionLogicalId,
-  );
+function functionKeyIn(config: ServerlessConfig, functionLogicalId: string): string {
+  const key = functionKeyOf(Object.keys(config.functions), functionLogicalId);
   if (!key) throw new MappingConfigError(`no function in serverless.yml is deployed as ${functionLogicalId}`);
   return key;
 }
@@ -69,7 +66,7 @@ export function mappingsFromTemplate(template: Template, config: ServerlessConfi
     if (!topic) throw new MappingConfigError(`${logicalId} has no topic`);
     sourceTopics.add(topic);
     const functionName = properties.FunctionName as { 'Fn::GetAtt'?: [string, string] };
-    const functionKey = functionKeyOf(config, functionName['Fn::GetAtt']?.[0] ?? '');
+    const functionKey = functionKeyIn(config, functionName['Fn::GetAtt']?.[0] ?? '');
     const fn = config.functions[functionKey] as { handler: string; timeout?: number };
     const timeoutSeconds = Math.min(
       fn.timeout ?? Number(config.provider.timeout ?? 6),
@@ -151,7 +148,7 @@ export function schedulesFromTemplate(template: Template, config: ServerlessConf
     if (resource.Type !== 'AWS::Events::Rule' || typeof properties.ScheduleExpression !== 'string') continue;
     const targets = (properties.Targets as Array<{ Arn?: { 'Fn::GetAtt'?: [string, string] } }>) ?? [];
     for (const target of targets) {
-      const functionKey = functionKeyOf(config, target.Arn?.['Fn::GetAtt']?.[0] ?? '');
+      const functionKey = functionKeyIn(config, target.Arn?.['Fn::GetAtt']?.[0] ?? '');
       const fn = config.functions[functionKey] as { handler: string; timeout?: number };
       schedules.push({
         logicalId,

@@ -1,4 +1,4 @@
-import { importFunctionModule } from '../../deploy/declarations.js';
+import { handlerExport, importFunctionModule } from '../../deploy/declarations.js';
 import { packageStage } from '../infra/package-stage.js';
 import type { ServerlessConfig } from '../infra/serverless-config.js';
 import { mappingsFromTemplate, readTemplate, schedulesFromTemplate } from './config.js';
@@ -17,7 +17,7 @@ export { importFunctionModule };
 
 /** Import a serverless.yml handler from its TypeScript source. */
 export async function loadHandler<THandler = MskHandler>(handler: string): Promise<THandler> {
-  const exported = (await importFunctionModule(handler))[handler.slice(handler.lastIndexOf('.') + 1)];
+  const exported = handlerExport(await importFunctionModule(handler), handler);
   if (typeof exported !== 'function') throw new Error(`${handler} does not export a function`);
   return exported as THandler;
 }

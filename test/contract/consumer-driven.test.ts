@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { handlerExport } from '../../deploy/declarations.js';
 import { dataSchema } from '../../lib/contracts/compatibility.js';
 import type { ConsumerExpectation, ProducerDeclaration } from '../../lib/contracts/consumer-driven.js';
 import { exampleFromSchema } from '../../lib/contracts/example-data.js';
@@ -29,8 +30,7 @@ async function participants() {
     if (!module.expectations) undeclared.push(name);
     expectations.push(...(module.expectations ?? []));
     const byTopic = new Map<string, Set<string>>();
-    for (const { topic, type } of accessOf(module[fn.handler.slice(fn.handler.lastIndexOf('.') + 1)])
-      ?.handles ?? [])
+    for (const { topic, type } of accessOf(handlerExport(module, fn.handler))?.handles ?? [])
       byTopic.set(topic, (byTopic.get(topic) ?? new Set()).add(type));
     handled.set(name, byTopic);
   }

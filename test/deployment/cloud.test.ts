@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { functionLogicalIds } from '../../deploy/naming.js';
 import type { Statement, Template } from '../../deploy/types.js';
 import { ALL_TOPICS, deadLetterTopic, SOURCE_TOPICS } from '../../lib/contracts/topics.js';
 import { validateAgainstSpecification } from '../support/cloudformation-schema.js';
@@ -49,7 +50,7 @@ describe.each(['dev', 'example'] as const)('the packaged template of stage %s', 
     );
     let kafkaFunctions = 0;
     for (const [key, role] of Object.entries(roles)) {
-      const logicalId = `${key.charAt(0).toUpperCase()}${key.slice(1)}LambdaFunction`;
+      const logicalId = functionLogicalIds(key).function;
       const writes = roleStatements(template, role).some((statement) =>
         statement.Action.includes('kafka-cluster:WriteData'),
       );
@@ -128,7 +129,7 @@ describe.each(['dev', 'example'] as const)('the packaged template of stage %s', 
     });
     const roles = functionRoles(template);
     for (const key of QUERY_FUNCTIONS) {
-      const logicalId = `${key.charAt(0).toUpperCase()}${key.slice(1)}LambdaFunction`;
+      const logicalId = functionLogicalIds(key).function;
       expect(Number(template.Resources[logicalId]?.Properties?.Timeout), key).toBeLessThanOrEqual(29);
       expect(roles[key]).toBeTruthy();
     }

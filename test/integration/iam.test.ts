@@ -4,6 +4,7 @@ import { runSimulation } from '@cloud-copilot/iam-simulate';
 import type { Context } from 'aws-lambda';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { clusterArns } from '../../deploy/arns.js';
+import { functionKeyOf } from '../../deploy/naming.js';
 import type { Statement, Template } from '../../deploy/types.js';
 import { deadLetterTopic } from '../../lib/contracts/topics.js';
 import { getPublisher, type OutgoingRecord } from '../../lib/kafka/producer.js';
@@ -14,6 +15,7 @@ import { createDeclaredTables } from '../../local/infra/tables.js';
 import { lambdaContext } from '../../local/runner/lambda-context.js';
 import {
   ACCOUNT,
+  FUNCTION_KEYS,
   functionRoles,
   REGION,
   readTemplate,
@@ -171,7 +173,7 @@ beforeAll(async () => {
     const group = (properties.AmazonManagedKafkaEventSourceConfig as { ConsumerGroupId: string })
       .ConsumerGroupId;
     const target = (properties.FunctionName as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
-    current = target.replace(/LambdaFunction$/, '').replace(/^./, (first) => first.toLowerCase());
+    current = functionKeyOf(FUNCTION_KEYS, target) ?? target;
     record([
       { action: 'kafka:GetBootstrapBrokers', resource: '*' },
       { action: 'kafka:DescribeClusterV2', resource: cluster.cluster },

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { functionKeyOf } from '../../deploy/naming.js';
 import type { Json, Resource, Statement, Template } from '../../deploy/types.js';
+import { loadServerlessConfig } from '../../local/infra/serverless-config.js';
 
 export const ACCOUNT = '123456789012';
 export const REGION = 'eu-west-1';
@@ -50,13 +52,15 @@ export function roleStatements(template: Template, roleLogicalId: string): State
   return policies.flatMap((policy) => resolve(template, policy.PolicyDocument.Statement) as Statement[]);
 }
 
+/** The function keys of serverless.yml. */
+export const FUNCTION_KEYS = Object.keys(loadServerlessConfig().functions);
+
 /** serverless.yml function key → the role logical id its Lambda function uses. */
 export function functionRoles(template: Template): Record<string, string> {
   const roles: Record<string, string> = {};
   for (const [logicalId, resource] of resourcesOfType(template, 'AWS::Lambda::Function')) {
     const role = resource.Properties?.Role as { 'Fn::GetAtt'?: [string, string] } | undefined;
-    const name = logicalId.replace(/LambdaFunction$/, '');
-    roles[`${name.charAt(0).toLowerCase()}${name.slice(1)}`] = role?.['Fn::GetAtt']?.[0] ?? '';
+    roles[functionKeyOf(FUNCTION_KEYS, logicalId) ?? logicalId] = role?.['Fn::GetAtt']?.[0] ?? '';
   }
   return roles;
 }
