@@ -62,7 +62,6 @@ async function main(): Promise<number> {
       config: infrastructure.config,
       brokers: infrastructure.kafkaBrokers,
       log,
-      verifyFetches: infrastructure.bundledBroker,
     });
     const http = await startHttpServer(infrastructure.config, Number(process.env.HTTP_PORT ?? 0));
     httpServer = http.server;
@@ -97,7 +96,7 @@ async function main(): Promise<number> {
     `viewed=${result.viewed}`,
     `dead_lettered=${result.deadLettered}`,
     `on_failure_destination=${total((s) => s.toDestination)}`,
-    `torn_reads_caught=${emulator.runners.reduce((sum, runner) => sum + runner.tornReads, 0)}`,
+    `consumer_crashes=${total((s) => s.consumerCrashes)}`,
     `unfinished=${invariants.unfinished}`,
     `stock_conserved=${invariants.stockConserved}`,
     `money_balanced=${invariants.moneyBalanced}`,
@@ -109,6 +108,7 @@ async function main(): Promise<number> {
     result.lost === 0 &&
     result.doubled === 0 &&
     total((s) => s.dropped) === 0 &&
+    total((s) => s.consumerCrashes) === 0 &&
     invariants.unfinished === 0 &&
     invariants.stockConserved &&
     invariants.moneyBalanced &&

@@ -7,7 +7,7 @@ export interface AsyncApiOptions {
   partitions: number;
   /** the Kafka server, e.g. the local broker */
   server?: { host: string; bindings?: Record<string, unknown> };
-  /** topics whose payloads the broker validates against the contracts at produce time (Mokapi does) */
+  /** topics whose payloads the broker validates against the contracts at produce time (`confluent.value.schema.validation`, for brokers that enforce it) */
   validatedTopics?: readonly string[];
 }
 

@@ -146,8 +146,8 @@ let publisher: KafkaPublisher | undefined;
 
 /** One producer per container, connected on first use, reused across invocations. */
 export function getPublisher(): Publisher & { disconnect(): Promise<void> } {
-  // KAFKA_IDEMPOTENT=false only for the local Mokapi broker, which rejects an idempotent batch of
-  // several records for one partition ("out of order sequence number").
+  // KAFKA_IDEMPOTENT=false only for the bundled local broker: kafkajs' idempotent producer cannot
+  // start on librdkafka's mock cluster (docs/local-infrastructure.md).
   publisher ??= new KafkaPublisher(kafkaConfig(), process.env.KAFKA_IDEMPOTENT !== 'false');
   return publisher;
 }

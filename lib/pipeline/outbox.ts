@@ -1,5 +1,8 @@
+import { ContractViolationError } from '../common/errors.js';
 import { stableId } from '../common/ids.js';
 import { type Envelope, envelopeHeaders } from '../contracts/envelope.js';
+import type { ContractRegistry } from '../contracts/registry.js';
+import { PRODUCE_VALIDATED_TOPICS } from '../contracts/topics.js';
 import type { OutgoingRecord } from '../kafka/producer.js';
 import type { OutgoingMessage } from './types.js';
 
@@ -11,6 +14,30 @@ export function orderReply(topic: string) {
   return function reply(type: string, data: { orderId: string } & Record<string, unknown>): OutgoingMessage {
     return { topic, key: data.orderId, type, version: 1, data };
   };
+}
+
+const VALIDATED_TOPICS: ReadonlySet<string> = new Set(PRODUCE_VALIDATED_TOPICS);
+
+/**
+ * Check what a handler is about to publish on an event topic against the topic's contracts, before
+ * anything commits. MSK validates nothing at produce time, so without this a producer bug would be
+ * found by every consumer downstream instead of where it is made; with it, the record that caused
+ * the message is dead-lettered with the reason, and nothing is written.
+ */
+export function assertPublishable(registry: ContractRegistry, records: readonly OutgoingRecord[]): void {
+  for (const record of records) {
+    if (!VALIDATED_TOPICS.has(record.topic)) continue;
+    try {
+      registry.validate(record.topic, record.value);
+    } catch (error) {
+      if (!(error instanceof ContractViolationError)) throw error;
+      throw new ContractViolationError(
+        `the message this record produces for ${record.topic} breaks its contract: ${error.message}`,
+        record.topic,
+        error.messageType,
+      );
+    }
+  }
 }
 
 /**

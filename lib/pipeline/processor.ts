@@ -8,7 +8,7 @@ import type { OutgoingRecord } from '../kafka/producer.js';
 import type { DecodedRecord } from '../kafka/types.js';
 import { classify, ERROR_KINDS } from './classify.js';
 import { drainQueues } from './concurrency.js';
-import { toOutgoingRecords } from './outbox.js';
+import { assertPublishable, toOutgoingRecords } from './outbox.js';
 import { DEFAULT_RETRY, retryTransient } from './retry.js';
 import {
   type BatchReport,
@@ -265,6 +265,7 @@ export class BatchProcessor<TMessage extends ValidMessage = ValidMessage> {
       try {
         const decision = await this.#options.handle(item.message, handlerContext);
         const outbox = toOutgoingRecords(item.message, decision.messages ?? []);
+        assertPublishable(this.#deps.registry, outbox);
         await store.complete(item.idempotencyKey, claim.token, decision.writes ?? [], outbox);
         return { outcome: RECORD_OUTCOMES.processed, outgoing: outbox };
       } catch (error) {
@@ -281,6 +282,7 @@ export class BatchProcessor<TMessage extends ValidMessage = ValidMessage> {
     }
     const decision = await this.#options.handle(item.message, handlerContext);
     const outbox = toOutgoingRecords(item.message, decision.messages ?? []);
+    assertPublishable(this.#deps.registry, outbox);
     const result = await store.commit(item.idempotencyKey, hash, decision.writes ?? [], outbox);
     // A second copy of this message later in the batch (a producer retry) now skips the handler.
     known.add(item.idempotencyKey);

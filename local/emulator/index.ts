@@ -38,7 +38,6 @@ export async function startEmulator(options: {
   /** only these function keys (default: all) */
   functions?: string[];
   afterInvoke?: RunnerOptions['afterInvoke'];
-  verifyFetches?: boolean;
 }): Promise<Emulator> {
   const template = readTemplate(options.templatePath);
   const selected = ({ functionKey }: { functionKey: string }) =>
@@ -66,15 +65,21 @@ export async function startEmulator(options: {
       options.log(`${schedule.functionKey} ⇐ ${schedule.expression}${schedule.enabled ? '' : ' (disabled)'}`);
     }
     for (const mapping of mappings) {
-      const runner = new MappingRunner(mapping, {
-        brokers: options.brokers,
-        handler: await loadHandler(mapping.handler),
-        log: options.log,
-        afterInvoke: options.afterInvoke,
-        verifyFetches: options.verifyFetches,
-      });
-      runners.push(runner);
-      await runner.start();
+      runners.push(
+        new MappingRunner(mapping, {
+          brokers: options.brokers,
+          handler: await loadHandler(mapping.handler),
+          log: options.log,
+          afterInvoke: options.afterInvoke,
+        }),
+      );
+    }
+    // Together: each group's first join waits out the broker's initial rebalance delay (3 s on Kafka
+    // and on the bundled mock cluster); one after the other that is 3 s per mapping.
+    const started = await Promise.allSettled(runners.map((runner) => runner.start()));
+    const failed = started.find((outcome) => outcome.status === 'rejected');
+    if (failed) throw failed.reason;
+    for (const { mapping } of runners) {
       options.log(
         `${mapping.functionKey} ⇐ ${mapping.topic} (group ${mapping.consumerGroupId}, batch ${mapping.batchSize}/${mapping.batchingWindowMs} ms, retries ${mapping.maximumRetryAttempts}, bisect ${mapping.bisectBatchOnFunctionError}, on failure ${mapping.destinationTopic ? `kafka://${mapping.destinationTopic}` : 'drop'})`,
       );

@@ -13,7 +13,6 @@ import type { MskEvent } from '../../lib/kafka/types.js';
 import { lambdaContext } from '../runner/lambda-context.js';
 import { type InvocationResult, readBatchResponse, recordId } from './batch-response.js';
 import { Batcher, RunnerStoppedError } from './batcher.js';
-import { FetchVerifier } from './fetch-verifier.js';
 import { passesFilters } from './filter.js';
 import type { EmulatedRecord, MappingConfig } from './types.js';
 
@@ -26,6 +25,8 @@ export interface RunnerStats {
   toDestination: number;
   filtered: number;
   dropped: number;
+  /** kafkajs consumer crashes (each one restarted): a healthy broker gives none */
+  consumerCrashes: number;
 }
 
 export type { InvocationResult };
@@ -36,10 +37,8 @@ export interface RunnerOptions {
   log: (line: string) => void;
   /** test hook: called after an invocation returns and before anything is committed */
   afterInvoke?: ((result: InvocationResult) => void) | undefined;
-  /** consumer group session; a crashed runner's partitions move after this long (Mokapi has no LeaveGroup) */
+  /** consumer group session; a runner that crashed without leaving loses its partitions after this long */
   sessionTimeoutMs?: number | undefined;
-  /** deliver a record only once two fetches agree on it (the bundled broker tears reads, see FetchVerifier) */
-  verifyFetches?: boolean | undefined;
 }
 
 function describeRecords(records: readonly EmulatedRecord[]): string {
@@ -89,12 +88,12 @@ export class MappingRunner {
     toDestination: 0,
     filtered: 0,
     dropped: 0,
+    consumerCrashes: 0,
   };
   readonly #consumer: Consumer;
   readonly #producer: Producer;
   readonly #batcher: Batcher;
   readonly #inFlight = new Set<Promise<unknown>>();
-  readonly #verifier: FetchVerifier<EmulatedRecord> | undefined;
   #stopping = false;
 
   constructor(
@@ -114,12 +113,6 @@ export class MappingRunner {
     });
     this.#producer = kafka.producer({ maxInFlightRequests: 1 });
     this.#batcher = new Batcher(mapping, (records) => this.#deliver(records));
-    if (options.verifyFetches) this.#verifier = new FetchVerifier();
-  }
-
-  /** torn reads the fetch verifier caught (and read again) */
-  get tornReads(): number {
-    return this.#verifier?.torn ?? 0;
   }
 
   /** Resolves once the group is joined and a first fetch has been made: offsets are positioned. */
@@ -133,6 +126,7 @@ export class MappingRunner {
     });
     this.#consumer.on(this.#consumer.events.CRASH, ({ payload }) => {
       if (this.#stopping) return;
+      this.stats.consumerCrashes += 1;
       this.options.log(
         `${this.mapping.functionKey}: consumer crashed (${payload.error.name}: ${payload.error.message})${payload.restart ? '; kafkajs restarts it' : '; restarting it'}`,
       );
@@ -184,9 +178,9 @@ export class MappingRunner {
    * in chunks of at most BatchSize, and it resumes once they are done and committed.
    */
   async #eachPartitionBatch({ batch, pause, resolveOffset }: EachBatchPayload): Promise<void> {
-    const fetched = batch.messages.map((message) => toRecord(batch.topic, batch.partition, message));
-    const first = fetched[0];
-    const last = fetched.at(-1);
+    const records = batch.messages.map((message) => toRecord(batch.topic, batch.partition, message));
+    const first = records[0];
+    const last = records.at(-1);
     if (!first || !last) return;
     const resume = pause();
     // The fetch position moves past this batch now; a failure below seeks back to its first record.
@@ -196,25 +190,15 @@ export class MappingRunner {
         this.#consumer.seek({ topic: batch.topic, partition: batch.partition, offset: String(offset) });
       } catch {
         // The consumer crashed meanwhile; restarted, it reads on from the committed offset.
-        this.#verifier?.reset(first.partitionKey);
       }
     };
-    const { confirmed: records, rereadFrom } = this.#verifier?.check(fetched) ?? {
-      confirmed: fetched,
-      rereadFrom: undefined,
-    };
     const work = this.#deliverPartitionBatch(batch.topic, batch.partition, records).then(
-      () => {
-        // What is not confirmed yet is read again before the partition moves on.
-        if (rereadFrom !== undefined) seek(rereadFrom);
-        resume();
-      },
+      () => resume(),
       (error: unknown) => {
         if (this.#stopping) return;
         this.options.log(
           `${this.mapping.functionKey}: ${batch.topic}-${batch.partition} failed (${String(error)}); reading it again`,
         );
-        this.#verifier?.reset(first.partitionKey);
         seek(first.offset);
         resume();
       },

@@ -3,20 +3,24 @@ import { Kafka, logLevel } from 'kafkajs';
 import { ALL_TOPICS } from '../../lib/contracts/topics.js';
 import { localDynamoDbClient, type RunningDynamoDb, startDynamoDbLocal } from './dynamodb-local.js';
 import { InfrastructureError } from './errors.js';
-import { type RunningMokapi, startMokapi } from './mokapi.js';
+import { startBundledBroker } from './kafka-broker.js';
+import { MOCK_PARTITIONS } from './mock-topics.js';
 import { stopChild } from './process.js';
 import { loadServerlessConfig, type ServerlessConfig } from './serverless-config.js';
 import { createDeclaredTables } from './tables.js';
 
-/** Partitions per topic on the local broker: enough to exercise per-partition ordering and batching. */
-export const LOCAL_PARTITIONS = 3;
+/**
+ * Partitions per topic on the local broker: the bundled mock cluster's fixed count, also used for the
+ * topics created on a KAFKA_BROKERS cluster. Enough to exercise per-partition ordering and batching.
+ */
+export const LOCAL_PARTITIONS = MOCK_PARTITIONS;
 
 export interface Infrastructure {
   dynamodbEndpoint: string;
   kafkaBrokers: string[];
   tables: string[];
   config: ServerlessConfig;
-  /** the broker is the bundled Mokapi (not a KAFKA_BROKERS cluster): its reads need verifying (FetchVerifier) */
+  /** the broker is the bundled mock cluster (not a KAFKA_BROKERS cluster): topics are made by metadata, not CreateTopics */
   bundledBroker: boolean;
   /** serverless.yml `provider.environment` plus the local endpoints: what a function runs with */
   functionEnvironment: Record<string, string>;
@@ -37,10 +41,7 @@ function portOption(env: NodeJS.ProcessEnv, name: string): { port?: number } {
   if (value === undefined || value === '') return {};
   const port = Number(value);
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new InfrastructureError(
-      name === 'KAFKA_PORT' ? 'kafka' : 'dynamodb',
-      `${name}=${value} is not a port number`,
-    );
+    throw new InfrastructureError('dynamodb', `${name}=${value} is not a port number`);
   }
   return { port };
 }
@@ -70,10 +71,10 @@ async function ensureTopics(brokers: string[], topics: readonly string[], partit
 }
 
 /**
- * Start (or connect to) everything the functions need: DynamoDB Local and the Mokapi Kafka broker on
- * free loopback ports, the tables of serverless.yml and the topics of the contracts.
- * `DYNAMODB_ENDPOINT` / `KAFKA_BROKERS` use external services instead; `DYNAMODB_PORT` / `KAFKA_PORT`
- * fix the local ports. Services started here are stopped by `stop()`, by a watchdog when this process
+ * Start (or connect to) everything the functions need: DynamoDB Local and the bundled Kafka broker
+ * (librdkafka's mock cluster) on free loopback ports, the tables of serverless.yml and the topics of
+ * the contracts. `DYNAMODB_ENDPOINT` / `KAFKA_BROKERS` use external services instead; `DYNAMODB_PORT`
+ * fixes DynamoDB Local's port. Services started here are stopped by `stop()`, by a watchdog when this process
  * dies (SIGKILL included), and on a failed start before this function rejects.
  */
 export async function startInfrastructure(options: InfrastructureOptions = {}): Promise<Infrastructure> {
@@ -81,11 +82,9 @@ export async function startInfrastructure(options: InfrastructureOptions = {}): 
   const started = performance.now();
   const config = loadServerlessConfig({ stage: options.stage, env });
   const children: ChildProcess[] = [];
-  const cleanups: Array<() => void> = [];
 
   const stop = async () => {
     await Promise.all(children.map((child) => stopChild(child)));
-    for (const cleanup of cleanups) cleanup();
   };
 
   const startDynamo = async (): Promise<string> => {
@@ -100,12 +99,14 @@ export async function startInfrastructure(options: InfrastructureOptions = {}): 
       await ensureTopics(brokers, ALL_TOPICS, LOCAL_PARTITIONS);
       return brokers;
     }
-    const running: RunningMokapi = await startMokapi({
-      partitions: LOCAL_PARTITIONS,
-      ...portOption(env, 'KAFKA_PORT'),
-    });
+    if (env.KAFKA_PORT) {
+      throw new InfrastructureError(
+        'kafka',
+        "KAFKA_PORT is not supported: the bundled broker (librdkafka's mock cluster) picks its own free loopback port — unset KAFKA_PORT, or set KAFKA_BROKERS to a cluster of yours",
+      );
+    }
+    const running = await startBundledBroker({ topics: ALL_TOPICS });
     children.push(running.process);
-    cleanups.push(running.cleanup);
     return running.brokers;
   };
 
@@ -126,7 +127,8 @@ export async function startInfrastructure(options: InfrastructureOptions = {}): 
       KAFKA_BROKERS: kafka.value.join(','),
       // The local broker (and a KAFKA_BROKERS cluster given here) speaks plaintext, not MSK IAM.
       KAFKA_AUTH: env.KAFKA_AUTH ?? 'none',
-      // Mokapi rejects idempotent batches of several records per partition (lib/kafka/producer.ts).
+      // kafkajs' idempotent producer cannot start on the mock cluster: it asks for the controller the
+      // mock names (broker 0), which does not exist (docs/local-infrastructure.md).
       KAFKA_IDEMPOTENT: env.KAFKA_BROKERS ? 'true' : 'false',
       // The demo's flaky provider (npm start sets 0.2); deployed stages keep serverless.yml's 0.
       ...(env.PAYMENT_PROVIDER_FAILURE_RATE

@@ -18,7 +18,6 @@ afterEach(async () => {
 async function startFailFastRunner(handler: MskHandler): Promise<MappingRunner> {
   const runner = new MappingRunner(testMapping({ maximumRetryAttempts: 0 }), {
     brokers,
-    verifyFetches: inject('bundledBroker'),
     log: () => {},
     handler,
   });

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startInfrastructure } from '../../local/infra/index.js';
-import { startMokapi } from '../../local/infra/mokapi.js';
+import { startBundledBroker } from '../../local/infra/kafka-broker.js';
 
 function isAlive(pid: number): boolean {
   try {
@@ -47,12 +47,11 @@ describe('local infrastructure start-up failures', () => {
     );
   });
 
-  it('names the port and the fix when KAFKA_PORT is taken, and stops DynamoDB Local it had started', async () => {
-    const port = await occupyPort();
+  it('refuses KAFKA_PORT with the fix (the mock cluster picks its port), and stops DynamoDB Local it had started', async () => {
     const javaBefore = await javaPids();
     await expect(
-      startInfrastructure({ env: { ...process.env, ...external, KAFKA_PORT: String(port) } }),
-    ).rejects.toThrow(`kafka: port ${port} is already in use`);
+      startInfrastructure({ env: { ...process.env, ...external, KAFKA_PORT: '9092' } }),
+    ).rejects.toThrow('kafka: KAFKA_PORT is not supported: the bundled broker');
     expect(await javaPids()).toEqual(javaBefore);
   });
 
@@ -69,10 +68,10 @@ describe('local infrastructure start-up failures', () => {
   });
 
   it('reports a broker that does not come up in time and leaves no broker process behind', async () => {
-    await expect(startMokapi({ partitions: 1, timeoutMs: 1 })).rejects.toThrow(
-      /kafka: Mokapi on port \d+ did not serve its topics in time/,
+    await expect(startBundledBroker({ topics: ['slow'], timeoutMs: 1 })).rejects.toThrow(
+      /kafka: the mock cluster did not serve its topics in time/,
     );
-    expect(await mokapiPids()).toEqual([]);
+    expect(await brokerHostPids()).toEqual([]);
   });
 
   it('stops DynamoDB Local and the broker when the runner is killed with SIGKILL', async () => {
@@ -109,4 +108,4 @@ async function childPids(pattern: RegExp): Promise<number[]> {
 }
 
 const javaPids = () => childPids(/DynamoDBLocal\.jar/);
-const mokapiPids = () => childPids(/bin\/mokapi/);
+const brokerHostPids = () => childPids(/broker-host\.ts/);

@@ -7,7 +7,7 @@ declare module 'vitest' {
     functionEnvironment: Record<string, string>;
     kafkaBrokers: string[];
     dynamodbEndpoint: string;
-    /** the bundled Mokapi, whose racing reads the emulator must verify (local/emulator/fetch-verifier.ts) */
+    /** the bundled mock cluster (not a KAFKA_BROKERS cluster): topics are made by metadata (local/infra/mock-topics.ts) */
     bundledBroker: boolean;
     /** the packaged CloudFormation template per stage: `dev` (the default) and `example` */
     packagedTemplates: Record<'dev' | 'example', string>;

@@ -1,4 +1,4 @@
-import { Kafka, logLevel } from 'kafkajs';
+import { CompressionTypes, Kafka, logLevel } from 'kafkajs';
 import type { MskEvent } from '../../lib/kafka/types.js';
 import type { MappingConfig } from '../../local/emulator/types.js';
 
@@ -38,11 +38,17 @@ export async function produce(
     headers?: Record<string, string | Buffer | Array<string | Buffer>>;
     timestamp?: string;
   }>,
+  options: { compression?: CompressionTypes } = {},
 ): Promise<void> {
   const producer = new Kafka({ brokers, logLevel: logLevel.NOTHING }).producer();
   await producer.connect();
   try {
-    await producer.send({ topic, acks: -1, messages });
+    await producer.send({
+      topic,
+      acks: -1,
+      messages,
+      compression: options.compression ?? CompressionTypes.None,
+    });
   } finally {
     await producer.disconnect();
   }

@@ -168,28 +168,52 @@ describe('BatchProcessor: permanent errors go to the dead-letter topic, never bl
 
 describe('BatchProcessor: idempotency and the outbox', () => {
   it('publishes the messages a handler decides, wrapped in envelopes with stable ids', async () => {
-    const { processor, publisher } = setup(async (message) => ({
+    const confirm = async (message: { id: string }) => ({
       messages: [
-        { topic: 'orders.events', key: 'k0', type: 'OrderPlaced', version: 1, data: { from: message.id } },
+        {
+          topic: 'orders.events',
+          key: 'k0',
+          type: 'OrderConfirmed',
+          version: 1,
+          data: { orderId: message.id },
+        },
       ],
-    }));
+    });
+    const { processor, publisher } = setup(confirm);
 
     await processor.process(keyedEvent(1, 1), contextWithTime(60_000));
     const first = publisher.sent.map((record) => JSON.parse(record.value).id);
-    const again = setup(async (message) => ({
-      messages: [
-        { topic: 'orders.events', key: 'k0', type: 'OrderPlaced', version: 1, data: { from: message.id } },
-      ],
-    }));
+    const again = setup(confirm);
     await again.processor.process(keyedEvent(1, 1), contextWithTime(60_000));
 
     expect(publisher.sent[0]).toMatchObject({ topic: 'orders.events', key: 'k0' });
     expect(JSON.parse(publisher.sent[0]?.value ?? '{}')).toMatchObject({
       causationId: 'm-0',
-      type: 'OrderPlaced',
-      data: { from: 'm-0' },
+      type: 'OrderConfirmed',
+      data: { orderId: 'm-0' },
     });
     expect(again.publisher.sent.map((record) => JSON.parse(record.value).id)).toEqual(first);
+  });
+
+  it('dead-letters the record whose handler would publish an event that breaks its contract, and writes nothing', async () => {
+    // Prepare: a handler bug — OrderConfirmed without its orderId
+    const { processor, publisher, store } = setup(async () => ({
+      writes: [],
+      messages: [
+        { topic: 'orders.events', key: 'k0', type: 'OrderConfirmed', version: 1, data: { order: 'o-1' } },
+      ],
+    }));
+
+    // Act
+    const report = await processor.process(keyedEvent(1, 1), contextWithTime(60_000));
+
+    // Assess: only the dead letter is published, naming the broken event; no marker was committed
+    expect(report.outcomes).toMatchObject({ 'dead-lettered': 1, processed: 0 });
+    expect(publisher.sent.map((record) => record.topic)).toEqual(['orders.commands.dlq']);
+    expect(publisher.sent[0]?.headers['dlq-error-message']).toMatch(
+      /^the message this record produces for orders\.events breaks its contract: OrderConfirmed v1 is invalid/,
+    );
+    expect(store.calls).not.toContain('commit');
   });
 
   it('reads markers before a redelivered batch and skips duplicates without calling the handler', async () => {
@@ -197,7 +221,9 @@ describe('BatchProcessor: idempotency and the outbox', () => {
     let handlerCalls = 0;
     const { processor, store, publisher } = setup(async () => {
       handlerCalls++;
-      return { messages: [{ topic: 'orders.events', key: 'k', type: 'OrderPlaced', version: 1, data: {} }] };
+      return {
+        messages: [{ topic: 'inventory.commands', key: 'k', type: 'ReleaseStock', version: 1, data: {} }],
+      };
     });
     await processor.process(keyedEvent(4, 2), contextWithTime(60_000));
     store.calls.length = 0;
