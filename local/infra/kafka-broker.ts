@@ -49,7 +49,7 @@ export async function startBundledBroker(options: {
     stoppedEarly: (how, output) =>
       new InfrastructureError(
         'kafka',
-        `the broker host stopped (${how}) while starting: ${output} — is node-rdkafka built? (npm ci builds it with python3, make and g++)`,
+        `the broker host stopped (${how}) while starting: ${output} — is node-rdkafka built? (npm ci builds it, an optional dependency, with python3, make and g++; or set KAFKA_BROKERS to a cluster of yours)`,
       ),
     notReady: (reason) =>
       new InfrastructureError('kafka', `the mock cluster did not serve its topics in time (${reason})`),

@@ -1,4 +1,4 @@
-import rdkafka from 'node-rdkafka';
+import type rdkafka from 'node-rdkafka';
 import { InfrastructureError } from './errors.js';
 
 /** Partitions of every topic on the bundled broker: the mock cluster's fixed default. */
@@ -22,7 +22,9 @@ function topicPartitions(client: rdkafka.Producer, topic: string): Promise<numbe
  */
 export async function createMockTopics(brokers: readonly string[], topics: readonly string[]): Promise<void> {
   if (topics.length === 0) return;
-  const client = new rdkafka.Producer({
+  // Loaded here: node-rdkafka is an optional dependency that only the bundled broker needs.
+  const { default: kafka } = await import('node-rdkafka');
+  const client = new kafka.Producer({
     'bootstrap.servers': brokers.join(','),
     'allow.auto.create.topics': true,
   });
