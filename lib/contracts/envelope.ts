@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Every message value is this JSON envelope; `data` is checked against the message type's contract. */
 export const envelopeSchema = z.object({

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { entityId, text } from './fields.js';
 import { defineContract } from './registry.js';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { currencyCode, entityId, minorUnits, orderLine, text } from './fields.js';
 import { defineContract } from './registry.js';
 

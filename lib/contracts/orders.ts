@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { keyedByOrderId, type ProducerDeclaration } from './consumer-driven.js';
 import { currencyCode, entityId, orderLine, text } from './fields.js';
 import { defineContract } from './registry.js';

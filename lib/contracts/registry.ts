@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ContractViolationError } from '../common/errors.js';
 import { type Envelope, envelopeSchema } from './envelope.js';
 import { describeIssues } from './issues.js';

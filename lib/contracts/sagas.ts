@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { entityId } from './fields.js';
 import { defineContract } from './registry.js';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { describeIssues } from '../contracts/issues.js';
 import { MalformedEventError, MalformedRecordError } from './errors.js';
 import {

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { z } from 'zod';
+import * as z from 'zod';
 import { InfrastructureError } from './errors.js';
 import { createMockTopics } from './mock-topics.js';
 import { awaitReadiness, guardChild } from './process.js';

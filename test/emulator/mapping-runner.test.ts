@@ -344,13 +344,19 @@ describe('event source mapping emulator on the local broker', () => {
     );
     const output: string[] = [];
     crashing.stdout.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-    await waitFor(() => output.join('').includes('ready'), 20_000);
+    const crashed = once(crashing, 'exit');
+    try {
+      await waitFor(() => output.join('').includes('ready'), 20_000);
 
-    // Act
-    await produce(brokers, 'inventory.commands', [
-      { key: `${prefix}k`, value: '{"once":"maybe"}', partition: 0 },
-    ]);
-    await once(crashing, 'exit');
+      // Act
+      await produce(brokers, 'inventory.commands', [
+        { key: `${prefix}k`, value: '{"once":"maybe"}', partition: 0 },
+      ]);
+      await crashed;
+    } finally {
+      // A fixture that never got as far as its crash must not outlive the test.
+      crashing.kill('SIGKILL');
+    }
     const { events } = await run(
       prefix,
       testMapping({ consumerGroupId: groupId, startingPosition: 'TRIM_HORIZON' }),

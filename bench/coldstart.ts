@@ -1,0 +1,109 @@
+/**
+ * `npm run bench -- coldstart`: what a cold start pays for each function's bundle — its size (the
+ * handler file, without its source map) and its module init time (median over fresh processes) —
+ * against a Powertools-based equivalent of the orderCommands consumer built in the same run with the
+ * same esbuild options (bench/baselines/powertools-order-commands.ts).
+ * Ends with exactly two lines:
+ *   bundle_kb ours=<largest MSK function> powertools=<baseline>
+ *   init_ms ours=<orderCommands> powertools=<baseline>
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { build } from 'esbuild';
+import * as z from 'zod';
+import { loadServerlessConfig } from '../local/infra/serverless-config.js';
+
+const RUNS = 7;
+const BASELINE = 'powertools-order-commands';
+const BASELINE_ENTRY = 'bench/baselines/powertools-order-commands.ts';
+
+/** serverless.yml's `custom.esbuild`: the options serverless-esbuild packages every function with. */
+const EsbuildOptions = z.object({
+  minify: z.boolean(),
+  target: z.string(),
+  platform: z.literal('node'),
+  format: z.literal('cjs'),
+  mainFields: z.array(z.string()),
+  keepNames: z.boolean(),
+  external: z.array(z.string()).default([]),
+});
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+};
+
+/** The module init of a bundle in a fresh Node process, as Lambda's runtime requires the handler. */
+async function initMs(file: string, env: NodeJS.ProcessEnv, nodeOptions = ''): Promise<number> {
+  const script = `const s=performance.now();require(${JSON.stringify(file)});process.stdout.write(String(performance.now()-s))`;
+  const times: number[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    const { stdout } = await promisify(execFile)(process.execPath, ['-e', script], {
+      env: { ...env, NODE_OPTIONS: nodeOptions },
+    });
+    times.push(Number(stdout));
+  }
+  return median(times);
+}
+
+export async function main(): Promise<void> {
+  const config = loadServerlessConfig({ stage: 'dev' });
+  const custom = z.object({ esbuild: EsbuildOptions }).parse(config.custom);
+  const folder = mkdtempSync(join(tmpdir(), 'coldstart-'));
+  try {
+    const entries = Object.entries(config.functions).map(([name, fn]) => ({
+      name,
+      entry: `${fn.handler.slice(0, fn.handler.lastIndexOf('.'))}.ts`,
+      msk: (fn.events ?? []).some((event) => 'msk' in event),
+    }));
+    entries.push({ name: BASELINE, entry: BASELINE_ENTRY, msk: true });
+    const options = custom.esbuild;
+    const bundles = [];
+    for (const { name, entry, msk } of entries) {
+      const outfile = join(folder, `${name}.cjs`);
+      await build({
+        entryPoints: [entry],
+        outfile,
+        bundle: true,
+        sourcemap: true,
+        logLevel: 'error',
+        ...options,
+        // Powertools Kafka loads its Avro and Protocol Buffers deserialisers only for those schema
+        // types; its documentation has JSON users leave the libraries out.
+        external: name === BASELINE ? [...options.external, 'avro-js', 'protobufjs'] : options.external,
+      });
+      bundles.push({ name, msk, outfile, kb: Math.round(statSync(outfile).size / 1024) });
+    }
+    // What a deployed function starts with: the stage's environment, the Lambda runtime's variables.
+    const env = {
+      PATH: process.env.PATH,
+      ...config.provider.environment,
+      AWS_REGION: 'eu-west-1',
+      AWS_LAMBDA_FUNCTION_NAME: 'coldstart',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    };
+    console.log(
+      `function                      bundle_kb  init_ms  init_ms_with_source_maps  (median of ${RUNS} processes)`,
+    );
+    const measured: Array<{ name: string; msk: boolean; kb: number; init: number }> = [];
+    for (const bundle of bundles) {
+      const init = await initMs(bundle.outfile, env);
+      const withMaps = await initMs(bundle.outfile, env, '--enable-source-maps');
+      measured.push({ name: bundle.name, msk: bundle.msk, kb: bundle.kb, init });
+      console.log(
+        `${bundle.name.padEnd(30)}${String(bundle.kb).padStart(9)}${init.toFixed(1).padStart(9)}${withMaps.toFixed(1).padStart(26)}`,
+      );
+    }
+    const ours = measured.filter((row) => row.msk && row.name !== BASELINE);
+    const baseline = measured.find((row) => row.name === BASELINE);
+    const orderCommands = measured.find((row) => row.name === 'orderCommands');
+    if (!baseline || !orderCommands) throw new Error('the baseline or orderCommands was not built');
+    console.log(`bundle_kb ours=${Math.max(...ours.map((row) => row.kb))} powertools=${baseline.kb}`);
+    console.log(`init_ms ours=${orderCommands.init.toFixed(1)} powertools=${baseline.init.toFixed(1)}`);
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+}
