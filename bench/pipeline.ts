@@ -180,6 +180,7 @@ function freeStore(): IdempotencyBackend {
     claim: async () => ({ status: 'claimed', token: 't' }),
     complete: async () => {},
     release: async () => {},
+    markRepublished: async () => {},
   };
 }
 const freePublisher: Publisher = { publish: async () => {} };

@@ -34,6 +34,8 @@ interface RecordState {
   outcome: RecordOutcome;
   /** records to publish once the batch is done (outbox messages or a dead letter) */
   outgoing: OutgoingRecord[];
+  /** a duplicate republishing its stored outbox: its marker is told once the broker confirmed */
+  republishes?: string;
   error?: Error;
 }
 
@@ -179,6 +181,8 @@ export class BatchProcessor<TMessage extends ValidMessage = ValidMessage> {
           const result = await retryTransient(() => this.#processOne(item, lambda, known), retryOptions);
           state.outcome = result.outcome;
           state.outgoing = result.outgoing;
+          if (result.outcome === RECORD_OUTCOMES.duplicate && result.outgoing.length > 0)
+            state.republishes = item.idempotencyKey;
           state.durationMs = performance.now() - recordStarted;
           return true;
         } catch (error) {
@@ -207,6 +211,8 @@ export class BatchProcessor<TMessage extends ValidMessage = ValidMessage> {
           random: this.#deps.random,
         });
         published = outgoing.length;
+        const republished = states.flatMap((state) => (state.republishes ? [state.republishes] : []));
+        if (republished.length > 0) await this.#deps.store.markRepublished(republished);
       } catch (error) {
         // Committed records republish from their markers when the mapping redelivers them.
         for (const state of states) {

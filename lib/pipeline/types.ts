@@ -103,6 +103,8 @@ export interface IdempotencyBackend {
     outbox: OutgoingRecord[],
   ): Promise<void>;
   release(key: string, token: string): Promise<void>;
+  /** the outboxes of these duplicates were republished and confirmed: later copies publish nothing */
+  markRepublished(keys: readonly string[]): Promise<void>;
 }
 
 export interface ProcessorDependencies {

@@ -6,6 +6,7 @@ import {
   PutCommand,
   TransactWriteCommand,
   type TransactWriteCommandInput,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import {
@@ -33,6 +34,8 @@ interface MarkerItem {
   token?: string;
   leaseExpiresAt?: number;
   expiresAt: number;
+  /** a redelivery republished the outbox and the broker confirmed it: later copies publish nothing */
+  outboxRepublished?: boolean;
 }
 
 export type CommitResult = { status: 'committed' } | { status: 'duplicate'; outbox: OutgoingRecord[] };
@@ -50,6 +53,18 @@ export interface IdempotencyStoreOptions {
 }
 
 const DEFAULT_TTL_SECONDS = 8 * 24 * 3600;
+
+/**
+ * What a duplicate publishes again. The first delivery publishes after its commit; a copy cannot tell
+ * whether that publish happened (the function may have died in between), so it republishes the
+ * stored outbox — once: after a confirmed republish the marker says so and later copies publish
+ * nothing. Without that, every copy republished, and under redelivery each hop of the saga multiplied
+ * the copies of the next (found by `npm run chaos`: 2.5 deliveries per record grew to hundreds of
+ * copies six hops on).
+ */
+function storedOutbox(marker: MarkerItem): OutgoingRecord[] {
+  return marker.outboxRepublished ? [] : (marker.outbox ?? []);
+}
 
 /**
  * Idempotency markers in DynamoDB, written with conditional writes. In transactional mode the marker,
@@ -79,7 +94,30 @@ export class IdempotencyStore {
     marker: MarkerItem,
   ): { status: 'duplicate'; outbox: OutgoingRecord[] } {
     if (marker.payloadHash !== payloadHash) throw new PayloadMismatchError(key);
-    return { status: 'duplicate', outbox: marker.outbox ?? [] };
+    return { status: 'duplicate', outbox: storedOutbox(marker) };
+  }
+
+  /**
+   * Record that the outboxes of these duplicates were republished and confirmed by the broker, so
+   * that further copies of their records publish nothing. Best effort: a marker it misses only costs
+   * one more republish.
+   */
+  async markRepublished(keys: readonly string[]): Promise<void> {
+    await Promise.all(
+      [...new Set(keys)].map((id) =>
+        this.client
+          .send(
+            new UpdateCommand({
+              TableName: this.table,
+              Key: { id },
+              UpdateExpression: 'SET outboxRepublished = :yes',
+              ConditionExpression: 'attribute_exists(id)',
+              ExpressionAttributeValues: { ':yes': true },
+            }),
+          )
+          .catch(() => {}),
+      ),
+    );
   }
 
   /**
@@ -190,7 +228,7 @@ export class IdempotencyStore {
       const old = unmarshall(error.Item ?? {}) as MarkerItem;
       if (old.payloadHash !== payloadHash) throw new PayloadMismatchError(key);
       if (old.status === MARKER_STATUS.inProgress) throw new InProgressError(key);
-      return { status: 'duplicate', outbox: old.outbox ?? [] };
+      return { status: 'duplicate', outbox: storedOutbox(old) };
     }
   }
 

@@ -38,6 +38,7 @@ export async function startEmulator(options: {
   /** only these function keys (default: all) */
   functions?: string[];
   afterInvoke?: RunnerOptions['afterInvoke'];
+  faults?: RunnerOptions['faults'];
 }): Promise<Emulator> {
   const template = readTemplate(options.templatePath);
   const selected = ({ functionKey }: { functionKey: string }) =>
@@ -71,6 +72,7 @@ export async function startEmulator(options: {
           handler: await loadHandler(mapping.handler),
           log: options.log,
           afterInvoke: options.afterInvoke,
+          faults: options.faults,
         }),
       );
     }

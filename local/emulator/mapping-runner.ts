@@ -27,6 +27,18 @@ export interface RunnerStats {
   dropped: number;
   /** kafkajs consumer crashes (each one restarted): a healthy broker gives none */
   consumerCrashes: number;
+  /** records delivered again although they had succeeded (the chaos run's duplicate deliveries) */
+  duplicateDeliveries: number;
+}
+
+/** Faults the chaos run switches on (local/chaos.ts); a runner without them behaves as AWS documents. */
+export interface RunnerFaults {
+  /**
+   * Share of batches delivered again after they succeeded (once or twice more, as after a commit the
+   * poller lost) and of partial batch responses answered by replaying the whole batch.
+   */
+  duplicateRate: number;
+  random: () => number;
 }
 
 export type { InvocationResult };
@@ -39,6 +51,7 @@ export interface RunnerOptions {
   afterInvoke?: ((result: InvocationResult) => void) | undefined;
   /** consumer group session; a runner that crashed without leaving loses its partitions after this long */
   sessionTimeoutMs?: number | undefined;
+  faults?: RunnerFaults | undefined;
 }
 
 function describeRecords(records: readonly EmulatedRecord[]): string {
@@ -89,6 +102,7 @@ export class MappingRunner {
     filtered: 0,
     dropped: 0,
     consumerCrashes: 0,
+    duplicateDeliveries: 0,
   };
   readonly #consumer: Consumer;
   readonly #producer: Producer;
@@ -224,6 +238,8 @@ export class MappingRunner {
   async #deliver(records: EmulatedRecord[]): Promise<void> {
     const invokeCount = new Map<string, number>();
     const queue: EmulatedRecord[][] = [records];
+    // A replayed batch is not replayed again: every record comes at most three times from the chaos run.
+    const replayed = new WeakSet<EmulatedRecord[]>();
     while (queue.length > 0) {
       if (this.#stopping) throw new RunnerStoppedError();
       let batch = queue.shift() as EmulatedRecord[];
@@ -233,14 +249,31 @@ export class MappingRunner {
         invokeCount.set(recordId(record), (invokeCount.get(recordId(record)) ?? 0) + 1);
       const result = await this.#invoke(batch);
       this.options.afterInvoke?.(result);
-      if (result.kind === 'ok') continue;
-      const failed =
+      if (result.kind === 'ok') {
+        const replays = replayed.has(batch) ? 0 : this.#replays();
+        if (replays > 0) {
+          // Delivered again as if the commit had been lost: the function must find nothing to do.
+          this.stats.duplicateDeliveries += batch.length * replays;
+          for (let replay = 0; replay < replays; replay++) {
+            const again = [...batch];
+            replayed.add(again);
+            queue.unshift(again);
+          }
+        }
+        continue;
+      }
+      let failed =
         result.kind === 'error'
           ? batch
           : batch.filter(
               (record) =>
                 record.offset >= (result.lowestFailed.get(record.partitionKey) ?? Number.POSITIVE_INFINITY),
             );
+      if (result.kind === 'partial' && !replayed.has(batch) && this.#replays() > 0) {
+        // A poller that replays the whole batch after a partial response: what succeeded comes again.
+        this.stats.duplicateDeliveries += batch.length - failed.length;
+        failed = batch;
+      }
       const retries = this.mapping.maximumRetryAttempts;
       const exhausted = failed.filter(
         (record) => retries >= 0 && (invokeCount.get(recordId(record)) ?? 0) > retries,
@@ -266,6 +299,13 @@ export class MappingRunner {
         queue.unshift(again);
       }
     }
+  }
+
+  /** How many extra deliveries the chaos run wants of a batch: none without faults, else 0, 1 or 2. */
+  #replays(): number {
+    const faults = this.options.faults;
+    if (!faults || faults.random() >= faults.duplicateRate) return 0;
+    return faults.random() < 0.5 ? 1 : 2;
   }
 
   /** Records older than MaximumRecordAgeInSeconds are not retried (docs/aws-behaviours.md, "Error handling"): they leave for the destination. */

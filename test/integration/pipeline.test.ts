@@ -72,7 +72,7 @@ const getItem = async (table: string, key: Record<string, string>) =>
   (await documents.send(new GetCommand({ TableName: table, Key: key, ConsistentRead: true }))).Item;
 
 describe('idempotency on DynamoDB Local', () => {
-  it('skips a redelivered batch with 0 handler calls and republishes the stored messages', async () => {
+  it('skips a redelivered batch with 0 handler calls and republishes the stored messages once', async () => {
     // Prepare: a first delivery committed by one container
     const calls = { count: 0 };
     const name = unique('dup');
@@ -92,6 +92,13 @@ describe('idempotency on DynamoDB Local', () => {
     expect(calls.count).toBe(3);
     expect(report.outcomes).toMatchObject({ duplicate: 3, processed: 0 });
     expect(report.published).toBe(3);
+
+    // Act again: a third copy, after the second's republish was confirmed and its markers told so
+    const third = await processorFor(writingHandler(calls), { name }).process(event, contextWithTime(60_000));
+
+    // Assess: still duplicates, and nothing is published again (no copy storm downstream)
+    expect(third.outcomes).toMatchObject({ duplicate: 3, processed: 0 });
+    expect(third.published).toBe(0);
   });
 
   it('handles one message delivered twice in the same batch: one effect, one duplicate (found by `npm start`)', async () => {

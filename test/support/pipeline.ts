@@ -8,10 +8,12 @@ import type { ClaimResult, CommitResult } from '../../lib/store/idempotency.js';
 
 /** A plain in-memory stand-in for the idempotency store, for unit tests of the processor only. */
 export function memoryStore(): IdempotencyBackend & {
-  markers: Map<string, { hash: string; outbox: OutgoingRecord[] }>;
+  markers: Map<string, { hash: string; outbox: OutgoingRecord[]; republished?: boolean }>;
   calls: string[];
 } {
-  const markers = new Map<string, { hash: string; outbox: OutgoingRecord[] }>();
+  const markers = new Map<string, { hash: string; outbox: OutgoingRecord[]; republished?: boolean }>();
+  const stored = (old: { outbox: OutgoingRecord[]; republished?: boolean }) =>
+    old.republished ? [] : old.outbox;
   const calls: string[] = [];
   return {
     markers,
@@ -23,19 +25,19 @@ export function memoryStore(): IdempotencyBackend & {
     async find(key) {
       calls.push('find');
       const old = markers.get(key);
-      return old ? { status: 'duplicate', outbox: old.outbox } : undefined;
+      return old ? { status: 'duplicate', outbox: stored(old) } : undefined;
     },
     async commit(key, hash, _writes, outbox): Promise<CommitResult> {
       calls.push('commit');
       const old = markers.get(key);
-      if (old) return { status: 'duplicate', outbox: old.outbox };
+      if (old) return { status: 'duplicate', outbox: stored(old) };
       markers.set(key, { hash, outbox });
       return { status: 'committed' };
     },
     async claim(key): Promise<ClaimResult> {
       calls.push('claim');
       const old = markers.get(key);
-      return old ? { status: 'duplicate', outbox: old.outbox } : { status: 'claimed', token: 't' };
+      return old ? { status: 'duplicate', outbox: stored(old) } : { status: 'claimed', token: 't' };
     },
     async complete(key, _token, _writes, outbox) {
       calls.push('complete');
@@ -43,6 +45,13 @@ export function memoryStore(): IdempotencyBackend & {
     },
     async release() {
       calls.push('release');
+    },
+    async markRepublished(keys) {
+      calls.push('markRepublished');
+      for (const key of keys) {
+        const old = markers.get(key);
+        if (old) old.republished = true;
+      }
     },
   };
 }

@@ -238,6 +238,24 @@ describe('BatchProcessor: idempotency and the outbox', () => {
     expect(publisher.sent).toHaveLength(8);
   });
 
+  it('republishes a duplicate’s stored messages once: after a confirmed republish, further copies publish nothing (found by npm run chaos)', async () => {
+    // Prepare: one delivery that committed and published
+    const { processor, store, publisher } = setup(async () => ({
+      messages: [{ topic: 'inventory.commands', key: 'k', type: 'ReleaseStock', version: 1, data: {} }],
+    }));
+    await processor.process(keyedEvent(2, 2), contextWithTime(60_000));
+
+    // Act: the same batch delivered twice more (a lost commit, a replaying poller)
+    const second = await processor.process(keyedEvent(2, 2), contextWithTime(60_000));
+    const third = await processor.process(keyedEvent(2, 2), contextWithTime(60_000));
+
+    // Assess: 2 first publishes + 2 republishes (the first copy cannot know the first publish happened), then none
+    expect(second.outcomes).toMatchObject({ duplicate: 2 });
+    expect(third.outcomes).toMatchObject({ duplicate: 2 });
+    expect(publisher.sent).toHaveLength(4);
+    expect(store.calls.filter((call) => call === 'markRepublished')).toHaveLength(1);
+  });
+
   it('still runs the handler when a marker seen by the pre-read is gone by the time the record is processed', async () => {
     // Prepare: the pre-read reports a marker that then expires (TTL) before the record's turn
     let handlerCalls = 0;

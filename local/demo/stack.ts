@@ -1,0 +1,108 @@
+import type { Server } from 'node:http';
+import type { DemoResult } from '../demo.js';
+import { type Emulator, packageService, startEmulator } from '../emulator/index.js';
+import type { RunnerOptions, RunnerStats } from '../emulator/mapping-runner.js';
+import { startHttpServer } from '../http-server.js';
+import { type Infrastructure, startInfrastructure } from '../infra/index.js';
+
+export interface LocalStack {
+  infrastructure: Infrastructure;
+  emulator: Emulator;
+  apiUrl: string;
+  /** stops the HTTP server, the emulator and the services; safe to call more than once */
+  shutdown: () => Promise<void>;
+}
+
+/**
+ * Bring up what `npm start` runs: the services and the packaged template (in parallel), every function
+ * behind its emulated mapping, the HTTP functions on a loopback port. Functions run in this process
+ * and read their configuration from the environment, as in Lambda. A failed start stops what started.
+ */
+export async function startLocalStack(options: {
+  log: (line: string) => void;
+  /** fault injection for the emulated mappings (the chaos run) */
+  faults?: RunnerOptions['faults'];
+  /** aborts packaging when the caller stops early */
+  signal: AbortSignal;
+}): Promise<LocalStack> {
+  let infrastructure: Infrastructure | undefined;
+  let emulator: Emulator | undefined;
+  let httpServer: Server | undefined;
+  const shutdown = async () => {
+    httpServer?.close();
+    await emulator?.stop();
+    await infrastructure?.stop();
+  };
+  try {
+    const [started, templatePath] = await Promise.all([
+      startInfrastructure(),
+      packageService(options.signal),
+    ]);
+    infrastructure = started;
+    Object.assign(process.env, infrastructure.functionEnvironment);
+    emulator = await startEmulator({
+      templatePath,
+      config: infrastructure.config,
+      brokers: infrastructure.kafkaBrokers,
+      log: options.log,
+      faults: options.faults,
+    });
+    const http = await startHttpServer(infrastructure.config, Number(process.env.HTTP_PORT ?? 0));
+    httpServer = http.server;
+    return { infrastructure, emulator, apiUrl: http.url, shutdown };
+  } catch (error) {
+    await shutdown();
+    throw error;
+  }
+}
+
+/** The emulator's counters summed over every mapping. */
+export function emulatorTotals(emulator: Emulator): RunnerStats {
+  const totals: RunnerStats = {
+    invocations: 0,
+    records: 0,
+    retries: 0,
+    toDestination: 0,
+    filtered: 0,
+    dropped: 0,
+    consumerCrashes: 0,
+    duplicateDeliveries: 0,
+  };
+  for (const { stats } of emulator.runners) {
+    for (const key of Object.keys(totals) as Array<keyof RunnerStats>) totals[key] += stats[key];
+  }
+  return totals;
+}
+
+/** The demo's outcome as `name=value` fields, and whether every invariant holds. */
+export function demoSummary(result: DemoResult, totals: RunnerStats): { fields: string[]; healthy: boolean } {
+  const { invariants } = result;
+  const lost = result.lost + totals.dropped;
+  const fields = [
+    `orders=${result.orders}`,
+    ...Object.entries(result.outcomes)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([outcome, n]) => `${outcome}=${n}`),
+    `provider_errors=${result.providerErrors}`,
+    `audited=${result.audited}`,
+    `viewed=${result.viewed}`,
+    `dead_lettered=${result.deadLettered}`,
+    `on_failure_destination=${totals.toDestination}`,
+    `consumer_crashes=${totals.consumerCrashes}`,
+    `unfinished=${invariants.unfinished}`,
+    `stock_conserved=${invariants.stockConserved}`,
+    `money_balanced=${invariants.moneyBalanced}`,
+    `confirmed_and_cancelled=${invariants.confirmedAndCancelled}`,
+    `doubled=${result.doubled}`,
+    `lost=${lost}`,
+  ];
+  const healthy =
+    lost === 0 &&
+    result.doubled === 0 &&
+    totals.consumerCrashes === 0 &&
+    invariants.unfinished === 0 &&
+    invariants.stockConserved &&
+    invariants.moneyBalanced &&
+    invariants.confirmedAndCancelled === 0;
+  return { fields, healthy };
+}
