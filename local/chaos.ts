@@ -1,10 +1,12 @@
 /**
  * `npm run chaos`: the saga demo with 500 orders on the local stack, faults switched on, ending with
  * one line `chaos … lost=<n>` and exit 0 only when every invariant holds and every fault was really
- * injected. Faults: DynamoDB throttling, 5xx and transaction conflicts on a share of the functions'
- * requests (the SDK's retries included), and every command and event delivered 2–3 times (batches
- * replayed after they succeeded, and whole batches replayed after a partial response). Not yet: killed
- * function processes and dropped broker connections.
+ * injected. Each mapping's function runs in a process of its own, killed (SIGKILL) at step boundaries:
+ * after the event arrived, after a DynamoDB commit and before publishing, after publishing and before
+ * the response, after the response and before the offsets commit. DynamoDB throttling, 5xx and
+ * transaction conflicts hit a share of the functions' requests (the SDK's retries included), and every
+ * command and event is delivered 2–3 times (batches replayed after they succeeded, and whole batches
+ * replayed after a partial response). Not yet: dropped broker connections.
  */
 
 import { getDocumentClient } from '../lib/store/dynamodb.js';
@@ -19,10 +21,15 @@ const ORDERS = 500;
 const DYNAMODB_FAULT_RATE = 0.05;
 /** Every batch is delivered again once or twice more, and every partial response replayed whole. */
 const DUPLICATE_RATE = 1;
+/** Chance, at each of the four kill points of an invocation, that its function process dies there. */
+const KILL_RATE = 0.01;
 
 process.env.PAYMENT_PROVIDER_FAILURE_RATE ||= '0.2';
 // The functions' logs would drown the one line this command prints; errors still show.
 process.env.POWERTOOLS_LOG_LEVEL ||= 'ERROR';
+// Read by each function process (local/chaos/kill-points.ts), which gets this environment.
+process.env.CHAOS_KILL_RATE = String(KILL_RATE);
+process.env.CHAOS_DYNAMODB_FAULT_RATE = String(DYNAMODB_FAULT_RATE);
 
 function log(line: string): void {
   if (process.env.CHAOS_VERBOSE) process.stdout.write(`${new Date().toISOString().slice(11, 23)} ${line}\n`);
@@ -31,18 +38,18 @@ function log(line: string): void {
 async function main(): Promise<number> {
   const started = performance.now();
   const packaging = new AbortController();
+  const faults = new Map<string, number>();
+  const onFault = (fault: string) => faults.set(fault, (faults.get(fault) ?? 0) + 1);
   let stack: LocalStack | undefined;
   try {
     stack = await startLocalStack({
       log,
       signal: packaging.signal,
       faults: { duplicateRate: DUPLICATE_RATE, random: Math.random },
+      processes: { env: process.env, killAfterResponseRate: KILL_RATE, onFault },
     });
-    // The functions run in this process and share one document client: fault it, not the demo's own.
-    const dynamodb = injectDynamoDbFaults(getDocumentClient(), {
-      rate: DYNAMODB_FAULT_RATE,
-      random: Math.random,
-    });
+    // The scheduled function runs in this process: its document client is faulted here.
+    injectDynamoDbFaults(getDocumentClient(), { rate: DYNAMODB_FAULT_RATE, random: Math.random, onFault });
     const { infrastructure, emulator, apiUrl } = stack;
     const result = await runDemo({
       brokers: infrastructure.kafkaBrokers,
@@ -55,21 +62,25 @@ async function main(): Promise<number> {
     });
     const totals = emulatorTotals(emulator);
     const { fields, healthy } = demoSummary(result, totals);
-    const faultsInjected = dynamodb.throttles > 0 && totals.duplicateDeliveries > 0;
+    const count = (fault: string) => faults.get(fault) ?? 0;
+    const killsAt = [...faults].filter(([fault]) => fault.startsWith('kill:')).sort();
+    const kills = killsAt.reduce((sum, [, n]) => sum + n, 0);
+    const injected = kills > 0 && count('throttles') > 0 && totals.duplicateDeliveries > 0;
     const line = [
       'chaos',
       ...fields,
-      'kills=0',
-      `throttles=${dynamodb.throttles}`,
-      `server_errors=${dynamodb.serverErrors}`,
-      `conflicts=${dynamodb.conflicts}`,
+      `kills=${kills}`,
+      ...killsAt.map(([fault, n]) => `${fault.replace('kill:', 'kills_').replaceAll('-', '_')}=${n}`),
+      `throttles=${count('throttles')}`,
+      `server_errors=${count('serverErrors')}`,
+      `conflicts=${count('conflicts')}`,
       'drops=0',
       `duplicates=${totals.duplicateDeliveries}`,
       `retries=${totals.retries}`,
       `seconds=${Math.round((performance.now() - started) / 1000)}`,
     ].join(' ');
     process.stdout.write(`${line}\n`);
-    return healthy && faultsInjected ? 0 : 1;
+    return healthy && injected ? 0 : 1;
   } finally {
     packaging.abort();
     await stack?.shutdown();

@@ -59,10 +59,16 @@ export class TransactionTooLargeError extends PermanentError {
   }
 }
 
-/** Another invocation holds the claim on this key right now. */
+/**
+ * Another invocation holds the claim on this key right now. `retryAfterMs`: when its lease ends — the
+ * claimer may have died (its process killed mid-record), and only the lease's end frees the key.
+ */
 export class InProgressError extends TransientError {
   override name = 'InProgressError';
-  constructor(readonly idempotencyKey: string) {
+  constructor(
+    readonly idempotencyKey: string,
+    readonly retryAfterMs?: number,
+  ) {
     super(`idempotency key ${idempotencyKey} is being processed by another invocation`);
   }
 }

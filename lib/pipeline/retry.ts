@@ -1,4 +1,4 @@
-import { TimeBudgetExceededError } from '../common/errors.js';
+import { InProgressError, TimeBudgetExceededError } from '../common/errors.js';
 import { classify, ERROR_KINDS, type ErrorClassifier } from './classify.js';
 
 export interface RetryOptions {
@@ -13,6 +13,11 @@ export interface RetryOptions {
   random?: (() => number) | undefined;
   sleep?: ((ms: number) => Promise<void>) | undefined;
   onRetry?: ((error: unknown, attempt: number, delayMs: number) => void) | undefined;
+}
+
+/** The wait an error asks for before a retry (a claim's remaining lease), or 0. */
+function retryAfterOf(error: unknown): number {
+  return error instanceof InProgressError ? (error.retryAfterMs ?? 0) : 0;
 }
 
 export const DEFAULT_RETRY = { maxAttempts: 5, baseDelayMs: 25, maxDelayMs: 2_000 } as const;
@@ -49,8 +54,17 @@ export async function retryTransient<T>(
     } catch (error) {
       if (classify(error, options.classifiers) === ERROR_KINDS.permanent) throw error;
       if (attempt >= options.maxAttempts) throw error;
-      const delay = fullJitterDelay(attempt, options);
-      if (delay >= options.budgetMs()) throw error;
+      // A claim held by an invocation that may have died frees itself when its lease ends: wait for
+      // that when there is time (found by npm run chaos: a killed payments process left its claim,
+      // and every redelivery failed fast on it until the mapping's retries were exhausted).
+      const leaseLeft = retryAfterOf(error);
+      const delay = Math.max(fullJitterDelay(attempt, options), leaseLeft);
+      if (delay >= options.budgetMs()) {
+        // The lease outlasts this invocation: spend what is left waiting, so that the mapping's next
+        // delivery finds it over instead of failing fast again until the retries are exhausted.
+        if (leaseLeft > 0) await sleep(options.budgetMs());
+        throw error;
+      }
       options.onRetry?.(error, attempt, delay);
       await sleep(delay);
     }

@@ -227,7 +227,8 @@ export class IdempotencyStore {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       const old = unmarshall(error.Item ?? {}) as MarkerItem;
       if (old.payloadHash !== payloadHash) throw new PayloadMismatchError(key);
-      if (old.status === MARKER_STATUS.inProgress) throw new InProgressError(key);
+      if (old.status === MARKER_STATUS.inProgress)
+        throw new InProgressError(key, Math.max(0, (old.leaseExpiresAt ?? now) - now));
       return { status: 'duplicate', outbox: storedOutbox(old) };
     }
   }

@@ -23,16 +23,20 @@ export interface DynamoDbFaultCounts {
  */
 export function injectDynamoDbFaults(
   client: DynamoDBDocumentClient,
-  options: { rate: number; random: () => number },
+  options: { rate: number; random: () => number; onFault?: (kind: keyof DynamoDbFaultCounts) => void },
 ): DynamoDbFaultCounts {
   const counts: DynamoDbFaultCounts = { throttles: 0, serverErrors: 0, conflicts: 0 };
+  const count = (kind: keyof DynamoDbFaultCounts) => {
+    counts[kind]++;
+    options.onFault?.(kind);
+  };
   client.middlewareStack.add(
     (next, context) => async (args) => {
       if (options.random() >= options.rate) return next(args);
       const $metadata = { httpStatusCode: 400 };
       const pick = options.random();
       if (context.commandName === 'TransactWriteItemsCommand' && pick < 1 / 3) {
-        counts.conflicts++;
+        count('conflicts');
         throw new TransactionCanceledException({
           message:
             'Transaction cancelled, please refer cancellation reasons for specific reasons [TransactionConflict]',
@@ -43,13 +47,13 @@ export function injectDynamoDbFaults(
         });
       }
       if (pick < 2 / 3) {
-        counts.throttles++;
+        count('throttles');
         throw new ProvisionedThroughputExceededException({
           message: 'The level of configured provisioned throughput for the table was exceeded',
           $metadata,
         });
       }
-      counts.serverErrors++;
+      count('serverErrors');
       throw new InternalServerError({ message: 'Internal server error', $metadata: { httpStatusCode: 500 } });
     },
     { step: 'finalizeRequest', priority: 'low', name: 'chaosDynamoDbFaults' },

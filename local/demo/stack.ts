@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { DemoResult } from '../demo.js';
-import { type Emulator, packageService, startEmulator } from '../emulator/index.js';
+import { type Emulator, type FunctionProcesses, packageService, startEmulator } from '../emulator/index.js';
 import type { RunnerOptions, RunnerStats } from '../emulator/mapping-runner.js';
 import { startHttpServer } from '../http-server.js';
 import { type Infrastructure, startInfrastructure } from '../infra/index.js';
@@ -22,6 +22,8 @@ export async function startLocalStack(options: {
   log: (line: string) => void;
   /** fault injection for the emulated mappings (the chaos run) */
   faults?: RunnerOptions['faults'];
+  /** run each mapping's function in a process of its own (the chaos run kills them) */
+  processes?: FunctionProcesses;
   /** aborts packaging when the caller stops early */
   signal: AbortSignal;
 }): Promise<LocalStack> {
@@ -46,6 +48,7 @@ export async function startLocalStack(options: {
       brokers: infrastructure.kafkaBrokers,
       log: options.log,
       faults: options.faults,
+      processes: options.processes,
     });
     const http = await startHttpServer(infrastructure.config, Number(process.env.HTTP_PORT ?? 0));
     httpServer = http.server;

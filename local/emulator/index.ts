@@ -2,8 +2,10 @@ import { handlerExport, importFunctionModule } from '../../deploy/declarations.j
 import { packageStage } from '../infra/package-stage.js';
 import type { ServerlessConfig } from '../infra/serverless-config.js';
 import { mappingsFromTemplate, readTemplate, schedulesFromTemplate } from './config.js';
+import { FunctionProcessHost } from './function-process-host.js';
 import { MappingRunner, type MskHandler, type RunnerOptions } from './mapping-runner.js';
 import { type ScheduledHandler, ScheduleRunner } from './schedule-runner.js';
+import type { MappingConfig } from './types.js';
 
 /**
  * `serverless package` of the dev stage, offline: the emulator runs what would deploy — the mappings
@@ -29,6 +31,14 @@ export interface Emulator {
   stop: () => Promise<void>;
 }
 
+/** How the chaos run has the emulator run functions: each mapping's in a process of its own. */
+export interface FunctionProcesses {
+  env: NodeJS.ProcessEnv;
+  /** share of successful invocations after which the process is killed before the offsets commit */
+  killAfterResponseRate: number;
+  onFault: (fault: string) => void;
+}
+
 /** Start one runner per enabled MSK mapping and one per schedule rule of the packaged template. */
 export async function startEmulator(options: {
   templatePath: string;
@@ -39,6 +49,11 @@ export async function startEmulator(options: {
   functions?: string[];
   afterInvoke?: RunnerOptions['afterInvoke'];
   faults?: RunnerOptions['faults'];
+  /**
+   * Run each mapping's function in a process of its own (the chaos run, which kills them); without
+   * it, functions run in this process.
+   */
+  processes?: FunctionProcesses | undefined;
 }): Promise<Emulator> {
   const template = readTemplate(options.templatePath);
   const selected = ({ functionKey }: { functionKey: string }) =>
@@ -48,11 +63,44 @@ export async function startEmulator(options: {
   );
   const runners: MappingRunner[] = [];
   const schedules: ScheduleRunner[] = [];
+  const hosts: FunctionProcessHost[] = [];
   const stop = async () => {
     await Promise.all([
       ...runners.map((runner) => runner.stop().catch(() => {})),
       ...schedules.map((schedule) => schedule.stop()),
     ]);
+    await Promise.all(hosts.map((host) => host.stop()));
+  };
+  const { processes } = options;
+  const runnerFor = async (mapping: MappingConfig): Promise<MappingRunner> => {
+    if (!processes) {
+      return new MappingRunner(mapping, {
+        brokers: options.brokers,
+        handler: await loadHandler(mapping.handler),
+        log: options.log,
+        afterInvoke: options.afterInvoke,
+        faults: options.faults,
+      });
+    }
+    // One pool per function, shared by its mappings, as Lambda shares a function's environments.
+    let host = hosts.find((candidate) => candidate.functionKey === mapping.functionKey);
+    if (!host) {
+      host = new FunctionProcessHost(
+        mapping.handler,
+        mapping.functionKey,
+        processes.env,
+        processes.onFault,
+        processes.killAfterResponseRate,
+      );
+      hosts.push(host);
+    }
+    return new MappingRunner(mapping, {
+      brokers: options.brokers,
+      handler: host.asHandler(),
+      log: options.log,
+      afterInvoke: options.afterInvoke,
+      faults: options.faults,
+    });
   };
   try {
     for (const schedule of schedulesFromTemplate(template, options.config).filter(selected)) {
@@ -65,17 +113,7 @@ export async function startEmulator(options: {
       runner.start();
       options.log(`${schedule.functionKey} ⇐ ${schedule.expression}${schedule.enabled ? '' : ' (disabled)'}`);
     }
-    for (const mapping of mappings) {
-      runners.push(
-        new MappingRunner(mapping, {
-          brokers: options.brokers,
-          handler: await loadHandler(mapping.handler),
-          log: options.log,
-          afterInvoke: options.afterInvoke,
-          faults: options.faults,
-        }),
-      );
-    }
+    for (const mapping of mappings) runners.push(await runnerFor(mapping));
     // Together: each group's first join waits out the broker's initial rebalance delay (3 s on Kafka
     // and on the bundled mock cluster); one after the other that is 3 s per mapping.
     const started = await Promise.allSettled(runners.map((runner) => runner.start()));

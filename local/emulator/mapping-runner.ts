@@ -14,6 +14,7 @@ import { lambdaContext } from '../runner/lambda-context.js';
 import { type InvocationResult, readBatchResponse, recordId } from './batch-response.js';
 import { Batcher, RunnerStoppedError } from './batcher.js';
 import { passesFilters } from './filter.js';
+import { UncommittedResponseError } from './function-process-host.js';
 import type { EmulatedRecord, MappingConfig } from './types.js';
 
 export type MskHandler = (event: MskEvent, context: Context) => Promise<unknown>;
@@ -245,10 +246,18 @@ export class MappingRunner {
       let batch = queue.shift() as EmulatedRecord[];
       batch = await this.#expireOldRecords(batch, invokeCount);
       if (batch.length === 0) continue;
+      // A redelivery (a replay of the chaos run) starts afresh: its attempts are its own.
+      if (replayed.has(batch)) for (const record of batch) invokeCount.delete(recordId(record));
       for (const record of batch)
         invokeCount.set(recordId(record), (invokeCount.get(recordId(record)) ?? 0) + 1);
       const result = await this.#invoke(batch);
       this.options.afterInvoke?.(result);
+      if (result.kind === 'error' && result.error instanceof UncommittedResponseError) {
+        const again = [...batch];
+        replayed.add(again);
+        queue.unshift(again);
+        continue;
+      }
       if (result.kind === 'ok') {
         const replays = replayed.has(batch) ? 0 : this.#replays();
         if (replays > 0) {

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { PermanentError, TimeBudgetExceededError, TransientError } from '../../lib/common/errors.js';
+import {
+  InProgressError,
+  PermanentError,
+  TimeBudgetExceededError,
+  TransientError,
+} from '../../lib/common/errors.js';
 import { classify, ERROR_KINDS } from '../../lib/pipeline/classify.js';
 import { fullJitterDelay, retryTransient } from '../../lib/pipeline/retry.js';
 
@@ -36,6 +41,39 @@ describe('retryTransient', () => {
     // Assess
     expect(result).toBe('done');
     expect(slept).toEqual([50, 100, 200]);
+  });
+
+  it('waits out the lease of a claim another invocation holds when there is time, then retries (found by npm run chaos)', async () => {
+    // Prepare: the first attempt finds a claim whose lease ends in 4 s (its holder may have died)
+    const slept: number[] = [];
+    let attempts = 0;
+
+    // Act
+    const result = await retryTransient(
+      async () => {
+        attempts++;
+        if (attempts === 1) throw new InProgressError('payments#m-1', 4_000);
+        return 'charged';
+      },
+      { ...fixed, maxAttempts: 5, budgetMs: () => 30_000, sleep: async (ms) => void slept.push(ms) },
+    );
+
+    // Assess: one wait of the lease's length, not a fast failure
+    expect(result).toBe('charged');
+    expect(slept).toEqual([4_000]);
+  });
+
+  it('spends the budget waiting when the lease outlasts it, then fails the record: the next delivery finds the lease over', async () => {
+    const slept: number[] = [];
+    await expect(
+      retryTransient(
+        async () => {
+          throw new InProgressError('payments#m-1', 40_000);
+        },
+        { ...fixed, maxAttempts: 5, budgetMs: () => 10_000, sleep: async (ms) => void slept.push(ms) },
+      ),
+    ).rejects.toBeInstanceOf(InProgressError);
+    expect(slept).toEqual([10_000]);
   });
 
   it('throws a permanent error at once', async () => {

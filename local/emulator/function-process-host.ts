@@ -1,0 +1,155 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { MskEvent } from '../../lib/kafka/types.js';
+import { guardChild, stopChild } from '../infra/process.js';
+import { FunctionProcessMessage, type FunctionProcessRequest } from './function-process-protocol.js';
+import type { MskHandler } from './mapping-runner.js';
+
+const CHILD_SCRIPT = fileURLToPath(new URL('./function-process.ts', import.meta.url));
+
+/** Lambda's answer when a function's runtime process dies during an invocation. */
+export class RuntimeExitError extends Error {
+  override readonly name = 'Runtime.ExitError';
+}
+
+/**
+ * The chaos run's poller failure: the function answered, then the poller died before committing the
+ * offsets. Not a failed invocation: the batch is delivered again as a fresh delivery.
+ */
+export class UncommittedResponseError extends Error {
+  override readonly name = 'UncommittedResponseError';
+}
+
+interface Pending {
+  resolve: (value: unknown) => void;
+  reject: (error: Error) => void;
+}
+
+/** One function process, serving one invocation at a time (as one Lambda execution environment). */
+class FunctionProcess {
+  readonly child: ChildProcess;
+  readonly ready: Promise<void>;
+  #pending: Pending | undefined;
+  #nextId = 0;
+  exited = false;
+
+  constructor(
+    handler: string,
+    functionKey: string,
+    env: NodeJS.ProcessEnv,
+    onFault: (fault: string) => void,
+  ) {
+    this.child = guardChild(
+      spawn(process.execPath, ['--import', 'tsx', CHILD_SCRIPT, handler], {
+        env: { ...env, FUNCTION_KEY: functionKey },
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      }),
+    );
+    this.ready = new Promise<void>((resolve, reject) => {
+      this.child.on('message', (raw: unknown) => {
+        const message = FunctionProcessMessage.safeParse(raw);
+        if (!message.success) return;
+        const data = message.data;
+        if ('ready' in data) resolve();
+        else if ('fault' in data) onFault(data.fault);
+        else {
+          const pending = this.#pending;
+          this.#pending = undefined;
+          if ('error' in data)
+            pending?.reject(Object.assign(new Error(data.error.message), { name: data.error.name }));
+          else pending?.resolve(data.result);
+        }
+      });
+      this.child.once('exit', (code, signal) => {
+        this.exited = true;
+        const error = new RuntimeExitError(
+          `Runtime exited with error: ${signal ? `signal: ${signal}` : `exit status ${code}`}`,
+        );
+        reject(error);
+        this.#pending?.reject(error);
+        this.#pending = undefined;
+      });
+    });
+    this.ready.catch(() => {});
+  }
+
+  async invoke(event: MskEvent, timeoutSeconds: number): Promise<unknown> {
+    await this.ready;
+    if (this.exited) throw new RuntimeExitError('Runtime exited before the invocation');
+    const request: FunctionProcessRequest = { id: this.#nextId++, timeoutSeconds, event };
+    return new Promise((resolve, reject) => {
+      this.#pending = { resolve, reject };
+      this.child.send(request);
+    });
+  }
+}
+
+/**
+ * Runs a mapping's function in processes of its own (local/emulator/function-process.ts), one
+ * invocation per process at a time, as Lambda runs concurrent invocations in separate execution
+ * environments: a process is started when none is idle, reused when its invocation ends, and
+ * replaced when it died. An invocation whose process dies fails with Runtime.ExitError, as on Lambda,
+ * and the mapping retries its batch.
+ */
+export class FunctionProcessHost {
+  readonly #idle: FunctionProcess[] = [];
+  readonly #all = new Set<FunctionProcess>();
+  /** invocations waiting for a process when all `maxProcesses` are busy (a reserved concurrency) */
+  readonly #waiting: Array<() => void> = [];
+  #busy = 0;
+  #stopped = false;
+
+  constructor(
+    readonly handler: string,
+    readonly functionKey: string,
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly onFault: (fault: string) => void,
+    /** share of successful invocations whose process is killed once it answered (the chaos run) */
+    private readonly killAfterResponseRate = 0,
+    /** at most this many processes (a reserved concurrency): on 2 cores, more only thrash */
+    private readonly maxProcesses = 2,
+  ) {}
+
+  /** A handler for the mapping runner that invokes a process of this function. */
+  asHandler(): MskHandler {
+    return (event, context) => this.invoke(event, context.getRemainingTimeInMillis() / 1000);
+  }
+
+  async invoke(event: MskEvent, timeoutSeconds: number): Promise<unknown> {
+    if (this.#stopped) throw new RuntimeExitError('the function processes were stopped');
+    while (this.#busy >= this.maxProcesses) await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    this.#busy++;
+    const worker = this.#idle.pop() ?? this.#spawn();
+    try {
+      const result = await worker.invoke(event, timeoutSeconds);
+      if (this.killAfterResponseRate > 0 && Math.random() < this.killAfterResponseRate) {
+        // It answered; the poller dies before committing, so the batch comes again (RuntimeExitError
+        // makes the mapping retry it, as a lost commit would). The process goes with it.
+        this.onFault('kill:after-response');
+        worker.child.kill('SIGKILL');
+        throw new UncommittedResponseError('killed after its response, before the offsets were committed');
+      }
+      return result;
+    } finally {
+      if (!worker.exited && worker.child.signalCode === null) this.#idle.push(worker);
+      this.#busy--;
+      this.#waiting.shift()?.();
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    await Promise.all([...this.#all].map((worker) => stopChild(worker.child)));
+  }
+
+  #spawn(): FunctionProcess {
+    const worker = new FunctionProcess(this.handler, this.functionKey, this.env, this.onFault);
+    this.#all.add(worker);
+    worker.child.once('exit', () => {
+      this.#all.delete(worker);
+      const idle = this.#idle.indexOf(worker);
+      if (idle >= 0) this.#idle.splice(idle, 1);
+    });
+    return worker;
+  }
+}
