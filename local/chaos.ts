@@ -12,8 +12,7 @@
 import { getDocumentClient } from '../lib/store/dynamodb.js';
 import { injectDynamoDbFaults } from './chaos/dynamodb-faults.js';
 import { runCli } from './cli.js';
-import { demoSummary, emulatorTotals, type LocalStack, startLocalStack } from './demo/stack.js';
-import { runDemo } from './demo.js';
+import { demoSummary, emulatorTotals, type LocalStack, runStackDemo, startLocalStack } from './demo/stack.js';
 import { InfrastructureError } from './infra/errors.js';
 
 const ORDERS = 500;
@@ -50,17 +49,8 @@ async function main(): Promise<number> {
     });
     // The scheduled function runs in this process: its document client is faulted here.
     injectDynamoDbFaults(getDocumentClient(), { rate: DYNAMODB_FAULT_RATE, random: Math.random, onFault });
-    const { infrastructure, emulator, apiUrl } = stack;
-    const result = await runDemo({
-      brokers: infrastructure.kafkaBrokers,
-      dynamodbEndpoint: infrastructure.dynamodbEndpoint,
-      environment: infrastructure.functionEnvironment,
-      apiUrl,
-      log,
-      orders: ORDERS,
-      timeoutMs: 600_000,
-    });
-    const totals = emulatorTotals(emulator);
+    const result = await runStackDemo(stack, log, { orders: ORDERS, timeoutMs: 600_000 });
+    const totals = emulatorTotals(stack.emulator);
     const { fields, healthy } = demoSummary(result, totals);
     const count = (fault: string) => faults.get(fault) ?? 0;
     const killsAt = [...faults].filter(([fault]) => fault.startsWith('kill:')).sort();

@@ -5,8 +5,7 @@
  */
 
 import { runCli } from './cli.js';
-import { demoSummary, emulatorTotals, type LocalStack, startLocalStack } from './demo/stack.js';
-import { runDemo } from './demo.js';
+import { demoSummary, emulatorTotals, type LocalStack, runStackDemo, startLocalStack } from './demo/stack.js';
 import { InfrastructureError } from './infra/errors.js';
 
 const once = process.argv.includes('--once');
@@ -45,13 +44,7 @@ async function main(): Promise<number> {
   );
   log(`query API on ${apiUrl} (e.g. GET ${apiUrl}/orders/<orderId>)`);
 
-  const result = await runDemo({
-    brokers: infrastructure.kafkaBrokers,
-    dynamodbEndpoint: infrastructure.dynamodbEndpoint,
-    environment: infrastructure.functionEnvironment,
-    apiUrl,
-    log,
-  });
+  const result = await runStackDemo(stack, log);
   const totals = emulatorTotals(emulator);
   const { fields, healthy } = demoSummary(result, totals);
   const summary = [

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
-import type { DemoResult } from '../demo.js';
+import { type DemoResult, runDemo } from '../demo.js';
 import { type Emulator, type FunctionProcesses, packageService, startEmulator } from '../emulator/index.js';
-import type { RunnerOptions, RunnerStats } from '../emulator/mapping-runner.js';
+import { emptyRunnerStats, type RunnerOptions, type RunnerStats } from '../emulator/mapping-runner.js';
 import { startHttpServer } from '../http-server.js';
 import { type Infrastructure, startInfrastructure } from '../infra/index.js';
 
@@ -59,18 +59,26 @@ export async function startLocalStack(options: {
   }
 }
 
+/** Run the demo against a started stack (`orders` and `timeoutMs` as the caller wants them). */
+export function runStackDemo(
+  stack: LocalStack,
+  log: (line: string) => void,
+  options: { orders?: number; timeoutMs?: number } = {},
+): Promise<DemoResult> {
+  const { infrastructure, apiUrl } = stack;
+  return runDemo({
+    brokers: infrastructure.kafkaBrokers,
+    dynamodbEndpoint: infrastructure.dynamodbEndpoint,
+    environment: infrastructure.functionEnvironment,
+    apiUrl,
+    log,
+    ...options,
+  });
+}
+
 /** The emulator's counters summed over every mapping. */
 export function emulatorTotals(emulator: Emulator): RunnerStats {
-  const totals: RunnerStats = {
-    invocations: 0,
-    records: 0,
-    retries: 0,
-    toDestination: 0,
-    filtered: 0,
-    dropped: 0,
-    consumerCrashes: 0,
-    duplicateDeliveries: 0,
-  };
+  const totals = emptyRunnerStats();
   for (const { stats } of emulator.runners) {
     for (const key of Object.keys(totals) as Array<keyof RunnerStats>) totals[key] += stats[key];
   }

@@ -32,6 +32,20 @@ export interface RunnerStats {
   duplicateDeliveries: number;
 }
 
+/** Counters at zero, for a runner and for sums over runners. */
+export function emptyRunnerStats(): RunnerStats {
+  return {
+    invocations: 0,
+    records: 0,
+    retries: 0,
+    toDestination: 0,
+    filtered: 0,
+    dropped: 0,
+    consumerCrashes: 0,
+    duplicateDeliveries: 0,
+  };
+}
+
 /** Faults the chaos run switches on (local/chaos.ts); a runner without them behaves as AWS documents. */
 export interface RunnerFaults {
   /**
@@ -95,16 +109,7 @@ function toRecord(topic: string, partition: number, message: KafkaMessage): Emul
  * batch responses, record age, filters and the `kafka://` on-failure destination.
  */
 export class MappingRunner {
-  readonly stats: RunnerStats = {
-    invocations: 0,
-    records: 0,
-    retries: 0,
-    toDestination: 0,
-    filtered: 0,
-    dropped: 0,
-    consumerCrashes: 0,
-    duplicateDeliveries: 0,
-  };
+  readonly stats: RunnerStats = emptyRunnerStats();
   readonly #consumer: Consumer;
   readonly #producer: Producer;
   readonly #batcher: Batcher;

@@ -122,6 +122,25 @@ async function produceAll(
   return sent;
 }
 
+/** Produce the batches, read them back in a fresh group, and check them record by record. */
+async function roundTrip(
+  target: BrokerTarget,
+  topic: string,
+  batches: Message[][],
+  label: string,
+  options: { compression?: CompressionTypes; idempotent?: boolean } = {},
+): Promise<void> {
+  const sent = await produceAll(target.brokers, topic, batches, options);
+  const read = await readRecords({
+    brokers: target.brokers,
+    topic,
+    groupId: groupId(topic, 'reader'),
+    count: batches.flat().length,
+    timeoutMs: 15_000,
+  });
+  checkPartitions(read, sent, label);
+}
+
 const concurrentGroups: ConformanceCase = {
   id: 'concurrent-groups',
   title: '6 consumer groups read while a producer appends 2,000 binary records (offsets, order, bytes)',
@@ -164,15 +183,7 @@ const gzip: ConformanceCase = {
         headers: { codec: 'gzip' },
       })),
     );
-    const sent = await produceAll(target.brokers, topic, batches, { compression: CompressionTypes.GZIP });
-    const read = await readRecords({
-      brokers: target.brokers,
-      topic,
-      groupId: groupId(topic, 'reader'),
-      count: 200,
-      timeoutMs: 15_000,
-    });
-    checkPartitions(read, sent, 'gzip');
+    await roundTrip(target, topic, batches, 'gzip', { compression: CompressionTypes.GZIP });
     return '200 records in 4 gzip batches';
   },
 };
@@ -210,15 +221,7 @@ const idempotent: ConformanceCase = {
     const batches = Array.from({ length: 5 }, (_, batch) =>
       Array.from({ length: 10 }, (_, index) => binaryMessage(index % 2, batch * 10 + index)),
     );
-    const sent = await produceAll(target.brokers, topic, batches, { idempotent: true });
-    const read = await readRecords({
-      brokers: target.brokers,
-      topic,
-      groupId: groupId(topic, 'reader'),
-      count: 50,
-      timeoutMs: 15_000,
-    });
-    checkPartitions(read, sent, 'idempotent');
+    await roundTrip(target, topic, batches, 'idempotent', { idempotent: true });
     return '5 requests × 10 records';
   },
 };
@@ -360,15 +363,7 @@ const largeMessage: ConformanceCase = {
   async run(target, topic) {
     await target.createTopic(topic, 1);
     const message = { partition: 0, key: 'large', value: randomBytes(1_000_000) };
-    const sent = await produceAll(target.brokers, topic, [[message]]);
-    const read = await readRecords({
-      brokers: target.brokers,
-      topic,
-      groupId: groupId(topic, 'reader'),
-      count: 1,
-      timeoutMs: 15_000,
-    });
-    checkPartitions(read, sent, 'large');
+    await roundTrip(target, topic, [[message]], 'large');
     return '1 MB exact';
   },
 };
@@ -380,15 +375,7 @@ const binaryHeaders: ConformanceCase = {
   async run(target, topic) {
     await target.createTopic(topic, 1);
     const messages = Array.from({ length: 10 }, (_, index) => binaryMessage(0, index));
-    const sent = await produceAll(target.brokers, topic, [messages]);
-    const read = await readRecords({
-      brokers: target.brokers,
-      topic,
-      groupId: groupId(topic, 'reader'),
-      count: 10,
-      timeoutMs: 15_000,
-    });
-    checkPartitions(read, sent, 'headers');
+    await roundTrip(target, topic, [messages], 'headers');
     return '10 records exact';
   },
 };

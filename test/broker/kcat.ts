@@ -26,6 +26,9 @@ function run(args: string[], input: string | undefined, timeoutMs: number): Prom
   });
 }
 
+/** kcat's arguments for partition 0 of `topic` on `brokers`. */
+const partitionZero = (brokers: string[], topic: string) => ['-b', brokers.join(','), '-t', topic, '-p', '0'];
+
 /** Produce `key\tvalue` lines to partition 0, compressed with `codec`, waiting for every delivery report. */
 export async function kcatProduce(
   brokers: string[],
@@ -36,12 +39,7 @@ export async function kcatProduce(
   await run(
     [
       '-P',
-      '-b',
-      brokers.join(','),
-      '-t',
-      topic,
-      '-p',
-      '0',
+      ...partitionZero(brokers, topic),
       '-K',
       '\t',
       '-z',
@@ -59,22 +57,7 @@ export async function kcatProduce(
 /** Read `count` records from the beginning of partition 0 of `topic` as `key\tvalue` lines; ends at the topic's end. */
 export async function kcatConsume(brokers: string[], topic: string, count: number): Promise<string[]> {
   const output = await run(
-    [
-      '-C',
-      '-b',
-      brokers.join(','),
-      '-t',
-      topic,
-      '-p',
-      '0',
-      '-o',
-      'beginning',
-      '-e',
-      '-c',
-      String(count),
-      '-f',
-      '%k\t%s\n',
-    ],
+    ['-C', ...partitionZero(brokers, topic), '-o', 'beginning', '-e', '-c', String(count), '-f', '%k\t%s\n'],
     undefined,
     20_000,
   );
