@@ -6,10 +6,12 @@
  * the response, after the response and before the offsets commit. DynamoDB throttling, 5xx and
  * transaction conflicts hit a share of the functions' requests (the SDK's retries included), and every
  * command and event is delivered 2–3 times (batches replayed after they succeeded, and whole batches
- * replayed after a partial response). Not yet: dropped broker connections.
+ * replayed after a partial response). The functions reach the broker through a loopback proxy that
+ * cuts their connections and refuses new ones for 1–3 s every 8–15 s.
  */
 
 import { getDocumentClient } from '../lib/store/dynamodb.js';
+import { type BrokerProxy, startBrokerProxy } from './chaos/broker-proxy.js';
 import { injectDynamoDbFaults } from './chaos/dynamodb-faults.js';
 import { runCli } from './cli.js';
 import { demoSummary, emulatorTotals, type LocalStack, runStackDemo, startLocalStack } from './demo/stack.js';
@@ -22,6 +24,10 @@ const DYNAMODB_FAULT_RATE = 0.05;
 const DUPLICATE_RATE = 1;
 /** Chance, at each of the four kill points of an invocation, that its function process dies there. */
 const KILL_RATE = 0.01;
+/** Broker outages seen by the functions: every 8–15 s, 1–3 s long (connections cut, then refused). */
+const OUTAGE_EVERY_MS = [8_000, 15_000] as const;
+const OUTAGE_MS = [1_000, 3_000] as const;
+const between = ([low, high]: readonly [number, number]) => low + Math.random() * (high - low);
 
 process.env.PAYMENT_PROVIDER_FAILURE_RATE ||= '0.2';
 // The functions' logs would drown the one line this command prints; errors still show.
@@ -40,13 +46,34 @@ async function main(): Promise<number> {
   const faults = new Map<string, number>();
   const onFault = (fault: string) => faults.set(fault, (faults.get(fault) ?? 0) + 1);
   let stack: LocalStack | undefined;
+  let proxy: BrokerProxy | undefined;
+  let outages: NodeJS.Timeout | undefined;
   try {
     stack = await startLocalStack({
       log,
       signal: packaging.signal,
       faults: { duplicateRate: DUPLICATE_RATE, random: Math.random },
-      processes: { env: process.env, killAfterResponseRate: KILL_RATE, onFault },
+      processes: {
+        // The functions reach the broker through the proxy, which has its outages; the pollers do not.
+        env: () => ({ ...process.env, ...(proxy ? { KAFKA_BROKERS: proxy.address } : {}) }),
+        killAfterResponseRate: KILL_RATE,
+        onFault,
+      },
     });
+    const [broker, ...others] = stack.infrastructure.kafkaBrokers;
+    if (!broker || others.length > 0)
+      throw new InfrastructureError(
+        'kafka',
+        'npm run chaos needs the bundled broker or a one-broker cluster',
+      );
+    proxy = await startBrokerProxy(broker);
+    const cut = (running: BrokerProxy) => {
+      outages = setTimeout(() => {
+        running.outage(between(OUTAGE_MS));
+        cut(running);
+      }, between(OUTAGE_EVERY_MS));
+    };
+    cut(proxy);
     // The scheduled function runs in this process: its document client is faulted here.
     injectDynamoDbFaults(getDocumentClient(), { rate: DYNAMODB_FAULT_RATE, random: Math.random, onFault });
     const result = await runStackDemo(stack, log, { orders: ORDERS, timeoutMs: 600_000 });
@@ -55,7 +82,8 @@ async function main(): Promise<number> {
     const count = (fault: string) => faults.get(fault) ?? 0;
     const killsAt = [...faults].filter(([fault]) => fault.startsWith('kill:')).sort();
     const kills = killsAt.reduce((sum, [, n]) => sum + n, 0);
-    const injected = kills > 0 && count('throttles') > 0 && totals.duplicateDeliveries > 0;
+    const { drops, refusals } = proxy.counts;
+    const injected = kills > 0 && count('throttles') > 0 && totals.duplicateDeliveries > 0 && drops > 0;
     const line = [
       'chaos',
       ...fields,
@@ -64,7 +92,8 @@ async function main(): Promise<number> {
       `throttles=${count('throttles')}`,
       `server_errors=${count('serverErrors')}`,
       `conflicts=${count('conflicts')}`,
-      'drops=0',
+      `drops=${drops}`,
+      `refusals=${refusals}`,
       `duplicates=${totals.duplicateDeliveries}`,
       `retries=${totals.retries}`,
       `seconds=${Math.round((performance.now() - started) / 1000)}`,
@@ -72,8 +101,10 @@ async function main(): Promise<number> {
     process.stdout.write(`${line}\n`);
     return healthy && injected ? 0 : 1;
   } finally {
+    clearTimeout(outages);
     packaging.abort();
     await stack?.shutdown();
+    await proxy?.close();
   }
 }
 

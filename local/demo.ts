@@ -199,6 +199,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       (type) => type === 'OrderPlaced',
     ).length;
     const poisoned = deadLetters.letters.has(commands.poison.key) ? 1 : 0;
+    for (const problem of invariants.stockProblems) options.log(`demo: stock not conserved: ${problem}`);
     options.log(
       `demo: invariants — unfinished ${invariants.unfinished}, stock conserved ${invariants.stockConserved}, money balanced ${invariants.moneyBalanced}, confirmed and cancelled ${invariants.confirmedAndCancelled}; ${viewed}/${orderIds.length} views agree; audit holds ${audited}/${clientCommandIds.length} client commands`,
     );

@@ -8,6 +8,8 @@ export interface SagaInvariants {
   unfinished: number;
   /** per SKU: received = available + reserved + sold, nothing left reserved, sold = confirmed quantities */
   stockConserved: boolean;
+  /** the SKUs that break it, with their levels and what confirmed orders bought (empty when it holds) */
+  stockProblems: string[];
   /** provider ledger: charged − refunded = total of confirmed orders */
   moneyBalanced: boolean;
   /** orders whose stream holds both OrderConfirmed and OrderCancelled */
@@ -42,16 +44,18 @@ export async function checkSagaInvariants(input: {
       soldExpected.set(item.sku, (soldExpected.get(item.sku) ?? 0) + item.quantity);
   }
   const stock = await input.inventory.stock(input.skus);
-  const stockConserved = input.skus.every((sku) => {
+  const stockProblems = input.skus.flatMap((sku) => {
     const level = stock.get(sku);
-    return (
+    const sold = soldExpected.get(sku) ?? 0;
+    const holds =
       level !== undefined &&
       level.received === level.available + level.reserved + level.sold &&
       level.reserved === 0 &&
       level.available >= 0 &&
-      level.sold === (soldExpected.get(sku) ?? 0)
-    );
+      level.sold === sold;
+    return holds ? [] : [`${sku} ${JSON.stringify(level ?? null)} confirmed_bought=${sold}`];
   });
+  const stockConserved = stockProblems.length === 0;
 
   const ids = new Set(input.orderIds);
   const money = await input.ledger.totals((entry) =>
@@ -63,5 +67,5 @@ export async function checkSagaInvariants(input: {
   const confirmedAndCancelled = histories.filter(
     (types) => types.includes('OrderConfirmed') && types.includes('OrderCancelled'),
   ).length;
-  return { unfinished, stockConserved, moneyBalanced, confirmedAndCancelled };
+  return { unfinished, stockConserved, stockProblems, moneyBalanced, confirmedAndCancelled };
 }

@@ -102,7 +102,8 @@ export class FunctionProcessHost {
   constructor(
     readonly handler: string,
     readonly functionKey: string,
-    private readonly env: NodeJS.ProcessEnv,
+    /** the environment of a new process, read when it starts */
+    private readonly env: () => NodeJS.ProcessEnv,
     private readonly onFault: (fault: string) => void,
     /** share of successful invocations whose process is killed once it answered (the chaos run) */
     private readonly killAfterResponseRate = 0,
@@ -143,7 +144,7 @@ export class FunctionProcessHost {
   }
 
   #spawn(): FunctionProcess {
-    const worker = new FunctionProcess(this.handler, this.functionKey, this.env, this.onFault);
+    const worker = new FunctionProcess(this.handler, this.functionKey, this.env(), this.onFault);
     this.#all.add(worker);
     worker.child.once('exit', () => {
       this.#all.delete(worker);

@@ -33,7 +33,8 @@ export interface Emulator {
 
 /** How the chaos run has the emulator run functions: each mapping's in a process of its own. */
 export interface FunctionProcesses {
-  env: NodeJS.ProcessEnv;
+  /** the environment of a process, read when it starts */
+  env: () => NodeJS.ProcessEnv;
   /** share of successful invocations after which the process is killed before the offsets commit */
   killAfterResponseRate: number;
   onFault: (fault: string) => void;

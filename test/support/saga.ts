@@ -60,4 +60,10 @@ export async function invariants(orderIds: string[], skus: string[], ledger: Sim
   });
 }
 
-export const HOLDS = { unfinished: 0, stockConserved: true, moneyBalanced: true, confirmedAndCancelled: 0 };
+export const HOLDS = {
+  unfinished: 0,
+  stockConserved: true,
+  stockProblems: [],
+  moneyBalanced: true,
+  confirmedAndCancelled: 0,
+};
