@@ -8,7 +8,7 @@
 import { installKillPoints, KILL_POINTS } from '../chaos/kill-points.js';
 import { lambdaContext } from '../runner/lambda-context.js';
 import { type FunctionProcessMessage, FunctionProcessRequest } from './function-process-protocol.js';
-import { loadHandler } from './index.js';
+import { loadHandler } from './load-handler.js';
 
 const [handlerName = ''] = process.argv.slice(2);
 const functionName = process.env.FUNCTION_KEY ?? handlerName;

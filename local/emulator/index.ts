@@ -1,9 +1,10 @@
-import { handlerExport, importFunctionModule } from '../../deploy/declarations.js';
+import { importFunctionModule } from '../../deploy/declarations.js';
 import { packageStage } from '../infra/package-stage.js';
 import type { ServerlessConfig } from '../infra/serverless-config.js';
 import { mappingsFromTemplate, readTemplate, schedulesFromTemplate } from './config.js';
 import { FunctionProcessHost } from './function-process-host.js';
-import { MappingRunner, type MskHandler, type RunnerOptions } from './mapping-runner.js';
+import { loadHandler } from './load-handler.js';
+import { MappingRunner, type RunnerOptions } from './mapping-runner.js';
 import { type ScheduledHandler, ScheduleRunner } from './schedule-runner.js';
 import type { MappingConfig } from './types.js';
 
@@ -15,14 +16,7 @@ export function packageService(signal?: AbortSignal): Promise<string> {
   return packageStage('dev', signal ? { signal } : {});
 }
 
-export { importFunctionModule };
-
-/** Import a serverless.yml handler from its TypeScript source. */
-export async function loadHandler<THandler = MskHandler>(handler: string): Promise<THandler> {
-  const exported = handlerExport(await importFunctionModule(handler), handler);
-  if (typeof exported !== 'function') throw new Error(`${handler} does not export a function`);
-  return exported as THandler;
-}
+export { importFunctionModule, loadHandler };
 
 export interface Emulator {
   runners: MappingRunner[];
