@@ -8,11 +8,14 @@
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { parse } from '@aws-lambda-powertools/parser';
-import { KafkaMskEventSchema } from '@aws-lambda-powertools/parser/schemas/kafka';
+import { JSONStringified } from '@aws-lambda-powertools/parser/helpers';
+import { KafkaMskEventSchema, KafkaRecordSchema } from '@aws-lambda-powertools/parser/schemas/kafka';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
+import * as z from 'zod';
 import { stableId } from '../lib/common/ids.js';
+import { envelopeSchema } from '../lib/contracts/envelope.js';
 import { contracts } from '../lib/contracts/index.js';
 import { orderConfirmedV1 } from '../lib/contracts/order-events.js';
 import { placeOrderV1 } from '../lib/contracts/orders.js';
@@ -241,23 +244,39 @@ async function overhead(): Promise<{ ours: number; powertools: number }> {
     return performance.now() - started;
   };
 
-  // Baseline: the same steps built on Powertools Parser: parse, validate each envelope, group, answer.
+  // Baseline: the same steps built on Powertools Parser, as its docs extend a built-in schema: the MSK
+  // event schema with each record's value parsed as JSON and validated by the topic's contracts (a
+  // discriminated union of envelope + data per message type), then grouped and answered.
+  const messageSchema = z.discriminatedUnion(
+    'type',
+    contracts.contracts
+      .filter((contract) => contract.topic === 'orders.commands')
+      .map((contract) =>
+        envelopeSchema.extend({
+          type: z.literal(contract.type),
+          version: z.literal(contract.version),
+          data: contract.data,
+        }),
+      ) as unknown as [z.ZodObject, ...z.ZodObject[]],
+  );
+  const eventSchema = KafkaMskEventSchema.extend({
+    records: z.record(
+      z.string(),
+      z.array(
+        KafkaRecordSchema.extend({
+          value: KafkaRecordSchema.shape.value.pipe(JSONStringified(messageSchema)),
+        }),
+      ),
+    ),
+  });
   const powertoolsRun = async () => {
     const started = performance.now();
-    const parsed = parse(event, undefined, KafkaMskEventSchema);
-    const groups = new Map<
-      string,
-      Array<{ partition: string; offset: number; value: string; topic: string }>
-    >();
+    const parsed = parse(event, undefined, eventSchema);
+    const groups = new Map<string, Array<{ offset: number; value: unknown }>>();
     for (const [partitionKey, list] of Object.entries(parsed.records)) {
       for (const record of list) {
         const groupKey = `${partitionKey}\u0000${record.key}`;
-        const entry = {
-          partition: partitionKey,
-          offset: record.offset,
-          value: record.value,
-          topic: record.topic,
-        };
+        const entry = { offset: record.offset, value: record.value };
         const group = groups.get(groupKey);
         if (group) group.push(entry);
         else groups.set(groupKey, [entry]);
@@ -266,10 +285,7 @@ async function overhead(): Promise<{ ours: number; powertools: number }> {
     const failures: KafkaBatchResponse['batchItemFailures'] = [];
     await Promise.all(
       [...groups.values()].map(async (group) => {
-        for (const record of group) {
-          const message = contracts.validate(record.topic, record.value);
-          await noop(message, {} as never);
-        }
+        for (const record of group) await noop(record.value as never, {} as never);
       }),
     );
     const response: KafkaBatchResponse = { batchItemFailures: failures };

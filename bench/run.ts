@@ -3,6 +3,7 @@ const BENCHMARKS = {
   pipeline: () => import('./pipeline.js'),
   eventstore: () => import('./eventstore.js'),
   coldstart: () => import('./coldstart.js'),
+  throughput: () => import('./throughput.js'),
 } as const;
 
 const name = process.argv[2] as keyof typeof BENCHMARKS | undefined;

@@ -6,6 +6,7 @@ import { isTerminal, type Saga } from '../lib/domain/saga.js';
 import { InventoryStore } from '../lib/store/inventory.js';
 import { SimulatedPaymentProvider, simulatedProviderOptions } from '../lib/store/payments.js';
 import { SagaStore } from '../lib/store/sagas.js';
+import { awaitCaughtUp, type GroupOnTopic } from './demo/caught-up.js';
 import { watchDeadLetters } from './demo/dead-letters.js';
 import { demoCommands } from './demo/orders.js';
 import {
@@ -46,10 +47,15 @@ interface DemoOptions {
   /** the functions' environment (table names, provider settings) */
   environment: Record<string, string | undefined>;
   apiUrl: string;
+  /** the event source mappings, waited on until they have caught up before the invariants are checked */
+  consumers: readonly GroupOnTopic[];
   log: (line: string) => void;
   orders?: number;
   timeoutMs?: number;
 }
+
+/** How long the mappings may take to process what the finished sagas sent last. */
+const CAUGHT_UP_MS = 60_000;
 
 /** Saga states in which the demo's late customers cancel. */
 const LATE_CANCEL_STATES: ReadonlySet<string> = new Set(['charging', 'confirming', 'completed']);
@@ -165,6 +171,14 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       `demo: late customer cancels sent while the saga was ${Object.entries(sentIn)
         .map(([state, n]) => `${state} ×${n}`)
         .join(', ')}`,
+    );
+    // A terminal saga may still have a command on its way (CommitStock after OrderConfirmed): the
+    // participants' effects are complete once every mapping has processed everything.
+    const caughtUp = await awaitCaughtUp(kafka, options.consumers, CAUGHT_UP_MS);
+    options.log(
+      caughtUp.behind.size === 0
+        ? `demo: every mapping caught up in ${caughtUp.ms} ms (${caughtUp.behindAtFirst} records in flight when the last saga finished)`
+        : `demo: mappings still behind after ${CAUGHT_UP_MS / 1000} s: ${[...caughtUp.behind].map(([at, records]) => `${at} ${records}`).join(', ')}`,
     );
     // Every client command has reached the audit (the late cancels last): now what happened is complete.
     const clientCommandIds = [...places, ...cancels].map((command) => command.id);

@@ -36,7 +36,7 @@ const processCommand = makeIdempotent(
   async (envelope: Envelope) => {
     const message = contracts.validate('orders.commands', JSON.stringify(envelope));
     if (!isOrderCommand(message)) throw new Error(`unhandled ${message.type}`);
-    const decision = await decideOrderCommand(message);
+    const decision = await decideOrderCommand(message, { attempt: 1 });
     if (decision.writes?.length)
       await documents.send(new TransactWriteCommand({ TransactItems: [...decision.writes] }));
     const outbox = toOutgoingRecords(message, decision.messages ?? []);

@@ -3,19 +3,31 @@ import { STREAM_VERSION_HEADER } from '../../lib/contracts/envelope.js';
 import type { ORDER_COMMANDS } from '../../lib/contracts/orders.js';
 import type { MessageOf } from '../../lib/contracts/registry.js';
 import { decide, evolve, type OrderState } from '../../lib/domain/order.js';
-import type { Decision } from '../../lib/pipeline/types.js';
+import type { Decision, HandlerContext } from '../../lib/pipeline/types.js';
 import { loadOrder, orderStreamId } from '../../lib/store/orders.js';
-import { orderEventStore } from './stores.js';
+import { orderEventStore, orderStateCache } from './stores.js';
 
 /**
  * Event-sourced write side: load the order's stream, decide, append. The appended events and the
  * messages that publish them commit with the idempotency marker in one transaction; a concurrent
  * append fails its version condition and the pipeline decides again on fresh state.
+ *
+ * The stream is read only when this container has not committed to it before (or on a retry): the
+ * state it committed last is cached. A stale cache cannot go unnoticed: a decision that appends
+ * fails its version condition, and one that appends nothing (confirming or cancelling twice) is only
+ * taken in a final state, which no later event changes.
  */
-export async function decideOrderCommand(command: MessageOf<typeof ORDER_COMMANDS>): Promise<Decision> {
+export async function decideOrderCommand(
+  command: MessageOf<typeof ORDER_COMMANDS>,
+  context: Pick<HandlerContext, 'attempt'>,
+): Promise<Decision> {
   const { orderId } = command.data;
   const events = orderEventStore();
-  const { state, version } = await loadOrder(events, orderId);
+  const cache = orderStateCache();
+  const streamId = orderStreamId(orderId);
+  // A first try trusts what this container committed last; a retry may follow a lost race: read.
+  const { state, version } =
+    (context.attempt === 1 && cache.get(streamId)) || (await loadOrder(events, orderId));
   const decided = decide(command, state);
   const occurredAt = new Date().toISOString();
   const statesAfter: OrderState[] = [];
@@ -25,7 +37,7 @@ export async function decideOrderCommand(command: MessageOf<typeof ORDER_COMMAND
     return next;
   }, state);
   const writes = events.appendItems(
-    orderStreamId(orderId),
+    streamId,
     version,
     decided.map((event, index) => ({
       // The same id as the envelope the outbox publishes it in (toOutgoingRecords), so consumers of
@@ -40,8 +52,10 @@ export async function decideOrderCommand(command: MessageOf<typeof ORDER_COMMAND
     })),
     (atVersion) => statesAfter[atVersion - version - 1] as OrderState,
   );
+  const after = { state: statesAfter.at(-1) ?? state, version: version + decided.length };
   return {
     writes,
+    committed: () => cache.set(streamId, after),
     messages: decided.map((event, index) => ({
       topic: 'orders.events',
       key: orderId,

@@ -1,15 +1,15 @@
 import type { Context } from 'aws-lambda';
-import { PermanentError, UnhandledMessageError } from '../common/errors.js';
+import { PermanentError, TransientError, UnhandledMessageError } from '../common/errors.js';
 import { payloadHash } from '../common/ids.js';
 import type { ValidMessage } from '../contracts/registry.js';
-import { decodeMskEvent, type RecordLocation } from '../kafka/codec.js';
+import { decodeEntry, type RecordLocation, readMskEvent } from '../kafka/codec.js';
 import { deadLetterRecord } from '../kafka/dead-letter.js';
 import type { OutgoingRecord } from '../kafka/producer.js';
 import type { DecodedRecord } from '../kafka/types.js';
 import { classify, ERROR_KINDS } from './classify.js';
-import { drainQueues } from './concurrency.js';
+import { KeyedLanes } from './keyed-lanes.js';
 import { assertPublishable, toOutgoingRecords } from './outbox.js';
-import { DEFAULT_RETRY, retryTransient } from './retry.js';
+import { DEFAULT_RETRY, type RetryOptions, retryTransient } from './retry.js';
 import {
   type BatchReport,
   IDEMPOTENCY_MODES,
@@ -24,6 +24,11 @@ interface WorkItem<TMessage> {
   record: DecodedRecord;
   message: TMessage;
   idempotencyKey: string;
+}
+
+/** A record for the lanes: what to process and where its outcome goes (one object per record). */
+interface Work<TMessage> extends WorkItem<TMessage> {
+  state: RecordState;
 }
 
 interface RecordState {
@@ -41,6 +46,49 @@ interface RecordState {
 
 const DEFAULT_CONCURRENCY = 16;
 const MAX_SAFETY_MARGIN_MS = 5_000;
+/** records decoded between two chances for the lanes to run (a record decodes in ~10 µs) */
+const DECODE_CHUNK = 32;
+/** records of a redelivered partition looked up together (BatchGetItem reads up to 100 items) */
+const LOOKUP_CHUNK = 100;
+
+const yieldToLanes = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Records of one partition and key run in offset order; a record without a key is a group of its own. */
+function keyGroup(record: DecodedRecord): string {
+  return record.key === undefined
+    ? `${record.partitionKey}@${record.offset}`
+    : `${record.partitionKey}\u0000${record.key}`;
+}
+
+function offsetOf(entry: unknown): number | undefined {
+  const offset: unknown =
+    entry !== null && typeof entry === 'object' ? Reflect.get(entry, 'offset') : undefined;
+  return typeof offset === 'number' && Number.isSafeInteger(offset) ? offset : undefined;
+}
+
+/**
+ * A partition's entries in offset order (Lambda sends them so; the processor does not rely on it),
+ * its first offset, and the offset a plain next batch would start at.
+ */
+function offsetOrder(entries: readonly unknown[]): {
+  order: number[];
+  first: number | undefined;
+  next: number | undefined;
+} {
+  const offsets = entries.map(offsetOf);
+  const order = offsets.map((_, index) => index);
+  let ascending = true;
+  let first: number | undefined;
+  let last: number | undefined;
+  for (const offset of offsets) {
+    if (offset === undefined) continue;
+    if (last !== undefined && offset < last) ascending = false;
+    if (first === undefined || offset < first) first = offset;
+    if (last === undefined || offset > last) last = offset;
+  }
+  if (!ascending) order.sort((a, b) => (offsets[a] ?? -1) - (offsets[b] ?? -1));
+  return { order, first, next: last === undefined ? undefined : last + 1 };
+}
 
 function asError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
@@ -73,8 +121,8 @@ export class BatchProcessor<TMessage extends ValidMessage = ValidMessage> {
     const started = lambda.getRemainingTimeInMillis();
     const margin = this.#options.safetyMarginMs ?? Math.min(MAX_SAFETY_MARGIN_MS, Math.floor(started * 0.2));
     const budgetMs = () => lambda.getRemainingTimeInMillis() - margin;
-    const decoded = decodeMskEvent(event);
-    const batchSize = decoded.records.length + decoded.malformed.length;
+    const { event: mskEvent, partitions } = readMskEvent(event);
+    const batchSize = partitions.reduce((sum, [, entries]) => sum + entries.length, 0);
     const states: RecordState[] = [];
     let retries = 0;
 
@@ -84,7 +132,7 @@ export class BatchProcessor<TMessage extends ValidMessage = ValidMessage> {
       state.error = error;
       state.outgoing = [
         deadLetterRecord({
-          event: decoded.event,
+          event: mskEvent,
           context: lambda,
           partitionKey: record.partitionKey,
           topic: record.topic,
@@ -99,65 +147,6 @@ export class BatchProcessor<TMessage extends ValidMessage = ValidMessage> {
       ];
     };
 
-    // 1-2. Decode and validate. Anything that cannot be a valid message is permanent: dead-letter it now.
-    for (const { error, raw, location } of decoded.malformed) {
-      const state: RecordState = {
-        record: { ...location, raw },
-        outcome: RECORD_OUTCOMES.failed,
-        outgoing: [],
-      };
-      states.push(state);
-      deadLetter(state, error);
-    }
-    const work: Array<{ item: WorkItem<TMessage>; state: RecordState }> = [];
-    for (const record of decoded.records) {
-      const state: RecordState = { record, outcome: RECORD_OUTCOMES.skipped, outgoing: [] };
-      states.push(state);
-      try {
-        if (!this.#options.topics.includes(record.topic)) {
-          throw new PermanentError(`topic ${record.topic} is not read by ${this.#options.name}`);
-        }
-        const message = this.#deps.registry.validate(record.topic, record.value);
-        if (!this.#handles(message)) {
-          const reason = `${message.type} v${message.version} on ${record.topic} is not handled by ${this.#options.name}`;
-          if (this.#options.onUnknown === UNKNOWN_MESSAGE_POLICIES.ignore) {
-            state.message = message;
-            state.outcome = RECORD_OUTCOMES.ignored;
-            continue;
-          }
-          throw new UnhandledMessageError(reason, record.topic, message.type);
-        }
-        const key = this.#options.idempotencyKey?.(message, record) ?? message.id;
-        work.push({ item: { record, message, idempotencyKey: `${this.#options.name}#${key}` }, state });
-      } catch (error) {
-        deadLetter(state, asError(error));
-      }
-    }
-
-    // Spare the handler for redelivered records: read their markers first, but only for partitions
-    // whose batch does not start where this container's last batch ended (docs/aws-behaviours.md, "Batching, ordering and offsets": duplicates
-    // come from retries, resumes, bisection and rebalances — all of which restart at an older offset).
-    const items = work.map(({ item }) => item);
-    const redelivered = this.#partitionsNotContinuing(items);
-    this.#rememberNextOffsets(items);
-    const known = await this.#committedKeys(
-      items.filter(({ record }) => redelivered.has(record.partitionKey)),
-    );
-
-    // 3. Key groups: records of one partition and key in offset order; a null key is a group of its own.
-    const groups = new Map<string, Array<{ item: WorkItem<TMessage>; state: RecordState }>>();
-    for (const entry of work) {
-      const { record } = entry.item;
-      const groupKey =
-        record.key === undefined
-          ? `${record.partitionKey}@${record.offset}`
-          : `${record.partitionKey}\u0000${record.key}`;
-      const group = groups.get(groupKey);
-      if (group) group.push(entry);
-      else groups.set(groupKey, [entry]);
-    }
-    for (const group of groups.values()) group.sort((a, b) => a.item.record.offset - b.item.record.offset);
-
     const retryOptions = {
       maxAttempts: this.#options.retry?.maxAttempts ?? DEFAULT_RETRY.maxAttempts,
       baseDelayMs: this.#options.retry?.baseDelayMs ?? DEFAULT_RETRY.baseDelayMs,
@@ -170,15 +159,20 @@ export class BatchProcessor<TMessage extends ValidMessage = ValidMessage> {
         retries++;
       },
     };
-    // 4. One record of a key at a time; returning false stops the key group at a failed record.
-    await drainQueues(
-      [...groups.values()],
+    /** idempotency keys of redelivered records that were committed before (claim mode decides per record) */
+    const known = new Set<string>();
+    // 3-4. One record of a key at a time, keys concurrently; returning false stops the key at a failed record.
+    const lanes = new KeyedLanes<Work<TMessage>>(
       this.#options.concurrency ?? DEFAULT_CONCURRENCY,
-      async ({ item, state }) => {
+      async (item) => {
+        const { state } = item;
         const recordStarted = performance.now();
         state.message = item.message;
         try {
-          const result = await retryTransient(() => this.#processOne(item, lambda, known), retryOptions);
+          const result = await retryTransient(
+            (attempt) => this.#processOne(item, lambda, known, attempt),
+            retryOptions,
+          );
           state.outcome = result.outcome;
           state.outgoing = result.outgoing;
           if (result.outcome === RECORD_OUTCOMES.duplicate && result.outgoing.length > 0)
@@ -198,6 +192,43 @@ export class BatchProcessor<TMessage extends ValidMessage = ValidMessage> {
         }
       },
     );
+
+    // 1-2. Decode and validate, partition by partition in offset order, handing each record to the
+    // lanes as soon as it is valid: the first keys run while the rest of the batch is still decoded.
+    const lookups: Promise<boolean>[] = [];
+    let decodedSinceYield = 0;
+    for (const [partitionKey, entries] of partitions) {
+      const { order, first, next } = offsetOrder(entries);
+      // Spare the handler for redelivered records: read their markers first, but only for partitions
+      // whose batch does not start where this container's last batch ended (docs/aws-behaviours.md,
+      // "Batching, ordering and offsets": duplicates come from retries, resumes, bisection and
+      // rebalances — all of which restart at an older offset).
+      const redelivered =
+        this.#options.mode !== IDEMPOTENCY_MODES.claim &&
+        first !== undefined &&
+        this.#nextOffset.get(partitionKey) !== first;
+      if (next !== undefined) this.#nextOffset.set(partitionKey, next);
+      // A redelivered partition's records wait for the lookup of their chunk, chunks in offset order.
+      let held: Array<Work<TMessage>> = [];
+      let released: Promise<boolean> = Promise.resolve(true);
+      const release = () => {
+        released = this.#releaseAfterLookup(held, released, lanes, known, retryOptions);
+        lookups.push(released);
+        held = [];
+      };
+      for (const index of order) {
+        const work = this.#admit(entries[index], partitionKey, index, states, deadLetter);
+        if (work && !redelivered) lanes.push(keyGroup(work.record), work);
+        if (work && redelivered && held.push(work) === LOOKUP_CHUNK) release();
+        if (++decodedSinceYield === DECODE_CHUNK) {
+          decodedSinceYield = 0;
+          await yieldToLanes();
+        }
+      }
+      if (held.length > 0) release();
+    }
+    await Promise.all(lookups);
+    await lanes.close();
 
     // 5. Publish everything this batch produced, after the commits, in one request.
     const outgoing = states.flatMap((state) => state.outgoing);
@@ -227,44 +258,100 @@ export class BatchProcessor<TMessage extends ValidMessage = ValidMessage> {
     return { ...this.#report(states), retries, published };
   }
 
-  /** Partitions whose records here do not start where this container's last batch of them ended. */
-  #partitionsNotContinuing(items: readonly WorkItem<TMessage>[]): Set<string> {
-    const firstOffset = new Map<string, number>();
-    for (const { record } of items) {
-      if (record.offset < (firstOffset.get(record.partitionKey) ?? Number.POSITIVE_INFINITY)) {
-        firstOffset.set(record.partitionKey, record.offset);
-      }
+  /** Decode and validate one entry: the work for a lane, or nothing (dead-lettered or ignored). */
+  #admit(
+    raw: unknown,
+    partitionKey: string,
+    index: number,
+    states: RecordState[],
+    deadLetter: (state: RecordState, error: Error) => void,
+  ): Work<TMessage> | undefined {
+    const decoded = decodeEntry(raw, partitionKey, index);
+    if (decoded.malformed) {
+      const { error, location } = decoded.malformed;
+      const state: RecordState = {
+        record: { ...location, raw },
+        outcome: RECORD_OUTCOMES.failed,
+        outgoing: [],
+      };
+      states.push(state);
+      deadLetter(state, error);
+      return undefined;
     }
-    return new Set(
-      [...firstOffset]
-        .filter(([partitionKey, first]) => this.#nextOffset.get(partitionKey) !== first)
-        .map(([key]) => key),
+    const { record } = decoded;
+    const state: RecordState = { record, outcome: RECORD_OUTCOMES.skipped, outgoing: [] };
+    states.push(state);
+    try {
+      if (!this.#options.topics.includes(record.topic)) {
+        throw new PermanentError(`topic ${record.topic} is not read by ${this.#options.name}`);
+      }
+      const message = this.#deps.registry.validate(record.topic, record.value);
+      if (!this.#handles(message)) {
+        const reason = `${message.type} v${message.version} on ${record.topic} is not handled by ${this.#options.name}`;
+        if (this.#options.onUnknown === UNKNOWN_MESSAGE_POLICIES.ignore) {
+          state.message = message;
+          state.outcome = RECORD_OUTCOMES.ignored;
+          return undefined;
+        }
+        throw new UnhandledMessageError(reason, record.topic, message.type);
+      }
+      const key = this.#options.idempotencyKey?.(message, record) ?? message.id;
+      return { record, message, idempotencyKey: `${this.#options.name}#${key}`, state };
+    } catch (error) {
+      deadLetter(state, asError(error));
+      return undefined;
+    }
+  }
+
+  /**
+   * A chunk of a redelivered partition goes to the lanes once the store said which of its records were
+   * committed before, and after the partition's earlier chunks. When the store cannot say, the chunk
+   * and every later one of the partition fail as they are (the mapping redelivers them); other
+   * partitions go on. Resolves whether the chunk was released.
+   */
+  async #releaseAfterLookup(
+    chunk: ReadonlyArray<Work<TMessage>>,
+    earlier: Promise<boolean>,
+    lanes: KeyedLanes<Work<TMessage>>,
+    known: Set<string>,
+    retryOptions: RetryOptions,
+  ): Promise<boolean> {
+    const lookup = retryTransient(
+      () => this.#deps.store.existing(chunk.map((work) => work.idempotencyKey)),
+      retryOptions,
     );
-  }
-
-  /** Remember, per partition, the offset a plain next batch would start at. */
-  #rememberNextOffsets(items: readonly WorkItem<TMessage>[]): void {
-    for (const { record } of items) {
-      if (record.offset + 1 > (this.#nextOffset.get(record.partitionKey) ?? -1)) {
-        this.#nextOffset.set(record.partitionKey, record.offset + 1);
+    let committed: Set<string>;
+    try {
+      committed = await lookup;
+    } catch (error) {
+      await earlier;
+      for (const { state } of chunk) {
+        state.outcome = RECORD_OUTCOMES.failed;
+        state.error = asError(error);
       }
+      return false;
     }
-  }
-
-  /** The idempotency keys among these that were committed before (claim mode decides per record instead). */
-  async #committedKeys(items: readonly WorkItem<TMessage>[]): Promise<Set<string>> {
-    if (items.length === 0 || this.#options.mode === IDEMPOTENCY_MODES.claim) return new Set();
-    return this.#deps.store.existing(items.map((item) => item.idempotencyKey));
+    if (!(await earlier)) {
+      for (const { state } of chunk) {
+        state.outcome = RECORD_OUTCOMES.failed;
+        state.error = new TransientError('an earlier chunk of its partition could not be looked up');
+      }
+      return false;
+    }
+    for (const key of committed) known.add(key);
+    for (const work of chunk) lanes.push(keyGroup(work.record), work);
+    return true;
   }
 
   async #processOne(
     item: WorkItem<TMessage>,
     lambda: Context,
     known: Set<string>,
+    attempt: number,
   ): Promise<{ outcome: RecordOutcome; outgoing: OutgoingRecord[] }> {
     const { store } = this.#deps;
     const hash = payloadHash(item.record.value);
-    const handlerContext = { record: item.record, lambda, idempotencyKey: item.idempotencyKey };
+    const handlerContext = { record: item.record, lambda, idempotencyKey: item.idempotencyKey, attempt };
     if (this.#options.mode === IDEMPOTENCY_MODES.claim) {
       const claim = await store.claim(item.idempotencyKey, hash, lambda.getRemainingTimeInMillis());
       if (claim.status === 'duplicate') return { outcome: RECORD_OUTCOMES.duplicate, outgoing: claim.outbox };
@@ -273,6 +360,7 @@ export class BatchProcessor<TMessage extends ValidMessage = ValidMessage> {
         const outbox = toOutgoingRecords(item.message, decision.messages ?? []);
         assertPublishable(this.#deps.registry, outbox);
         await store.complete(item.idempotencyKey, claim.token, decision.writes ?? [], outbox);
+        decision.committed?.();
         return { outcome: RECORD_OUTCOMES.processed, outgoing: outbox };
       } catch (error) {
         await store.release(item.idempotencyKey, claim.token).catch(() => {});
@@ -293,6 +381,7 @@ export class BatchProcessor<TMessage extends ValidMessage = ValidMessage> {
     // A second copy of this message later in the batch (a producer retry) now skips the handler.
     known.add(item.idempotencyKey);
     if (result.status === 'duplicate') return { outcome: RECORD_OUTCOMES.duplicate, outgoing: result.outbox };
+    decision.committed?.();
     return { outcome: RECORD_OUTCOMES.processed, outgoing: outbox };
   }
 

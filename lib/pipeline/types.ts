@@ -23,6 +23,11 @@ export interface OutgoingMessage<TData = unknown> {
 export interface Decision {
   writes?: TransactItem[];
   messages?: OutgoingMessage[];
+  /**
+   * Called once `writes` are committed — not when the record turns out a duplicate, not when the
+   * commit fails: what a handler may remember of what it wrote (the write side's state cache).
+   */
+  committed?: () => void;
 }
 
 /** What a handler gets besides the message. */
@@ -31,6 +36,11 @@ export interface HandlerContext {
   lambda: Context;
   /** the record's idempotency key */
   idempotencyKey: string;
+  /**
+   * 1 for the record's first try in this invocation. A later try follows a failure — possibly a lost
+   * optimistic-concurrency race — so whatever the handler remembers from earlier must be read again.
+   */
+  attempt: number;
 }
 
 export type MessageHandler<TMessage = ValidMessage> = (

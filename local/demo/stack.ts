@@ -65,12 +65,16 @@ export function runStackDemo(
   log: (line: string) => void,
   options: { orders?: number; timeoutMs?: number } = {},
 ): Promise<DemoResult> {
-  const { infrastructure, apiUrl } = stack;
+  const { infrastructure, apiUrl, emulator } = stack;
   return runDemo({
     brokers: infrastructure.kafkaBrokers,
     dynamodbEndpoint: infrastructure.dynamodbEndpoint,
     environment: infrastructure.functionEnvironment,
     apiUrl,
+    consumers: emulator.runners.map(({ mapping }) => ({
+      groupId: mapping.consumerGroupId,
+      topic: mapping.topic,
+    })),
     log,
     ...options,
   });

@@ -9,10 +9,10 @@ import { encodeMskEvent } from '../../lib/kafka/codec.js';
 import { envelopeFor, recordFor } from '../../lib/kafka/examples.js';
 import { getPublisher } from '../../lib/kafka/producer.js';
 import { BatchProcessor } from '../../lib/pipeline/processor.js';
-import { dynamoDbConfig } from '../../lib/store/dynamodb.js';
+import { dynamoDbConfig, getDocumentClient } from '../../lib/store/dynamodb.js';
 import { EventStore } from '../../lib/store/event-store.js';
 import { IdempotencyStore } from '../../lib/store/idempotency.js';
-import { loadOrder } from '../../lib/store/orders.js';
+import { loadOrder, orderStreamId } from '../../lib/store/orders.js';
 import { readTopic } from '../support/kafka.js';
 import { contextWithTime, unique } from '../support/pipeline.js';
 
@@ -222,5 +222,73 @@ describe('concurrent commands on one order', () => {
         ? ['OrderConfirmed', 'OrderRejected']
         : ['OrderCancelled', 'OrderRejected'],
     );
+  });
+});
+
+describe('the write side’s state cache', () => {
+  /** Query requests of the functions' DynamoDB client while `work` runs. */
+  async function queriesDuring(work: () => Promise<unknown>): Promise<number> {
+    let queries = 0;
+    const client = getDocumentClient();
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'QueryCommand') queries++;
+        return next(args);
+      },
+      { step: 'initialize', name: 'countQueriesForTest' },
+    );
+    try {
+      await work();
+    } finally {
+      client.middlewareStack.remove('countQueriesForTest');
+    }
+    return queries;
+  }
+
+  it('reads an order’s stream only when this container has not committed to it', async () => {
+    // Prepare
+    const orderId = unique('order');
+
+    // Act
+    const first = await queriesDuring(() => send(placeOrder(orderId)));
+    const second = await queriesDuring(() =>
+      send(envelopeFor(confirmOrderV1, { orderId }, { id: unique('m') })),
+    );
+
+    // Assess: snapshot + events for the unknown order, nothing for the one it just wrote
+    expect(first).toBe(2);
+    expect(second).toBe(0);
+    const { events } = await loadOrder(orderEventStore(), orderId, { fromStart: true });
+    expect(events.map((event) => event.type)).toEqual(['OrderPlaced', 'OrderConfirmed']);
+  });
+
+  it('notices another container’s append: the stale decision conflicts and the retry decides on what was read', async () => {
+    // Prepare: this container placed the order; another one cancels it behind its back
+    const orderId = unique('order');
+    await send(placeOrder(orderId));
+    const store = orderEventStore();
+    await documents.send(
+      new TransactWriteCommand({
+        TransactItems: store.appendItems(orderStreamId(orderId), 1, [
+          {
+            eventId: unique('e'),
+            type: 'OrderCancelled',
+            schemaVersion: 1,
+            data: { orderId, reason: 'another container' },
+            occurredAt: new Date().toISOString(),
+            correlationId: 'test',
+            causationId: null,
+          },
+        ]),
+      }),
+    );
+
+    // Act
+    const report = await send(envelopeFor(confirmOrderV1, { orderId }, { id: unique('m') }));
+
+    // Assess: no OrderConfirmed on a cancelled order
+    expect(report.retries).toBe(1);
+    const { events } = await loadOrder(store, orderId, { fromStart: true });
+    expect(events.map((event) => event.type)).toEqual(['OrderPlaced', 'OrderCancelled', 'OrderRejected']);
   });
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { PermanentError, TransientError } from '../../lib/common/errors.js';
 import { contracts } from '../../lib/contracts/index.js';
 import { cancelOrderV1 } from '../../lib/contracts/orders.js';
+import { ContractRegistry } from '../../lib/contracts/registry.js';
 import { encodeMskEvent } from '../../lib/kafka/codec.js';
 import { BatchProcessor } from '../../lib/pipeline/processor.js';
 import {
@@ -90,6 +91,99 @@ describe('BatchProcessor: ordering and concurrency', () => {
     expect(calls).not.toContain(7);
     expect(report.outcomes).toMatchObject({ processed: 7, failed: 1, skipped: 1 });
     expect(report.retries).toBe(2);
+  });
+});
+
+describe('BatchProcessor: decoding and running overlap', () => {
+  it('hands the first keys to the handler while the rest of the batch is still being validated', async () => {
+    // Prepare: count validations as the handler sees its first record
+    let validated = 0;
+    let validatedAtFirstCall: number | undefined;
+    const registry = new (class extends ContractRegistry {
+      override validate(topic: string, value: Buffer | string | undefined) {
+        validated++;
+        return super.validate(topic, value);
+      }
+    })(contracts.contracts);
+    const processor = new BatchProcessor(
+      {
+        name: 'test',
+        topics: ['orders.commands'],
+        handle: async () => {
+          validatedAtFirstCall ??= validated;
+          return {};
+        },
+      },
+      { store: memoryStore(), publisher: recordingPublisher(), registry, sleep: instantSleep },
+    );
+
+    // Act
+    const report = await processor.process(keyedEvent(500, 50), contextWithTime(60_000));
+
+    // Assess
+    expect(report.outcomes.processed).toBe(500);
+    expect(validatedAtFirstCall).toBeLessThan(250);
+  });
+
+  it('runs a partition listed out of offset order in offset order', async () => {
+    // Prepare: Lambda lists a partition's records by offset; the processor does not rely on it
+    const seen: number[] = [];
+    const { processor } = setup(async (_message, { record }) => {
+      seen.push(record.offset);
+      return {};
+    });
+    const event = keyedEvent(6, 1);
+    event.records['orders.commands-0']?.reverse();
+
+    // Act
+    await processor.process(event, contextWithTime(60_000));
+
+    // Assess
+    expect(seen).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+
+  it('reports a redelivered partition whose earlier commits cannot be read for redelivery, and processes the other partitions', async () => {
+    // Prepare: the store cannot answer for partition 1's records
+    const store = memoryStore();
+    const handled: string[] = [];
+    const processor = new BatchProcessor(
+      {
+        name: 'test',
+        topics: ['orders.commands'],
+        handle: async (_message, { record }) => {
+          handled.push(record.partitionKey);
+          return {};
+        },
+        retry: { maxAttempts: 2 },
+      },
+      {
+        store: {
+          ...store,
+          existing: async (keys) => {
+            if (keys.some((key) => key.includes('p1-'))) throw new TransientError('throttled');
+            return store.existing(keys);
+          },
+        },
+        publisher: recordingPublisher(),
+        registry: contracts,
+        sleep: instantSleep,
+      },
+    );
+    const event = encodeMskEvent(
+      [0, 1].flatMap((partition) =>
+        [0, 1].map((offset) => placeOrderRecord(`p${partition}-${offset}`, { partition, offset, key: 'k' })),
+      ),
+    );
+
+    // Act
+    const report = await processor.process(event, contextWithTime(60_000));
+
+    // Assess
+    expect(handled).toEqual(['orders.commands-0', 'orders.commands-0']);
+    expect(report.response.batchItemFailures).toEqual([
+      { itemIdentifier: { partition: 'orders.commands-1', offset: 0 } },
+      { itemIdentifier: { partition: 'orders.commands-1', offset: 1 } },
+    ]);
   });
 });
 

@@ -1,0 +1,174 @@
+/**
+ * `npm run bench -- throughput`: the event-sourced write path (`orderCommands` behind its emulated
+ * mapping, on DynamoDB Local and the bundled broker) fed COMMANDS commands over ORDER_IDS orders,
+ * against the raw ceiling of DynamoDB Local measured in the same run: as many `TransactWriteItems`
+ * as the pipeline sent, copies of the ones it sent (fresh keys, same items and sizes), at the highest
+ * concurrency the pipeline reached, with nothing else around them. Ends with:
+ *   throughput records_per_s ours=<n> dynamodb_ceiling=<n> ratio=<x>
+ */
+import {
+  type AttributeValue,
+  DynamoDBClient,
+  TransactWriteItemsCommand,
+  type TransactWriteItemsCommandInput,
+} from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { Kafka, logLevel } from 'kafkajs';
+import { envelopeHeaders } from '../lib/contracts/envelope.js';
+import { placeOrderV1 } from '../lib/contracts/orders.js';
+import { envelopeFor } from '../lib/kafka/examples.js';
+import { dynamoDbConfig, getDocumentClient } from '../lib/store/dynamodb.js';
+import { awaitCaughtUp } from '../local/demo/caught-up.js';
+import { packageService, startEmulator } from '../local/emulator/index.js';
+import { startInfrastructure } from '../local/infra/index.js';
+
+const COMMANDS = 10_000;
+const ORDER_IDS = 200;
+const log = (line: string) => console.log(line);
+
+/** What the pipeline's DynamoDB client did: every transaction it sent, and how many were in flight at most. */
+function watchTransactions(client: Pick<DynamoDBDocumentClient, 'middlewareStack'>) {
+  const sent: TransactWriteItemsCommandInput[] = [];
+  let inFlight = 0;
+  let peak = 0;
+  let requests = 0;
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      requests++;
+      if (context.commandName !== 'TransactWriteItemsCommand') return next(args);
+      sent.push(structuredClone(args.input as TransactWriteItemsCommandInput));
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      try {
+        return await next(args);
+      } finally {
+        inFlight--;
+      }
+    },
+    // After serialization's input marshalling: the inputs are the low-level client's, ready to replay.
+    { step: 'build', name: 'benchWatchTransactions' },
+  );
+  return { sent, peak: () => peak, requests: () => requests };
+}
+
+/**
+ * Each command is PlaceOrder for one of the orders: the first places it, the rest are refused
+ * (OrderRejected), so every command loads its order's stream and appends one event, as a command does.
+ */
+function commands(runId: string) {
+  return Array.from({ length: COMMANDS }, (_, index) => {
+    const orderId = `order-${runId}-${index % ORDER_IDS}`;
+    const command = envelopeFor(
+      placeOrderV1,
+      {
+        orderId,
+        customerId: 'c-1',
+        currency: 'EUR',
+        items: [{ sku: 'sku-1', quantity: 1, unitPrice: 1250 }],
+      },
+      { id: `${runId}-${index}` },
+    );
+    return { key: orderId, value: JSON.stringify(command), headers: envelopeHeaders(command) };
+  });
+}
+
+/** Every string value with a suffix: the same items, one byte-count apart, under keys nobody wrote. */
+function withFreshKeys(value: AttributeValue, suffix: string): AttributeValue {
+  if (value.S !== undefined) return { S: `${value.S}${suffix}` };
+  if (value.M !== undefined)
+    return {
+      M: Object.fromEntries(
+        Object.entries(value.M).map(([name, inner]) => [name, withFreshKeys(inner, suffix)]),
+      ),
+    };
+  if (value.L !== undefined) return { L: value.L.map((inner) => withFreshKeys(inner, suffix)) };
+  return value;
+}
+
+function replayable(input: TransactWriteItemsCommandInput, suffix: string): TransactWriteItemsCommandInput {
+  return {
+    TransactItems: (input.TransactItems ?? []).map((item) => {
+      const put = item.Put;
+      if (!put) throw new Error('the write path sent a transaction item other than Put: replay it too');
+      return {
+        Put: {
+          ...put,
+          Item: Object.fromEntries(
+            Object.entries(put.Item ?? {}).map(([name, value]) => [name, withFreshKeys(value, suffix)]),
+          ),
+        },
+      };
+    }),
+  };
+}
+
+/** The ceiling: the same transactions again, `concurrency` at a time, and nothing else. */
+async function ceiling(
+  sent: readonly TransactWriteItemsCommandInput[],
+  concurrency: number,
+): Promise<number> {
+  const client = new DynamoDBClient(dynamoDbConfig());
+  const suffix = `#ceiling-${Date.now()}`;
+  const inputs = sent.map((input, index) => replayable(input, `${suffix}-${index}`));
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < inputs.length) {
+        const input = inputs[next++] as TransactWriteItemsCommandInput;
+        await client.send(new TransactWriteItemsCommand(input));
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  client.destroy();
+  return inputs.length / seconds;
+}
+
+export async function main(): Promise<void> {
+  const [infrastructure, templatePath] = await Promise.all([startInfrastructure(), packageService()]);
+  Object.assign(process.env, infrastructure.functionEnvironment);
+  const watched = watchTransactions(getDocumentClient());
+  const emulator = await startEmulator({
+    templatePath,
+    config: infrastructure.config,
+    brokers: infrastructure.kafkaBrokers,
+    log: () => {},
+    functions: ['orderCommands'],
+  });
+  const kafka = new Kafka({ brokers: infrastructure.kafkaBrokers, logLevel: logLevel.NOTHING });
+  const producer = kafka.producer();
+  try {
+    const all = commands(Math.random().toString(36).slice(2, 8));
+    await producer.connect();
+    log(`throughput: ${COMMANDS} commands over ${ORDER_IDS} orders into orderCommands (emulated mapping)`);
+    const started = performance.now();
+    for (let start = 0; start < all.length; start += 1_000)
+      await producer.send({ topic: 'orders.commands', acks: -1, messages: all.slice(start, start + 1_000) });
+    const consumers = emulator.runners.map(({ mapping }) => ({
+      groupId: mapping.consumerGroupId,
+      topic: mapping.topic,
+    }));
+    const { behind } = await awaitCaughtUp(kafka, consumers, 600_000);
+    const seconds = (performance.now() - started) / 1000;
+    if (behind.size > 0) throw new Error(`orderCommands did not catch up: ${[...behind.keys()].join(', ')}`);
+    const [runner] = emulator.runners;
+    const stats = runner?.stats;
+    const ours = COMMANDS / seconds;
+    log(
+      `  ours: ${seconds.toFixed(1)} s, ${stats?.invocations} invocations (${((stats?.records ?? 0) / (stats?.invocations || 1)).toFixed(0)} records each), ${watched.sent.length} transactions, ${watched.requests()} DynamoDB requests, at most ${watched.peak()} transactions in flight`,
+    );
+    const concurrency = Math.max(1, watched.peak());
+    const dynamodbCeiling = await ceiling(watched.sent, concurrency);
+    log(
+      `  ceiling: ${watched.sent.length} of the same transactions at ${concurrency} in flight: ${dynamodbCeiling.toFixed(0)} per s`,
+    );
+    log(
+      `throughput records_per_s ours=${ours.toFixed(0)} dynamodb_ceiling=${dynamodbCeiling.toFixed(0)} ratio=${(ours / dynamodbCeiling).toFixed(2)}`,
+    );
+  } finally {
+    await producer.disconnect().catch(() => {});
+    await emulator.stop();
+    await infrastructure.stop();
+  }
+}
