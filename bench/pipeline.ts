@@ -62,11 +62,19 @@ function records(
   });
 }
 
+/**
+ * The event as a handler receives it: the Node.js runtime parses the invocation's JSON payload, so
+ * its objects and arrays have the shapes JSON.parse gives them (cheaper to walk than built ones).
+ */
+function asDelivered(inputs: RecordInput[]): MskEvent {
+  return JSON.parse(JSON.stringify(encodeMskEvent(inputs)));
+}
+
 /** Split records into consecutive batches, as the mapping delivers them (BatchSize 100 by default). */
 function batches(all: RecordInput[], size: number): MskEvent[] {
   const events: MskEvent[] = [];
   for (let start = 0; start < all.length; start += size)
-    events.push(encodeMskEvent(all.slice(start, start + size)));
+    events.push(asDelivered(all.slice(start, start + size)));
   return events;
 }
 
@@ -192,7 +200,7 @@ async function keyedConcurrency(): Promise<{ speedup: number; ideal: number; vio
   const RECORDS = 1_000;
   const KEYS = 100;
   const CONCURRENCY = 16;
-  const event = encodeMskEvent(records(RECORDS, { keys: KEYS, partitions: 3, runId: 'kc' }));
+  const event = asDelivered(records(RECORDS, { keys: KEYS, partitions: 3, runId: 'kc' }));
   let violations = 0;
   const run = async (concurrency: number) => {
     const lastOffset = new Map<string, number>();
@@ -229,7 +237,7 @@ function median(values: number[]): number {
 async function overhead(): Promise<{ ours: number; powertools: number }> {
   const RECORDS = 10_000;
   const ROUNDS = 15;
-  const event = encodeMskEvent(records(RECORDS, { keys: 1_000, partitions: 10, runId: 'oh' }));
+  const event = asDelivered(records(RECORDS, { keys: 1_000, partitions: 10, runId: 'oh' }));
   const context: Context = lambdaContext('bench', 900);
 
   const noop: MessageHandler = () => ({});

@@ -76,12 +76,19 @@ interface MessageSchema {
 /** Topic → type → version → contract, built once per container. */
 export class ContractRegistry {
   readonly #contracts = new Map<string, MessageContract>();
+  /** the same, nested: a record's lookup needs no key string built (bench/pipeline.ts) */
+  readonly #byTopic = new Map<string, Map<string, Map<number, MessageContract>>>();
 
   constructor(contracts: readonly MessageContract[]) {
     for (const contract of contracts) {
       const key = ContractRegistry.#key(contract.topic, contract.type, contract.version);
       if (this.#contracts.has(key)) throw new Error(`contract ${key} is declared twice`);
       this.#contracts.set(key, contract as MessageContract);
+      const types = this.#byTopic.get(contract.topic) ?? new Map<string, Map<number, MessageContract>>();
+      const versions = types.get(contract.type) ?? new Map<number, MessageContract>();
+      versions.set(contract.version, contract as MessageContract);
+      types.set(contract.type, versions);
+      this.#byTopic.set(contract.topic, types);
     }
   }
 
@@ -104,7 +111,7 @@ export class ContractRegistry {
   }
 
   find(topic: string, type: string, version: number): MessageContract | undefined {
-    return this.#contracts.get(ContractRegistry.#key(topic, type, version));
+    return this.#byTopic.get(topic)?.get(type)?.get(version);
   }
 
   /** envelope + data schema per contract and its compiled acceptor, built on first use */

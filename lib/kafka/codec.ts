@@ -97,7 +97,8 @@ export function headerList(headers: RecordInput['headers']): HeaderBytes[] {
  * length promises — the same strings the base64 regex of `mskRecordSchema` rejects.
  */
 function decodeBase64(text: string): Buffer | undefined {
-  if (text.length % 4 !== 0) return undefined;
+  // Node also reads the URL-safe alphabet ('-', '_'), which is not what Lambda sends (found by the fuzz test).
+  if (text.length % 4 !== 0 || text.includes('-') || text.includes('_')) return undefined;
   const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
   const bytes = Buffer.from(text, 'base64');
   return bytes.length === (text.length / 4) * 3 - padding ? bytes : undefined;
@@ -256,13 +257,17 @@ export function decodeEntry(
   raw: unknown,
   partitionKey: string,
   index: number,
-): { record: DecodedRecord; malformed?: undefined } | { record?: undefined; malformed: MalformedRecord } {
+): DecodedRecord | MalformedRecord {
   try {
-    return { record: decodeRecord(raw, partitionKey, index) };
+    return decodeRecord(raw, partitionKey, index);
   } catch (error) {
     if (!(error instanceof MalformedRecordError)) throw error;
-    return { malformed: { error, raw, location: locate(raw, partitionKey) } };
+    return { error, raw, location: locate(raw, partitionKey) };
   }
+}
+
+export function isMalformed(entry: DecodedRecord | MalformedRecord): entry is MalformedRecord {
+  return 'error' in entry;
 }
 
 /** Decode a whole event: every record is either decoded or a located error (a bad one never fails the batch). */
@@ -273,8 +278,8 @@ export function decodeMskEvent(input: unknown): DecodedEvent {
   for (const [partitionKey, entries] of partitions) {
     entries.forEach((raw, index) => {
       const decoded = decodeEntry(raw, partitionKey, index);
-      if (decoded.record) records.push(decoded.record);
-      else malformed.push(decoded.malformed);
+      if (isMalformed(decoded)) malformed.push(decoded);
+      else records.push(decoded);
     });
   }
   return { event, records, malformed };

@@ -2,7 +2,7 @@ import type { Context } from 'aws-lambda';
 import { PermanentError, TransientError, UnhandledMessageError } from '../common/errors.js';
 import { payloadHash } from '../common/ids.js';
 import type { ValidMessage } from '../contracts/registry.js';
-import { decodeEntry, type RecordLocation, readMskEvent } from '../kafka/codec.js';
+import { decodeEntry, isMalformed, type RecordLocation, readMskEvent } from '../kafka/codec.js';
 import { deadLetterRecord } from '../kafka/dead-letter.js';
 import type { OutgoingRecord } from '../kafka/producer.js';
 import type { DecodedRecord } from '../kafka/types.js';
@@ -12,6 +12,7 @@ import { assertPublishable, toOutgoingRecords } from './outbox.js';
 import { DEFAULT_RETRY, type RetryOptions, retryTransient } from './retry.js';
 import {
   type BatchReport,
+  type Decision,
   IDEMPOTENCY_MODES,
   type ProcessorDependencies,
   type ProcessorOptions,
@@ -50,6 +51,11 @@ const MAX_SAFETY_MARGIN_MS = 5_000;
 const DECODE_CHUNK = 32;
 /** records of a redelivered partition looked up together (BatchGetItem reads up to 100 items) */
 const LOOKUP_CHUNK = 100;
+
+/** A synchronous handler's decision is used as it is: awaiting it would cost a tick per record. */
+function isPending(decided: Decision | PromiseLike<Decision>): decided is PromiseLike<Decision> {
+  return 'then' in decided && typeof decided.then === 'function';
+}
 
 const yieldToLanes = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -266,9 +272,9 @@ export class BatchProcessor<TMessage extends ValidMessage = ValidMessage> {
     states: RecordState[],
     deadLetter: (state: RecordState, error: Error) => void,
   ): Work<TMessage> | undefined {
-    const decoded = decodeEntry(raw, partitionKey, index);
-    if (decoded.malformed) {
-      const { error, location } = decoded.malformed;
+    const record = decodeEntry(raw, partitionKey, index);
+    if (isMalformed(record)) {
+      const { error, location } = record;
       const state: RecordState = {
         record: { ...location, raw },
         outcome: RECORD_OUTCOMES.failed,
@@ -278,7 +284,6 @@ export class BatchProcessor<TMessage extends ValidMessage = ValidMessage> {
       deadLetter(state, error);
       return undefined;
     }
-    const { record } = decoded;
     const state: RecordState = { record, outcome: RECORD_OUTCOMES.skipped, outgoing: [] };
     states.push(state);
     try {
@@ -356,7 +361,8 @@ export class BatchProcessor<TMessage extends ValidMessage = ValidMessage> {
       const claim = await store.claim(item.idempotencyKey, hash, lambda.getRemainingTimeInMillis());
       if (claim.status === 'duplicate') return { outcome: RECORD_OUTCOMES.duplicate, outgoing: claim.outbox };
       try {
-        const decision = await this.#options.handle(item.message, handlerContext);
+        const handled = this.#options.handle(item.message, handlerContext);
+        const decision = isPending(handled) ? await handled : handled;
         const outbox = toOutgoingRecords(item.message, decision.messages ?? []);
         assertPublishable(this.#deps.registry, outbox);
         await store.complete(item.idempotencyKey, claim.token, decision.writes ?? [], outbox);
@@ -374,7 +380,8 @@ export class BatchProcessor<TMessage extends ValidMessage = ValidMessage> {
         return { outcome: RECORD_OUTCOMES.duplicate, outgoing: stored.outbox };
       known.delete(item.idempotencyKey);
     }
-    const decision = await this.#options.handle(item.message, handlerContext);
+    const handled = this.#options.handle(item.message, handlerContext);
+    const decision = isPending(handled) ? await handled : handled;
     const outbox = toOutgoingRecords(item.message, decision.messages ?? []);
     assertPublishable(this.#deps.registry, outbox);
     const result = await store.commit(item.idempotencyKey, hash, decision.writes ?? [], outbox);

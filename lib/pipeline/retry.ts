@@ -36,37 +36,55 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 /**
  * Run `work`, retrying transient failures with exponential backoff and full jitter. Never sleeps past
  * the time budget: when the next delay does not fit, the last error is thrown as it is. Permanent
- * errors are thrown at once.
+ * errors are thrown at once. The first attempt runs without a frame of its own: it is the one every
+ * record makes (bench/pipeline.ts).
  */
-export async function retryTransient<T>(
+export function retryTransient<T>(work: (attempt: number) => Promise<T>, options: RetryOptions): Promise<T> {
+  if (options.budgetMs() <= 0) return Promise.reject(outOfTime());
+  let first: Promise<T>;
+  try {
+    first = work(1);
+  } catch (error) {
+    first = Promise.reject(error);
+  }
+  return first.catch((error: unknown) => retryAfter(error, work, options));
+}
+
+function outOfTime(): TimeBudgetExceededError {
+  return new TimeBudgetExceededError(
+    'no invocation time left to process this record; the mapping will redeliver it',
+  );
+}
+
+/** What follows a failed first attempt: wait, try again, until success, a permanent error or no time. */
+async function retryAfter<T>(
+  firstError: unknown,
   work: (attempt: number) => Promise<T>,
   options: RetryOptions,
 ): Promise<T> {
   const sleep = options.sleep ?? defaultSleep;
+  let error = firstError;
   for (let attempt = 1; ; attempt++) {
-    if (options.budgetMs() <= 0) {
-      throw new TimeBudgetExceededError(
-        'no invocation time left to process this record; the mapping will redeliver it',
-      );
+    if (classify(error, options.classifiers) === ERROR_KINDS.permanent) throw error;
+    if (attempt >= options.maxAttempts) throw error;
+    // A claim held by an invocation that may have died frees itself when its lease ends: wait for
+    // that when there is time (found by npm run chaos: a killed payments process left its claim,
+    // and every redelivery failed fast on it until the mapping's retries were exhausted).
+    const leaseLeft = retryAfterOf(error);
+    const delay = Math.max(fullJitterDelay(attempt, options), leaseLeft);
+    if (delay >= options.budgetMs()) {
+      // The lease outlasts this invocation: spend what is left waiting, so that the mapping's next
+      // delivery finds it over instead of failing fast again until the retries are exhausted.
+      if (leaseLeft > 0) await sleep(options.budgetMs());
+      throw error;
     }
+    options.onRetry?.(error, attempt, delay);
+    await sleep(delay);
+    if (options.budgetMs() <= 0) throw outOfTime();
     try {
-      return await work(attempt);
-    } catch (error) {
-      if (classify(error, options.classifiers) === ERROR_KINDS.permanent) throw error;
-      if (attempt >= options.maxAttempts) throw error;
-      // A claim held by an invocation that may have died frees itself when its lease ends: wait for
-      // that when there is time (found by npm run chaos: a killed payments process left its claim,
-      // and every redelivery failed fast on it until the mapping's retries were exhausted).
-      const leaseLeft = retryAfterOf(error);
-      const delay = Math.max(fullJitterDelay(attempt, options), leaseLeft);
-      if (delay >= options.budgetMs()) {
-        // The lease outlasts this invocation: spend what is left waiting, so that the mapping's next
-        // delivery finds it over instead of failing fast again until the retries are exhausted.
-        if (leaseLeft > 0) await sleep(options.budgetMs());
-        throw error;
-      }
-      options.onRetry?.(error, attempt, delay);
-      await sleep(delay);
+      return await work(attempt + 1);
+    } catch (next) {
+      error = next;
     }
   }
 }

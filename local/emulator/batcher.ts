@@ -11,6 +11,8 @@ export class RunnerStoppedError extends Error {
 interface PendingChunk {
   records: EmulatedRecord[];
   bytes: number;
+  /** when it arrived: its window closes BatchingWindow after that, whatever was handed over meanwhile */
+  arrived: number;
   done: (error?: unknown) => void;
 }
 
@@ -34,17 +36,21 @@ export class Batcher {
   submit(records: EmulatedRecord[]): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const bytes = records.reduce((sum, record) => sum + record.bytes, 0);
-      this.#pending.push({ records, bytes, done: (error) => (error ? reject(error) : resolve()) });
+      this.#pending.push({
+        records,
+        bytes,
+        arrived: Date.now(),
+        done: (error) => (error ? reject(error) : resolve()),
+      });
       this.#count += records.length;
       this.#bytes += bytes;
-      if (
-        this.#count >= this.mapping.batchSize ||
-        this.#bytes >= MAX_BATCH_BYTES ||
-        this.mapping.batchingWindowMs === 0
-      )
-        this.#flush();
+      if (this.#full() || this.mapping.batchingWindowMs === 0) this.#flush();
       else this.#timer ??= setTimeout(() => this.#flush(), this.mapping.batchingWindowMs);
     });
+  }
+
+  #full(): boolean {
+    return this.#count >= this.mapping.batchSize || this.#bytes >= MAX_BATCH_BYTES;
   }
 
   /** Give up on everything not yet handed over (the runner is stopping: nothing is committed). */
@@ -56,9 +62,24 @@ export class Batcher {
     for (const entry of this.#pending.splice(0)) entry.done(new RunnerStoppedError());
   }
 
+  /**
+   * Hand over a batch, then more at once while what is left is a full batch already (a chunk that did
+   * not fit need not wait a window it has already waited), and set the timer for what remains: its
+   * window runs from the oldest chunk's arrival.
+   */
   #flush(): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
+    do this.#handOver();
+    while (this.#pending.length > 0 && this.#full());
+    const oldest = this.#pending[0];
+    if (oldest) {
+      const wait = Math.max(0, oldest.arrived + this.mapping.batchingWindowMs - Date.now());
+      this.#timer = setTimeout(() => this.#flush(), wait);
+    }
+  }
+
+  #handOver(): void {
     const taken: PendingChunk[] = [];
     let count = 0;
     let bytes = 0;
@@ -74,8 +95,6 @@ export class Batcher {
       this.#bytes -= next.bytes;
       this.#pending.shift();
     }
-    if (this.#pending.length > 0)
-      this.#timer = setTimeout(() => this.#flush(), this.mapping.batchingWindowMs);
     void this.deliver(taken.flatMap((entry) => entry.records)).then(
       () => {
         for (const entry of taken) entry.done();

@@ -47,6 +47,17 @@ describe('decodeMskEvent', () => {
     expect(decodeMskEvent(event).records[0]?.headers['x-source']).toBe('café');
   });
 
+  it('refuses base64url (Node decodes it; Lambda never sends it, and the MSK record schema rejects it)', () => {
+    const event = structuredClone(documentedEvent) as {
+      records: Record<string, Array<Record<string, unknown>>>;
+    };
+    const [record] = event.records['orders.commands-0'] ?? [];
+    if (record) record.key = 'AA--';
+    const { records, malformed } = decodeMskEvent(event);
+    expect(records).toEqual([]);
+    expect(malformed[0]?.error.message).toMatch(/is not an MSK record/);
+  });
+
   it('treats an absent or null key as no key', () => {
     const event = structuredClone(documentedEvent) as {
       records: Record<string, Array<Record<string, unknown>>>;
