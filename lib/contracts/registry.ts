@@ -67,6 +67,16 @@ export type PayloadOf<TContracts extends readonly MessageContract[]> = ContractP
 /** The messages of a list of contracts (what a consumer `accepts`). */
 export type MessageOf<TContracts extends readonly MessageContract[]> = ContractMessage<TContracts[number]>;
 
+/**
+ * Why a value is not JSON, without quoting it: V8's messages carry a piece of the input
+ * (`Unexpected token 'x', "xxxx"... is not valid JSON`), and reasons go to logs and dead-letter
+ * headers, where payloads must not.
+ */
+function notJson(error: unknown, length: number): string {
+  const position = error instanceof Error ? /at position (\d+)/.exec(error.message)?.[1] : undefined;
+  return `value is not JSON (${length} bytes${position === undefined ? '' : `, invalid at position ${position}`})`;
+}
+
 interface MessageSchema {
   zod: z.ZodType<Envelope>;
   /** zod's verdict ahead of zod, where the schema compiles (undefined: zod alone) */
@@ -138,7 +148,7 @@ export class ContractRegistry {
     try {
       json = JSON.parse(typeof value === 'string' ? value : value.toString('utf8'));
     } catch (error) {
-      throw new ContractViolationError(`value is not JSON: ${(error as Error).message}`, topic);
+      throw new ContractViolationError(notJson(error, value.length), topic);
     }
     const { type, version } = (json ?? {}) as { type?: unknown; version?: unknown };
     const contract =

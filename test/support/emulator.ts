@@ -33,7 +33,7 @@ export async function produce(
   topic: string,
   messages: Array<{
     key: string | Buffer;
-    value: string;
+    value: string | Buffer | null;
     partition?: number;
     headers?: Record<string, string | Buffer | Array<string | Buffer>>;
     timestamp?: string;

@@ -44,6 +44,16 @@ describe('ContractRegistry.validate', () => {
     expect(() => contracts.validate('orders.commands', value)).toThrow(reason);
   });
 
+  it('says why a value is not JSON without quoting it (reasons reach logs and dead-letter headers)', () => {
+    // V8 quotes the start of the input: `Unexpected token 's', "secret-car"... is not valid JSON`
+    const value = 'secret-card-4111';
+    expect(() => contracts.validate('orders.commands', value)).toThrow(/^value is not JSON \(16 bytes\)$/);
+    expect(() => contracts.validate('orders.commands', value)).not.toThrow(/secret/);
+    expect(() => contracts.validate('orders.commands', '{"card":"4111"')).toThrow(
+      /^value is not JSON \(14 bytes, invalid at position 14\)$/,
+    );
+  });
+
   it('rejects a message of another topic', () => {
     expect(() => contracts.validate('payments.events', JSON.stringify(placeOrder))).toThrow(
       /is not a message of topic payments\.events/,
