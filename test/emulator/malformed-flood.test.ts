@@ -10,6 +10,7 @@ import { loadOrder } from '../../lib/store/orders.js';
 import { awaitCaughtUp } from '../../local/demo/caught-up.js';
 import { MappingRunner } from '../../local/emulator/mapping-runner.js';
 import { produce, testMapping, waitFor } from '../support/emulator.js';
+import { envelopeJson } from '../support/pipeline.js';
 
 /**
  * The malformed flood of issue 12 through one emulated mapping on the broker, into the real
@@ -33,17 +34,6 @@ afterAll(async () => {
   else process.env.POWERTOOLS_LOG_LEVEL = logLevel;
   await getPublisher().disconnect();
 });
-
-const envelopeJson = (data: unknown, type = 'PlaceOrder') =>
-  JSON.stringify({
-    id: `bad-${runId}-${Math.random()}`,
-    type,
-    version: 1,
-    occurredAt: new Date().toISOString(),
-    correlationId: 'c',
-    causationId: null,
-    data,
-  });
 
 /** What a topic can carry that is not a valid order command, each with the reason it must be dead-lettered for. */
 const BAD_KINDS: Array<{ reason: RegExp; value: () => string | Buffer | null }> = [

@@ -103,3 +103,19 @@ export function placeOrderRecord(
 
 /** A label made unique, so that tests sharing one DynamoDB Local and one broker never collide. */
 export const unique = (label: string) => `${label}-${Math.random().toString(36).slice(2, 10)}`;
+
+/**
+ * The JSON of a message envelope whose data is whatever the test gives (no contract applied): the
+ * raw material of contract violations in the malformed floods.
+ */
+export function envelopeJson(data: unknown, type = 'PlaceOrder'): string {
+  return JSON.stringify({
+    id: unique('bad'),
+    type,
+    version: 1,
+    occurredAt: new Date().toISOString(),
+    correlationId: 'c',
+    causationId: null,
+    data,
+  });
+}

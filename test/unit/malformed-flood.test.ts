@@ -3,7 +3,13 @@ import { contracts } from '../../lib/contracts/index.js';
 import { encodeMskRecord } from '../../lib/kafka/codec.js';
 import type { MskEvent, MskRecord } from '../../lib/kafka/types.js';
 import { BatchProcessor } from '../../lib/pipeline/processor.js';
-import { contextWithTime, memoryStore, placeOrderRecord, recordingPublisher } from '../support/pipeline.js';
+import {
+  contextWithTime,
+  envelopeJson,
+  memoryStore,
+  placeOrderRecord,
+  recordingPublisher,
+} from '../support/pipeline.js';
 
 /**
  * A flood of malformed records interleaved with good ones through one consumer, in batches as a
@@ -52,17 +58,6 @@ const NO_OFFSET = 2;
 const b64 = (text: string) => Buffer.from(text).toString('base64');
 const base = (offset: number): MskRecord =>
   encodeMskRecord({ topic: 'orders.commands', partition: 0, offset, key: `bad-${offset}`, value: 'x' });
-function envelopeJson(data: unknown, type = 'PlaceOrder'): string {
-  return JSON.stringify({
-    id: `bad-${Math.random()}`,
-    type,
-    version: 1,
-    occurredAt: new Date().toISOString(),
-    correlationId: 'c',
-    causationId: null,
-    data,
-  });
-}
 const envelope = (data: unknown, type?: string) => b64(envelopeJson(data, type));
 
 describe('a malformed flood through one consumer', () => {
