@@ -1,4 +1,4 @@
-import { describe, expect, inject, it } from 'vitest';
+import { describe, inject, it } from 'vitest';
 import { CONFORMANCE_CASES } from './cases.js';
 import { bundledTarget, externalTarget } from './targets.js';
 
@@ -10,7 +10,9 @@ const runId = Date.now().toString(36);
 // and the cases the bundled broker is known to fail included, is `npm run broker:conformance`.
 describe.concurrent(`broker conformance (${target.name})`, () => {
   for (const testCase of CONFORMANCE_CASES.filter((candidate) => candidate.required)) {
-    it(`${testCase.id}: ${testCase.title}`, { timeout: 90_000 }, async () => {
+    // Concurrent tests must assert with their own `expect`, or a failure is reported against every
+    // test running at the time (a group-rebalance stall once showed up as a large-message failure too).
+    it(`${testCase.id}: ${testCase.title}`, { timeout: 120_000 }, async ({ expect }) => {
       await expect(testCase.run(target, `conformance.${runId}.${testCase.id}`)).resolves.toBeTypeOf('string');
     });
   }
