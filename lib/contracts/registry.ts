@@ -85,41 +85,36 @@ interface MessageSchema {
 
 /** Topic → type → version → contract, built once per container. */
 export class ContractRegistry {
-  readonly #contracts = new Map<string, MessageContract>();
-  /** the same, nested: a record's lookup needs no key string built (bench/pipeline.ts) */
+  readonly #contracts: MessageContract[] = [];
   readonly #byTopic = new Map<string, Map<string, Map<number, MessageContract>>>();
 
   constructor(contracts: readonly MessageContract[]) {
     for (const contract of contracts) {
-      const key = ContractRegistry.#key(contract.topic, contract.type, contract.version);
-      if (this.#contracts.has(key)) throw new Error(`contract ${key} is declared twice`);
-      this.#contracts.set(key, contract as MessageContract);
       const types = this.#byTopic.get(contract.topic) ?? new Map<string, Map<number, MessageContract>>();
       const versions = types.get(contract.type) ?? new Map<number, MessageContract>();
+      if (versions.has(contract.version))
+        throw new Error(`contract ${contract.topic}/${contract.type}/v${contract.version} is declared twice`);
       versions.set(contract.version, contract as MessageContract);
       types.set(contract.type, versions);
       this.#byTopic.set(contract.topic, types);
+      this.#contracts.push(contract as MessageContract);
     }
   }
 
-  static #key(topic: string, type: string, version: number): string {
-    return `${topic}/${type}/v${version}`;
-  }
-
   get contracts(): MessageContract[] {
-    return [...this.#contracts.values()];
+    return [...this.#contracts];
   }
 
   /** The newest version of a message type on a topic: what producers write today. */
   latest(topic: string, type: string): MessageContract | undefined {
     let newest: MessageContract | undefined;
-    for (const contract of this.#contracts.values()) {
-      if (contract.topic === topic && contract.type === type && contract.version > (newest?.version ?? 0))
-        newest = contract;
+    for (const contract of this.#byTopic.get(topic)?.get(type)?.values() ?? []) {
+      if (contract.version > (newest?.version ?? 0)) newest = contract;
     }
     return newest;
   }
 
+  /** Nested maps: a record's lookup builds no key string (bench/pipeline.ts). */
   find(topic: string, type: string, version: number): MessageContract | undefined {
     return this.#byTopic.get(topic)?.get(type)?.get(version);
   }

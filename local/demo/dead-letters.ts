@@ -4,15 +4,19 @@ import { DEAD_LETTER_HEADERS } from '../../lib/kafka/dead-letter.js';
 import { readDeadLetters } from '../dlq/dead-letters.js';
 
 /**
- * The run's dead letters (keys carrying its tag) as they arrive, logged with their reason. The live
- * watcher reads while records are appended, which the bundled broker can tear (see FetchVerifier), so
- * `settle` replaces what it saw with one quiet read of every dead-letter topic.
+ * The run's dead letters (keys carrying its tag) as they arrive, logged with their reason and handed
+ * to `onLetter` each time one arrives (a key dead-lettered twice is seen twice). Resolves once the
+ * watcher has joined its group, so nothing produced afterwards is missed — which matters on the
+ * bundled broker: it keeps 5 MB per partition, so a large flood of letters can only be counted live.
+ * `settle` reads every dead-letter topic to its end once, so that letters the live watcher has not
+ * reached yet count too.
  */
 export async function watchDeadLetters(
   kafka: Kafka,
   runId: string,
   tag: string,
   log: (line: string) => void,
+  onLetter?: (key: string, reason: string) => void,
 ) {
   const letters = new Map<string, string>();
   const watcher = kafka.consumer({
@@ -21,6 +25,7 @@ export async function watchDeadLetters(
     heartbeatInterval: 300,
     maxWaitTimeInMs: 100,
   });
+  const joined = new Promise((resolve) => watcher.on(watcher.events.GROUP_JOIN, resolve));
   await watcher.connect();
   await watcher.subscribe({ topics: SOURCE_TOPICS.map(deadLetterTopic), fromBeginning: true });
   await watcher.run({
@@ -30,9 +35,11 @@ export async function watchDeadLetters(
       const header = (name: string) => message.headers?.[name]?.toString();
       const reason = `${header(DEAD_LETTER_HEADERS.errorClass) ?? 'on-failure destination'}: ${header(DEAD_LETTER_HEADERS.errorMessage) ?? '(Lambda records no reason)'}`;
       letters.set(key, reason);
+      onLetter?.(key, reason);
       log(`demo: ${topic} ← ${key}: ${reason}`);
     },
   });
+  await joined;
   return {
     letters,
     async settle(brokers: string[]): Promise<void> {

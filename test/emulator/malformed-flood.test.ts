@@ -2,15 +2,13 @@ import { Kafka, logLevel as kafkaLogLevel } from 'kafkajs';
 import { afterAll, describe, expect, inject, it, vi } from 'vitest';
 import { handler } from '../../functions/orders/commands.js';
 import { orderEventStore } from '../../functions/orders/stores.js';
-import { placeOrderV1 } from '../../lib/contracts/orders.js';
-import { DEAD_LETTER_HEADERS } from '../../lib/kafka/dead-letter.js';
-import { envelopeFor } from '../../lib/kafka/examples.js';
 import { getPublisher } from '../../lib/kafka/producer.js';
 import { loadOrder } from '../../lib/store/orders.js';
 import { awaitCaughtUp } from '../../local/demo/caught-up.js';
+import { watchDeadLetters } from '../../local/demo/dead-letters.js';
 import { MappingRunner } from '../../local/emulator/mapping-runner.js';
 import { produce, testMapping, waitFor } from '../support/emulator.js';
-import { envelopeJson } from '../support/pipeline.js';
+import { envelopeJson, placeOrderCommand } from '../support/pipeline.js';
 
 /**
  * The malformed flood of issue 12 through one emulated mapping on the broker, into the real
@@ -74,16 +72,7 @@ describe('a malformed flood through one emulated mapping, on the broker', () => 
       if (index % 11 === 10) {
         const orderId = `flood-${runId}-order-${index}`;
         goodOrders.push(orderId);
-        const command = envelopeFor(
-          placeOrderV1,
-          {
-            orderId,
-            customerId: 'c-1',
-            currency: 'EUR',
-            items: [{ sku: 'sku-1', quantity: 1, unitPrice: 100 }],
-          },
-          { id: `flood-${runId}-${index}` },
-        );
+        const command = placeOrderCommand(`flood-${runId}-${index}`, orderId);
         messages.push({ key: orderId, value: JSON.stringify(command) });
         continue;
       }
@@ -93,31 +82,17 @@ describe('a malformed flood through one emulated mapping, on the broker', () => 
       messages.push({ key, value: kind.value() });
     }
 
-    // Dead letters are read as they arrive: the bundled broker keeps 5 MB per partition
+    // Dead letters are counted as they arrive: the bundled broker keeps 5 MB per partition
     // (docs/local-infrastructure.md) and 10,000 letters of Lambda's format are more than that.
     const kafka = new Kafka({ brokers, logLevel: kafkaLogLevel.NOTHING });
     const letters = new Map<string, string[]>();
-    const watcher = kafka.consumer({
-      groupId: `flood-dlq-${runId}`,
-      sessionTimeout: 6000,
-      heartbeatInterval: 300,
-      maxWaitTimeInMs: 100,
-    });
-    const joined = new Promise((resolve) => watcher.on(watcher.events.GROUP_JOIN, resolve));
-    await watcher.connect();
-    await watcher.subscribe({ topic: 'orders.commands.dlq', fromBeginning: true });
-    await watcher.run({
-      eachMessage: async ({ message }) => {
-        const key = message.key?.toString() ?? '';
-        if (!reasonOf.has(key)) return;
-        letters.set(key, [
-          ...(letters.get(key) ?? []),
-          message.headers?.[DEAD_LETTER_HEADERS.errorMessage]?.toString() ?? '',
-        ]);
-      },
-    });
-
-    await joined;
+    const watcher = await watchDeadLetters(
+      kafka,
+      runId,
+      `flood-${runId}-bad-`,
+      () => {},
+      (key, reason) => letters.set(key, [...(letters.get(key) ?? []), reason]),
+    );
 
     // Act
     const started = performance.now();
@@ -132,7 +107,7 @@ describe('a malformed flood through one emulated mapping, on the broker', () => 
       expect(behind.size).toBe(0);
       await waitFor(() => letters.size === BAD, 60_000).catch(() => {});
     } finally {
-      await Promise.all([runner.stop(), watcher.disconnect()]);
+      await Promise.all([runner.stop(), watcher.stop()]);
     }
     const seconds = (performance.now() - started) / 1000;
     console.log(

@@ -83,22 +83,26 @@ export function contextWithTime(remainingMs: number | (() => number)): Context {
   } as Context;
 }
 
-/** A valid PlaceOrder record on orders.commands. */
-export function placeOrderRecord(
-  id: string,
-  placement: { partition: number; offset: number; key: string },
-): RecordInput {
-  const envelope = envelopeFor(
+/** A valid PlaceOrder command with message id `id` for one order. */
+export function placeOrderCommand(id: string, orderId: string) {
+  return envelopeFor(
     placeOrderV1,
     {
-      orderId: placement.key,
+      orderId,
       customerId: 'c-1',
       currency: 'EUR',
       items: [{ sku: 'sku-1', quantity: 1, unitPrice: 100 }],
     },
     { id },
   );
-  return recordFor('orders.commands', envelope, placement);
+}
+
+/** A valid PlaceOrder record on orders.commands, keyed by its order. */
+export function placeOrderRecord(
+  id: string,
+  placement: { partition: number; offset: number; key: string },
+): RecordInput {
+  return recordFor('orders.commands', placeOrderCommand(id, placement.key), placement);
 }
 
 /** A label made unique, so that tests sharing one DynamoDB Local and one broker never collide. */
