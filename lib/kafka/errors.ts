@@ -17,3 +17,8 @@ export class MalformedRecordError extends Error {
 export class MalformedEventError extends Error {
   override readonly name = 'MalformedEventError';
 }
+
+/** The Kafka configuration in the environment is missing or wrong. Names the variable and the fix. */
+export class KafkaConfigurationError extends Error {
+  override readonly name = 'KafkaConfigurationError';
+}

@@ -1,4 +1,12 @@
-import { Kafka, type KafkaConfig, logLevel, type Producer } from 'kafkajs';
+import type { KafkaConfig, Producer } from 'kafkajs';
+import { KafkaConfigurationError } from './errors.js';
+import {
+  bootstrapBrokers,
+  defaultCredentials,
+  mskIamToken,
+  parseClusterArn,
+  splitBrokers,
+} from './msk-iam.js';
 
 /**
  * A message ready to send: value already serialised. Key and header values may be bytes, and a header
@@ -20,52 +28,22 @@ export interface Publisher {
 /** How a client authenticates to the brokers: `iam` (MSK IAM over TLS, port 9098) or `none` (plaintext, local). */
 export const KAFKA_AUTH_MODES = { iam: 'iam', none: 'none' } as const;
 
-/** The Kafka configuration in the environment is missing or wrong. Names the variable and the fix. */
-export class KafkaConfigurationError extends Error {
-  override readonly name = 'KafkaConfigurationError';
-}
-
 /**
  * The cluster's IAM bootstrap brokers, asked of MSK once per container (`kafka:GetBootstrapBrokers`):
  * the cluster ARN is the one source of truth, no second hand-kept broker list that could drift from it.
- * The SDK client is loaded only here, on the first connect, to keep it off every cold start.
- * https://docs.aws.amazon.com/msk/1.0/apireference/clusters-clusterarn-bootstrap-brokers.html
+ * A failed answer is asked again on the next connect.
  */
-function clusterBrokers(clusterArn: string, region: string | undefined): () => Promise<string[]> {
+function clusterBrokers(clusterArn: string): () => Promise<string[]> {
   let brokers: Promise<string[]> | undefined;
   return () => {
-    brokers ??= (async () => {
-      const { KafkaClient, GetBootstrapBrokersCommand } = await import('@aws-sdk/client-kafka');
-      const client = new KafkaClient(region ? { region } : {});
-      try {
-        const answer = await client.send(new GetBootstrapBrokersCommand({ ClusterArn: clusterArn }));
-        const list = splitBrokers(answer.BootstrapBrokerStringSaslIam);
-        if (list.length === 0)
-          throw new KafkaConfigurationError(
-            `cluster ${clusterArn} has no IAM bootstrap brokers: turn on IAM access control on the cluster`,
-          );
-        return list;
-      } finally {
-        client.destroy();
-      }
-    })().catch((error: unknown) => {
-      brokers = undefined;
-      throw error;
-    });
+    brokers ??= bootstrapBrokers(clusterArn, { credentials: defaultCredentials() }).catch(
+      (error: unknown) => {
+        brokers = undefined;
+        throw error;
+      },
+    );
     return brokers;
   };
-}
-
-function splitBrokers(list: string | undefined): string[] {
-  return (list ?? '')
-    .split(',')
-    .map((broker) => broker.trim())
-    .filter(Boolean);
-}
-
-/** The region of an ARN (`arn:aws:kafka:<region>:…`). */
-function regionOf(arn: string): string | undefined {
-  return arn.split(':')[3] || undefined;
 }
 
 /**
@@ -85,11 +63,10 @@ export function kafkaConfig(env: NodeJS.ProcessEnv = process.env): KafkaConfig {
     throw new KafkaConfigurationError(
       'no Kafka brokers: set MSK_CLUSTER_ARN (deployed) or KAFKA_BROKERS (comma-separated host:port)',
     );
-  const region = env.AWS_REGION ?? (clusterArn ? regionOf(clusterArn) : undefined);
+  const region = env.AWS_REGION ?? (clusterArn ? parseClusterArn(clusterArn).region : undefined);
   const config: KafkaConfig = {
     clientId: env.AWS_LAMBDA_FUNCTION_NAME ?? 'kafka-patterns',
-    brokers: listed.length > 0 || !clusterArn ? listed : clusterBrokers(clusterArn, region),
-    logLevel: logLevel.ERROR,
+    brokers: listed.length > 0 || !clusterArn ? listed : clusterBrokers(clusterArn),
   };
   if (auth === KAFKA_AUTH_MODES.iam) {
     if (!region)
@@ -98,8 +75,7 @@ export function kafkaConfig(env: NodeJS.ProcessEnv = process.env): KafkaConfig {
     config.sasl = {
       mechanism: 'oauthbearer',
       oauthBearerProvider: async () => {
-        const { generateAuthToken } = await import('aws-msk-iam-sasl-signer-js');
-        const { token } = await generateAuthToken({ region });
+        const { token } = await mskIamToken({ region, credentials: await defaultCredentials()() });
         return { value: token };
       },
     };
@@ -108,26 +84,43 @@ export function kafkaConfig(env: NodeJS.ProcessEnv = process.env): KafkaConfig {
 }
 
 class KafkaPublisher implements Publisher {
-  readonly #producer: Producer;
-  #connected: Promise<void> | undefined;
+  readonly #config: KafkaConfig;
+  readonly #idempotent: boolean;
+  #producer: Producer | undefined;
+  #connected: Promise<Producer> | undefined;
 
   constructor(config: KafkaConfig, idempotent: boolean) {
+    this.#config = config;
+    this.#idempotent = idempotent;
+  }
+
+  /**
+   * kafkajs is loaded on the first publish, not at init: a function that publishes only now and then
+   * (a dead letter) never evaluates it (docs/aws-behaviours.md, "Cold starts").
+   */
+  async #connect(): Promise<Producer> {
+    const { Kafka, logLevel } = await import('kafkajs');
     // Idempotent with one request in flight: per-partition order survives producer retries (docs/aws-behaviours.md, "Producing to MSK from a function").
     // One request in flight keeps the order even without idempotence; retries may then duplicate a
     // message, which consumers drop by its id.
-    this.#producer = new Kafka(config).producer({ idempotent, maxInFlightRequests: 1 });
+    this.#producer ??= new Kafka({ ...this.#config, logLevel: logLevel.ERROR }).producer({
+      idempotent: this.#idempotent,
+      maxInFlightRequests: 1,
+    });
+    await this.#producer.connect();
+    return this.#producer;
   }
 
   async publish(records: readonly OutgoingRecord[]): Promise<void> {
     if (records.length === 0) return;
-    this.#connected ??= this.#producer.connect().catch((error: unknown) => {
+    this.#connected ??= this.#connect().catch((error: unknown) => {
       this.#connected = undefined;
       throw error;
     });
-    await this.#connected;
+    const producer = await this.#connected;
     const byTopic = new Map<string, OutgoingRecord[]>();
     for (const record of records) byTopic.set(record.topic, [...(byTopic.get(record.topic) ?? []), record]);
-    await this.#producer.sendBatch({
+    await producer.sendBatch({
       acks: -1,
       topicMessages: [...byTopic].map(([topic, messages]) => ({
         topic,
@@ -137,7 +130,7 @@ class KafkaPublisher implements Publisher {
   }
 
   async disconnect(): Promise<void> {
-    if (this.#connected) await this.#producer.disconnect();
+    if (this.#connected) await this.#producer?.disconnect();
     this.#connected = undefined;
   }
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { KafkaConfigurationError, kafkaConfig } from '../../lib/kafka/producer.js';
+import { KafkaConfigurationError } from '../../lib/kafka/errors.js';
+import { kafkaConfig } from '../../lib/kafka/producer.js';
 import { stageEnvironment } from '../../local/stage.js';
 
 describe('operator tools against a deployed stage', () => {

@@ -1,0 +1,195 @@
+/**
+ * MSK IAM access control for a client: the SASL/OAUTHBEARER token a broker accepts, and the cluster's
+ * IAM bootstrap brokers. Both are one SigV4 signature — made with the signer, hash, HTTP handler and
+ * credential chain the DynamoDB client already brings, instead of `aws-msk-iam-sasl-signer-js` and
+ * `@aws-sdk/client-kafka`, which added 232 KB (a fifth of the bundle; STS, Cognito and SSO clients
+ * among it) and ~12 ms to every MSK function's cold start (docs/aws-behaviours.md, "Cold starts").
+ * test/unit/msk-iam.test.ts holds both to those libraries, byte for byte.
+ */
+
+import { Readable } from 'node:stream';
+import { formatUrl } from '@aws-sdk/core/util';
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
+import { extendedEncodeURIComponent } from '@smithy/core/protocols';
+import { Hash } from '@smithy/core/serde';
+import { HttpRequest } from '@smithy/core/transport';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { SignatureV4 } from '@smithy/signature-v4';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import { KafkaConfigurationError } from './errors.js';
+
+/** A token lives 15 minutes, or less when the credentials expire sooner. */
+const TOKEN_LIFETIME_S = 900;
+const SIGNING_SERVICE = 'kafka-cluster';
+const CONNECT_ACTION = 'kafka-cluster:Connect';
+/** What the token tells MSK about its client (the `User-Agent` query parameter). */
+export const MSK_IAM_USER_AGENT = 'msk-lambda-kafka-patterns/1';
+
+const sha256 = Hash.bind(null, 'sha256');
+
+/** A token for SASL/OAUTHBEARER and when it expires (epoch ms). */
+export interface MskIamToken {
+  token: string;
+  expiresAt: number;
+}
+
+export interface MskIamTokenOptions {
+  region: string;
+  credentials: AwsCredentialIdentity;
+  /** epoch ms; the signing time */
+  now?: number;
+  userAgent?: string;
+}
+
+/**
+ * The token MSK's IAM access control reads: a URL for `kafka-cluster:Connect` on
+ * `kafka.<region>.amazonaws.com`, presigned with SigV4 for the service `kafka-cluster`, its
+ * `User-Agent` added after signing, base64url-encoded without padding.
+ * https://docs.aws.amazon.com/msk/latest/developerguide/iam-access-control.html
+ * https://github.com/aws/aws-msk-iam-sasl-signer-js (the reference implementation)
+ */
+export async function mskIamToken(options: MskIamTokenOptions): Promise<MskIamToken> {
+  const { region, credentials, now = Date.now(), userAgent = MSK_IAM_USER_AGENT } = options;
+  const hostname = `kafka.${region}.amazonaws.com`;
+  // SigV4 expiries are whole seconds (the reference signer passes a fraction through when the
+  // credentials expire within 15 minutes).
+  const lifetime = credentials.expiration
+    ? Math.min(Math.floor((credentials.expiration.getTime() - now) / 1000), TOKEN_LIFETIME_S)
+    : TOKEN_LIFETIME_S;
+  if (lifetime < 1)
+    throw new KafkaConfigurationError('the AWS credentials have expired: cannot sign an MSK IAM token');
+  const signer = new SignatureV4({
+    service: SIGNING_SERVICE,
+    region,
+    credentials,
+    sha256,
+    applyChecksum: false,
+  });
+  const presigned = await signer.presign(
+    new HttpRequest({
+      method: 'GET',
+      protocol: 'https',
+      hostname,
+      path: '/',
+      headers: { host: hostname },
+      query: { Action: CONNECT_ACTION },
+    }),
+    { expiresIn: lifetime, signingDate: new Date(now) },
+  );
+  presigned.query = { ...presigned.query, 'User-Agent': userAgent };
+  // X-Amz-Date has whole seconds: the token lives from the signing second on.
+  const signedAt = Math.floor(now / 1000) * 1000;
+  return {
+    token: Buffer.from(formatUrl(presigned), 'utf8').toString('base64url'),
+    expiresAt: signedAt + lifetime * 1000,
+  };
+}
+
+/** Partitions' DNS suffixes, for the MSK API endpoint of a cluster ARN's partition. */
+const DNS_SUFFIXES: Readonly<Record<string, string>> = {
+  aws: 'amazonaws.com',
+  'aws-cn': 'amazonaws.com.cn',
+  'aws-us-gov': 'amazonaws.com',
+};
+
+export interface BootstrapBrokersOptions {
+  credentials: AwsCredentialIdentityProvider;
+  /** the MSK API's base URL; by default the regional endpoint of the ARN's partition */
+  endpoint?: string;
+  /** ms per request; the API answers in tens of ms */
+  timeoutMs?: number;
+}
+
+/** A cluster ARN's parts: `arn:<partition>:kafka:<region>:<account>:cluster/<name>/<uuid>`. */
+export function parseClusterArn(clusterArn: string): { partition: string; region: string } {
+  const [prefix, partition = '', service, region = ''] = clusterArn.split(':');
+  if (prefix !== 'arn' || service !== 'kafka' || !region || !DNS_SUFFIXES[partition])
+    throw new KafkaConfigurationError(
+      `MSK_CLUSTER_ARN=${clusterArn} is not an MSK cluster ARN of a supported partition (arn:aws|aws-cn|aws-us-gov:kafka:<region>:…)`,
+    );
+  return { partition, region };
+}
+
+/** MSK answered GetBootstrapBrokers with an error. Carries the HTTP status and the error's type. */
+export class MskApiError extends Error {
+  override readonly name = 'MskApiError';
+  constructor(
+    readonly status: number,
+    readonly errorType: string,
+    message: string,
+  ) {
+    super(`GetBootstrapBrokers answered ${status} ${errorType}: ${message}`);
+  }
+}
+
+/**
+ * The cluster's IAM bootstrap brokers (`kafka:GetBootstrapBrokers`, member
+ * `BootstrapBrokerStringSaslIam`), as `@aws-sdk/client-kafka` asks: one SigV4-signed GET.
+ * https://docs.aws.amazon.com/msk/1.0/apireference/clusters-clusterarn-bootstrap-brokers.html
+ */
+export async function bootstrapBrokers(
+  clusterArn: string,
+  options: BootstrapBrokersOptions,
+): Promise<string[]> {
+  const { partition, region } = parseClusterArn(clusterArn);
+  const endpoint = new URL(options.endpoint ?? `https://kafka.${region}.${DNS_SUFFIXES[partition]}`);
+  const signer = new SignatureV4({ service: 'kafka', region, credentials: options.credentials, sha256 });
+  const request = await signer.sign(
+    new HttpRequest({
+      method: 'GET',
+      protocol: endpoint.protocol,
+      hostname: endpoint.hostname,
+      ...(endpoint.port ? { port: Number(endpoint.port) } : {}),
+      path: `/v1/clusters/${extendedEncodeURIComponent(clusterArn)}/bootstrap-brokers`,
+      headers: { host: endpoint.host, accept: 'application/json' },
+    }),
+  );
+  const handler = new NodeHttpHandler({ requestTimeout: options.timeoutMs ?? 5_000 });
+  try {
+    const { response } = await handler.handle(new HttpRequest(request));
+    const body = await readBody(response.body);
+    const answer: unknown = body ? JSON.parse(body) : {};
+    if (response.statusCode !== 200) {
+      const errorType =
+        (response.headers['x-amzn-errortype'] ?? 'UnknownError').split(':')[0] ?? 'UnknownError';
+      throw new MskApiError(response.statusCode, errorType, stringField(answer, 'message') ?? 'no message');
+    }
+    const list = splitBrokers(stringField(answer, 'bootstrapBrokerStringSaslIam'));
+    if (list.length === 0)
+      throw new KafkaConfigurationError(
+        `cluster ${clusterArn} has no IAM bootstrap brokers: turn on IAM access control on the cluster`,
+      );
+    return list;
+  } finally {
+    handler.destroy();
+  }
+}
+
+function stringField(value: unknown, name: string): string | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const field: unknown = Reflect.get(value, name);
+  return typeof field === 'string' ? field : undefined;
+}
+
+async function readBody(body: unknown): Promise<string> {
+  if (!(body instanceof Readable)) return '';
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(Buffer.from(chunk));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** `host:port,host:port` → a list, blanks dropped. */
+export function splitBrokers(list: string | undefined): string[] {
+  return (list ?? '')
+    .split(',')
+    .map((broker) => broker.trim())
+    .filter(Boolean);
+}
+
+let credentials: AwsCredentialIdentityProvider | undefined;
+
+/** The SDK's default credential chain, once per container (in Lambda: the execution role's keys). */
+export function defaultCredentials(): AwsCredentialIdentityProvider {
+  credentials ??= defaultProvider();
+  return credentials;
+}
