@@ -260,7 +260,8 @@ async function overhead(): Promise<{ ours: number; powertools: number }> {
     contracts.contracts
       .filter((contract) => contract.topic === 'orders.commands')
       .map((contract) =>
-        envelopeSchema.extend({
+        z.object({
+          ...envelopeSchema.shape,
           type: z.literal(contract.type),
           version: z.literal(contract.version),
           data: contract.data,

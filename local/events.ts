@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
+import * as z from 'zod/mini';
 import { stableId } from '../lib/common/ids.js';
 import { asyncApiDocument } from '../lib/contracts/asyncapi.js';
 import { dataSchema } from '../lib/contracts/compatibility.js';
@@ -56,7 +57,7 @@ function mskEvent(
   const producer = producers.find((candidate) => candidate.topic === expectation.topic);
   const records: RecordInput[] = Object.keys(expectation.messages).map((type, index) => {
     const contract = latest(expectation.topic, type);
-    const data = contract.data.parse(exampleFromSchema(dataSchema(contract), 'full')) as Record<
+    const data = z.parse(contract.data, exampleFromSchema(dataSchema(contract), 'full')) as Record<
       string,
       unknown
     >;

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { ConsumerExpectation } from '../../lib/contracts/consumer-driven.js';
 import { ORDER_COMMANDS } from '../../lib/contracts/orders.js';
 import type { MessageOf } from '../../lib/contracts/registry.js';

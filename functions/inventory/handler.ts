@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import {
   type ConsumerExpectation,
   keyedByOrderId,
@@ -95,7 +95,7 @@ export const expectations: ConsumerExpectation[] = [
     consumer: 'inventory',
     topic: 'inventory.commands',
     messages: {
-      ReserveStock: z.object({ orderId: z.string(), items: z.array(stockLine).min(1) }),
+      ReserveStock: z.object({ orderId: z.string(), items: z.array(stockLine).check(z.minLength(1)) }),
       ReleaseStock: z.object({ orderId: z.string(), reason: z.string() }),
       CommitStock: z.object({ orderId: z.string() }),
     },

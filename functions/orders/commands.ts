@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import {
   type ConsumerExpectation,
   keyedByOrderId,
@@ -32,7 +32,9 @@ export const expectations: ConsumerExpectation[] = [
         orderId: z.string(),
         customerId: z.string(),
         currency: z.string(),
-        items: z.array(z.object({ sku: z.string(), quantity: z.int(), unitPrice: z.int() })).min(1),
+        items: z
+          .array(z.object({ sku: z.string(), quantity: z.int(), unitPrice: z.int() }))
+          .check(z.minLength(1)),
       }),
       CancelOrder: z.object({ orderId: z.string(), reason: z.string() }),
       ConfirmOrder: z.object({ orderId: z.string() }),

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { PermanentError, TransientError } from '../../lib/common/errors.js';
 import { type ConsumerExpectation, keyedByOrderId } from '../../lib/contracts/consumer-driven.js';
 import { STREAM_VERSION_HEADER } from '../../lib/contracts/envelope.js';
@@ -93,6 +93,6 @@ export const expectations: ConsumerExpectation[] = [
       OrderRejected: z.object({ orderId: z.string(), reason: z.string() }),
     },
     key: keyedByOrderId,
-    headers: { [STREAM_VERSION_HEADER]: z.string().regex(/^[1-9]\d*$/) },
+    headers: { [STREAM_VERSION_HEADER]: z.string().check(z.regex(/^[1-9]\d*$/)) },
   },
 ];

@@ -1,10 +1,10 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { TABLE_VARIABLES } from '../../lib/deploy/tables.js';
 import { HttpError, httpQuery } from '../../lib/pipeline/http.js';
 import { loadOrder } from '../../lib/store/orders.js';
 import { orderEventStore, orderViews } from './stores.js';
 
-const id = z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'letters, digits and . _ : - only');
+const id = z.string().check(z.regex(/^[A-Za-z0-9._:-]{1,128}$/, 'letters, digits and . _ : - only'));
 
 function notFound(orderId: string): never {
   throw new HttpError(404, `order ${orderId} not found`);
@@ -37,12 +37,14 @@ export const getOrderAsOf = httpQuery(
   z
     .object({
       orderId: id,
-      version: z.coerce.number().int().positive().optional(),
-      at: z.iso.datetime({ offset: true }).optional(),
+      version: z.optional(z.coerce.number().check(z.int(), z.positive())),
+      at: z.optional(z.iso.datetime({ offset: true })),
     })
-    .refine(
-      (input) => (input.version === undefined) !== (input.at === undefined),
-      'give exactly one of version or at',
+    .check(
+      z.refine(
+        (input) => (input.version === undefined) !== (input.at === undefined),
+        'give exactly one of version or at',
+      ),
     ),
   async ({ orderId, version, at }) => {
     const loaded = await loadOrder(

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { TABLE_VARIABLES } from '../../lib/deploy/tables.js';
 import { HttpError, httpQuery } from '../../lib/pipeline/http.js';
 import { sagaStore } from './store.js';
@@ -6,7 +6,9 @@ import { sagaStore } from './store.js';
 /** GET /sagas/{orderId}: the saga's state, why it is there, and every transition that led there. */
 export const getSaga = httpQuery(
   [TABLE_VARIABLES.sagas],
-  z.object({ orderId: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'letters, digits and . _ : - only') }),
+  z.object({
+    orderId: z.string().check(z.regex(/^[A-Za-z0-9._:-]{1,128}$/, 'letters, digits and . _ : - only')),
+  }),
   async ({ orderId }) => {
     const store = sagaStore();
     const [saga, timeline] = await Promise.all([store.get(orderId), store.timeline(orderId)]);

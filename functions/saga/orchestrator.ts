@@ -1,5 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import {
   type ConsumerExpectation,
   keyedByOrderId,
@@ -105,15 +105,17 @@ export const expectations: ConsumerExpectation[] = [
     consumer: 'orderSaga',
     topic: 'orders.events',
     messages: {
-      OrderPlaced: orderId.extend({
+      OrderPlaced: z.extend(orderId, {
         customerId: z.string(),
         currency: z.string(),
-        items: z.array(z.object({ sku: z.string(), quantity: z.int(), unitPrice: z.int() })).min(1),
+        items: z
+          .array(z.object({ sku: z.string(), quantity: z.int(), unitPrice: z.int() }))
+          .check(z.minLength(1)),
         total: z.int(),
       }),
       OrderConfirmed: orderId,
-      OrderCancelled: orderId.extend({ reason: z.string() }),
-      OrderRejected: orderId.extend({ command: z.string(), reason: z.string() }),
+      OrderCancelled: z.extend(orderId, { reason: z.string() }),
+      OrderRejected: z.extend(orderId, { command: z.string(), reason: z.string() }),
     },
     key: keyedByOrderId,
   },
@@ -122,7 +124,7 @@ export const expectations: ConsumerExpectation[] = [
     topic: 'inventory.events',
     messages: {
       StockReserved: orderId,
-      StockRejected: orderId.extend({ reason: z.string() }),
+      StockRejected: z.extend(orderId, { reason: z.string() }),
       StockReleased: orderId,
       StockCommitted: orderId,
     },
@@ -132,16 +134,16 @@ export const expectations: ConsumerExpectation[] = [
     consumer: 'orderSaga',
     topic: 'payments.events',
     messages: {
-      PaymentCompleted: orderId.extend({ paymentId: z.string(), amount: z.int() }),
-      PaymentDeclined: orderId.extend({ reason: z.string() }),
-      PaymentRefunded: orderId.extend({ amount: z.int() }),
+      PaymentCompleted: z.extend(orderId, { paymentId: z.string(), amount: z.int() }),
+      PaymentDeclined: z.extend(orderId, { reason: z.string() }),
+      PaymentRefunded: z.extend(orderId, { amount: z.int() }),
     },
     key: keyedByOrderId,
   },
   {
     consumer: 'orderSaga',
     topic: 'sagas.deadlines',
-    messages: { DeadlineExpired: orderId.extend({ sagaVersion: z.int(), deadlineAt: z.int() }) },
+    messages: { DeadlineExpired: z.extend(orderId, { sagaVersion: z.int(), deadlineAt: z.int() }) },
     key: keyedByOrderId,
   },
 ];

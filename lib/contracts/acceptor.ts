@@ -1,4 +1,4 @@
-import type * as z from 'zod';
+import type * as z from 'zod/mini';
 
 /**
  * A predicate compiled from a zod schema: true only when zod would accept the value *and* return it
@@ -25,15 +25,15 @@ interface SchemaDef {
   checks?: Array<{ _zod: { def: CheckDef } }>;
   format?: string;
   pattern?: RegExp;
-  shape?: Record<string, z.ZodType>;
+  shape?: Record<string, z.core.$ZodType>;
   catchall?: unknown;
-  element?: z.ZodType;
-  innerType?: z.ZodType;
+  element?: z.core.$ZodType;
+  innerType?: z.core.$ZodType;
   values?: unknown[];
   entries?: Record<string, unknown>;
 }
 
-const defOf = (schema: z.ZodType): SchemaDef => schema._zod.def as unknown as SchemaDef;
+const defOf = (schema: z.core.$ZodType): SchemaDef => schema._zod.def as unknown as SchemaDef;
 
 /** String formats zod checks with their pattern alone (others, like url or jwt, run code of their own). */
 const PATTERN_FORMATS: ReadonlySet<string> = new Set(['datetime', 'date', 'time', 'uuid', 'regex']);
@@ -87,7 +87,7 @@ class Emitter {
     this.fail(`!${regex}.test(${value})`);
   }
 
-  schema(schema: z.ZodType, value: string): boolean {
+  schema(schema: z.core.$ZodType, value: string): boolean {
     const def = defOf(schema);
     switch (def.type) {
       case 'string':
@@ -197,7 +197,7 @@ class Emitter {
  * object parsers. Anything else — or a runtime that forbids compiling code — gives undefined, and
  * the caller keeps zod for that schema.
  */
-export function compileAcceptor(schema: z.ZodType): Acceptor | undefined {
+export function compileAcceptor(schema: z.core.$ZodType): Acceptor | undefined {
   const emitter = new Emitter();
   if (!emitter.schema(schema, 'v0')) return undefined;
   try {
@@ -216,6 +216,6 @@ export function compileAcceptor(schema: z.ZodType): Acceptor | undefined {
  * {@link compileAcceptor} as a type guard for the schema's output: sound because the acceptor says
  * true only for a value zod accepts and returns unchanged (the fuzz test holds it to that).
  */
-export function compileGuard<T>(schema: z.ZodType<T>): ((value: unknown) => value is T) | undefined {
+export function compileGuard<T>(schema: z.core.$ZodType<T>): ((value: unknown) => value is T) | undefined {
   return compileAcceptor(schema) as ((value: unknown) => value is T) | undefined;
 }

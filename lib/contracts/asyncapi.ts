@@ -1,3 +1,4 @@
+import { messageSchema } from './compatibility.js';
 import { ENVELOPE_HEADERS } from './envelope.js';
 import type { ContractRegistry } from './registry.js';
 import { ALL_TOPICS, isDeadLetterTopic } from './topics.js';
@@ -31,7 +32,7 @@ export function asyncApiDocument(
       registry.contracts
         .filter((contract) => contract.topic === topic)
         .map((contract) => {
-          const { $schema: _dialect, ...payload } = registry.jsonSchema(contract);
+          const { $schema: _dialect, ...payload } = messageSchema(contract);
           return [
             `${contract.type}.v${contract.version}`,
             {

@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import { envelopeSchema } from './envelope.js';
 import type { MessageContract } from './registry.js';
 import type { SourceTopic } from './topics.js';
 
@@ -30,6 +31,20 @@ export function dataSchema(contract: MessageContract): JsonSchema {
     unrepresentable: 'any',
   }) as JsonSchema;
   return schema;
+}
+
+/**
+ * The JSON Schema of a contract's whole message: the envelope with its type, version and data.
+ * Kept out of the registry: tools need it, the functions never do (zod's JSON Schema code stays out
+ * of their bundles).
+ */
+export function messageSchema(contract: MessageContract): JsonSchema {
+  const message = z.extend(envelopeSchema, {
+    type: z.literal(contract.type),
+    version: z.literal(contract.version),
+    data: contract.data,
+  });
+  return z.toJSONSchema(message, { target: 'draft-2020-12', unrepresentable: 'any' }) as JsonSchema;
 }
 
 function typesOf(schema: JsonSchema): string[] {

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 
 /**
  * What a consumer relies on in the messages of one topic, declared next to its code: per message type
@@ -7,10 +7,10 @@ import type { z } from 'zod';
 export interface ConsumerExpectation {
   consumer: string;
   topic: string;
-  messages: Record<string, z.ZodType>;
+  messages: Record<string, z.core.$ZodType>;
   /** the key the consumer needs for its ordering, as a function of the data (undefined: any key) */
   key?: (data: Record<string, unknown>) => string;
-  headers?: Record<string, z.ZodType<string>>;
+  headers?: Record<string, z.core.$ZodType<string>>;
 }
 
 /** What a producer writes to one topic: its message types, how it keys them, the headers it adds. */

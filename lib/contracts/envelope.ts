@@ -1,13 +1,13 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 
 /** Every message value is this JSON envelope; `data` is checked against the message type's contract. */
 export const envelopeSchema = z.object({
-  id: z.string().min(1),
-  type: z.string().min(1),
-  version: z.int().positive(),
+  id: z.string().check(z.minLength(1)),
+  type: z.string().check(z.minLength(1)),
+  version: z.int().check(z.positive()),
   occurredAt: z.iso.datetime({ offset: true }),
-  correlationId: z.string().min(1),
-  causationId: z.string().min(1).nullable(),
+  correlationId: z.string().check(z.minLength(1)),
+  causationId: z.nullable(z.string().check(z.minLength(1))),
   data: z.unknown(),
 });
 

@@ -1,16 +1,16 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { entityId, text } from './fields.js';
 import { defineContract } from './registry.js';
 
 /** A quantity of one SKU held for an order. */
-const stockLine = z.object({ sku: entityId, quantity: z.int().positive() });
+const stockLine = z.object({ sku: entityId, quantity: z.int().check(z.positive()) });
 
 export const reserveStockV1 = defineContract({
   topic: 'inventory.commands',
   type: 'ReserveStock',
   version: 1,
   description: 'The saga asks to hold every line of an order, all or nothing.',
-  data: z.object({ orderId: entityId, items: z.array(stockLine).min(1) }),
+  data: z.object({ orderId: entityId, items: z.array(stockLine).check(z.minLength(1)) }),
 });
 
 export const releaseStockV1 = defineContract({
@@ -35,7 +35,7 @@ export const stockReservedV1 = defineContract({
   type: 'StockReserved',
   version: 1,
   description: 'Every line of the order is held.',
-  data: z.object({ orderId: entityId, items: z.array(stockLine).min(1) }),
+  data: z.object({ orderId: entityId, items: z.array(stockLine).check(z.minLength(1)) }),
 });
 
 export const stockRejectedV1 = defineContract({

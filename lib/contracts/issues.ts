@@ -1,6 +1,7 @@
-import type { z } from 'zod';
+import '../common/zod-messages.js';
+import type * as z from 'zod/mini';
 
 /** A zod error as one line: `path: message; path: message`, for errors that name the bad field. */
-export function describeIssues(error: z.ZodError): string {
+export function describeIssues(error: z.core.$ZodError): string {
   return error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
 }

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { currencyCode, entityId, minorUnits, orderLine, text } from './fields.js';
 import { defineContract } from './registry.js';
 
@@ -15,11 +15,11 @@ export const orderPlacedV1 = defineContract({
       .array(
         z.object({
           sku: entityId,
-          quantity: z.int().positive(),
-          price: z.string().regex(/^\d+\.\d{2}$/),
+          quantity: z.int().check(z.positive()),
+          price: z.string().check(z.regex(/^\d+\.\d{2}$/)),
         }),
       )
-      .min(1),
+      .check(z.minLength(1)),
   }),
 });
 
@@ -32,7 +32,7 @@ export const orderPlacedV2 = defineContract({
     orderId: entityId,
     customerId: entityId,
     currency: currencyCode,
-    items: z.array(orderLine).min(1),
+    items: z.array(orderLine).check(z.minLength(1)),
     total: minorUnits,
   }),
 });

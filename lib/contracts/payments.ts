@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { currencyCode, entityId, minorUnits, text } from './fields.js';
 import { defineContract } from './registry.js';
 

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ContractViolationError } from '../common/errors.js';
 import { compileGuard } from './acceptor.js';
 import { type Envelope, envelopeSchema } from './envelope.js';
@@ -9,7 +9,7 @@ export interface MessageContract<TData = unknown> {
   topic: string;
   type: string;
   version: number;
-  data: z.ZodType<TData>;
+  data: z.core.$ZodType<TData>;
   description?: string;
 }
 
@@ -21,7 +21,7 @@ export function defineContract<
   const TTopic extends string,
   const TType extends string,
   const TVersion extends number,
-  TSchema extends z.ZodType,
+  TSchema extends z.core.$ZodType,
 >(contract: {
   topic: TTopic;
   type: TType;
@@ -43,7 +43,7 @@ export type ValidMessage<TData = unknown> = Envelope<TData> & { contract: Messag
 export type ContractMessage<TContract> = TContract extends {
   type: infer TType;
   version: infer TVersion;
-  data: infer TSchema extends z.ZodType;
+  data: infer TSchema extends z.core.$ZodType;
 }
   ? Omit<Envelope<z.infer<TSchema>>, 'type' | 'version'> & {
       type: TType;
@@ -56,7 +56,7 @@ export type ContractMessage<TContract> = TContract extends {
 export type ContractPayload<TContract> = TContract extends {
   type: infer TType;
   version: infer TVersion;
-  data: infer TSchema extends z.ZodType;
+  data: infer TSchema extends z.core.$ZodType;
 }
   ? { type: TType; version: TVersion; data: z.infer<TSchema> }
   : never;
@@ -78,7 +78,7 @@ function notJson(error: unknown, length: number): string {
 }
 
 interface MessageSchema {
-  zod: z.ZodType<Envelope>;
+  zod: z.core.$ZodType<Envelope>;
   /** zod's verdict ahead of zod, where the schema compiles (undefined: zod alone) */
   accepts: ((value: unknown) => value is Envelope) | undefined;
 }
@@ -125,7 +125,7 @@ export class ContractRegistry {
   #messageSchema(contract: MessageContract): MessageSchema {
     let schema = this.#messageSchemas.get(contract);
     if (!schema) {
-      const zod: z.ZodType<Envelope> = envelopeSchema.extend({ data: contract.data });
+      const zod: z.core.$ZodType<Envelope> = z.extend(envelopeSchema, { data: contract.data });
       schema = { zod, accepts: compileGuard(zod) };
       this.#messageSchemas.set(contract, schema);
     }
@@ -152,7 +152,7 @@ export class ContractRegistry {
       const schema = this.#messageSchema(contract);
       // The common case, valid and nothing to strip: the parsed value is zod's output as it stands.
       if (schema.accepts?.(json)) return Object.assign(json, { contract });
-      const message = schema.zod.safeParse(json);
+      const message = z.safeParse(schema.zod, json);
       if (message.success) return Object.assign(message.data, { contract });
       throw new ContractViolationError(
         `${type} v${version} is invalid: ${describeIssues(message.error)}`,
@@ -171,18 +171,5 @@ export class ContractRegistry {
       topic,
       String(type),
     );
-  }
-
-  /** JSON Schema of one contract's whole message (envelope with its data schema). */
-  jsonSchema(contract: MessageContract): Record<string, unknown> {
-    const message = envelopeSchema.extend({
-      type: z.literal(contract.type),
-      version: z.literal(contract.version),
-      data: contract.data,
-    });
-    return z.toJSONSchema(message, { target: 'draft-2020-12', unrepresentable: 'any' }) as Record<
-      string,
-      unknown
-    >;
   }
 }

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { entityId } from './fields.js';
 import { defineContract } from './registry.js';
 
@@ -11,7 +11,7 @@ export const deadlineExpiredV1 = defineContract({
   data: z.object({
     orderId: entityId,
     /** the saga version whose deadline expired */
-    sagaVersion: z.int().positive(),
+    sagaVersion: z.int().check(z.positive()),
     /** epoch milliseconds */
     deadlineAt: z.int(),
   }),

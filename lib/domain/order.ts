@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import type {
   orderCancelledV1,
   orderConfirmedV1,
@@ -7,7 +7,7 @@ import type {
 } from '../contracts/order-events.js';
 import type { cancelOrderV1, confirmOrderV1, placeOrderV1 } from '../contracts/orders.js';
 
-type DataOf<T extends { data: z.ZodType }> = z.infer<T['data']>;
+type DataOf<T extends { data: z.core.$ZodType }> = z.infer<T['data']>;
 
 /** Commands on an order, by type. */
 export type OrderCommand =

@@ -1,9 +1,9 @@
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import type { commitStockV1, releaseStockV1, reserveStockV1 } from '../contracts/inventory.js';
 import type { cancelOrderV1, confirmOrderV1 } from '../contracts/orders.js';
 import type { chargePaymentV1, refundPaymentV1 } from '../contracts/payments.js';
 
-type DataOf<T extends { data: z.ZodType }> = z.infer<T['data']>;
+type DataOf<T extends { data: z.core.$ZodType }> = z.infer<T['data']>;
 
 /**
  * The order fulfilment saga's states, causes, records and messages (docs/architecture.md, pattern 3);

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import * as z from 'zod/mini';
 import { PermanentError } from '../common/errors.js';
 import { describeIssues } from '../contracts/issues.js';
 import {
@@ -50,8 +50,8 @@ export class UnreadableOrderEventError extends PermanentError {
   override name = 'UnreadableOrderEventError';
 }
 
-function dataOf<TData>(schema: z.ZodType<TData>, stored: StoredOrderEvent): TData {
-  const parsed = schema.safeParse(stored.data);
+function dataOf<TData>(schema: z.core.$ZodType<TData>, stored: StoredOrderEvent): TData {
+  const parsed = z.safeParse(schema, stored.data);
   if (!parsed.success)
     throw new UnreadableOrderEventError(
       `stored ${stored.type} v${stored.version} breaks its contract: ${describeIssues(parsed.error)}`,

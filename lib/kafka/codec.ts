@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import '../common/zod-messages.js';
+import * as z from 'zod/mini';
 import { describeIssues } from '../contracts/issues.js';
 import { MalformedEventError, MalformedRecordError } from './errors.js';
 import {
@@ -12,25 +13,25 @@ import {
 
 // Header bytes arrive signed (-128..127) from Lambda (docs/aws-behaviours.md, "The event a handler receives");
 // accept unsigned too. `Buffer.from` keeps the low 8 bits of each number: a signed byte becomes its unsigned value.
-const headerBytes = z.array(z.int().min(-128).max(255));
-const schemaMetadata = z.object({ schemaId: z.string().optional(), dataFormat: z.string() });
+const headerBytes = z.array(z.int().check(z.gte(-128), z.lte(255)));
+const schemaMetadata = z.object({ schemaId: z.optional(z.string()), dataFormat: z.string() });
 
 export const mskRecordSchema = z.object({
-  topic: z.string().min(1),
-  partition: z.int().nonnegative(),
-  offset: z.int().nonnegative(),
+  topic: z.string().check(z.minLength(1)),
+  partition: z.int().check(z.nonnegative()),
+  offset: z.int().check(z.nonnegative()),
   timestamp: z.number(),
   timestampType: z.enum(['CREATE_TIME', 'LOG_APPEND_TIME']),
-  key: z.string().regex(z.regexes.base64).nullish(),
-  value: z.string().regex(z.regexes.base64).nullable(),
-  headers: z.array(z.record(z.string(), headerBytes)).default([]),
-  keySchemaMetadata: schemaMetadata.optional(),
-  valueSchemaMetadata: schemaMetadata.optional(),
+  key: z.nullish(z.base64()),
+  value: z.nullable(z.base64()),
+  headers: z._default(z.array(z.record(z.string(), headerBytes)), []),
+  keySchemaMetadata: z.optional(schemaMetadata),
+  valueSchemaMetadata: z.optional(schemaMetadata),
 });
 
 const mskEventSchema = z.object({
   eventSource: z.enum([EVENT_SOURCES.msk, EVENT_SOURCES.selfManaged]),
-  eventSourceArn: z.string().optional(),
+  eventSourceArn: z.optional(z.string()),
   bootstrapServers: z.string(),
   records: z.record(z.string(), z.array(z.unknown())),
 });

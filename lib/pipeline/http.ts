@@ -1,6 +1,7 @@
+import '../common/zod-messages.js';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import type { z } from 'zod';
+import * as z from 'zod/mini';
 import { declareAccess, TABLE_ACCESS } from '../deploy/access.js';
 import type { TableVariable } from '../deploy/tables.js';
 
@@ -25,13 +26,13 @@ export function json(statusCode: number, body: unknown): APIGatewayProxyStructur
  * Queries only read: `reads` names the tables (by their environment variables) the deployed role may
  * read, and nothing else.
  */
-export function httpQuery<TParams extends z.ZodType>(
+export function httpQuery<TParams extends z.core.$ZodType>(
   reads: readonly TableVariable[],
   params: TParams,
   query: (input: z.infer<TParams>) => Promise<unknown>,
 ) {
   async function handleRequest(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
-    const parsed = params.safeParse({ ...event.pathParameters, ...event.queryStringParameters });
+    const parsed = z.safeParse(params, { ...event.pathParameters, ...event.queryStringParameters });
     if (!parsed.success) {
       return json(400, {
         error: 'invalid request',

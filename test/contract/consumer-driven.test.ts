@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import * as z from 'zod/mini';
 import { handlerExport } from '../../deploy/declarations.js';
 import { dataSchema } from '../../lib/contracts/compatibility.js';
 import type { ConsumerExpectation, ProducerDeclaration } from '../../lib/contracts/consumer-driven.js';
@@ -56,7 +57,7 @@ function verify(
       continue;
     }
     for (const mode of ['minimal', 'full'] as const) {
-      const data = contract.data.parse(exampleFromSchema(dataSchema(contract), mode)) as Record<
+      const data = z.parse(contract.data, exampleFromSchema(dataSchema(contract), mode)) as Record<
         string,
         unknown
       >;
@@ -69,9 +70,10 @@ function verify(
       record.headers = { ...record.headers, ...producer.headers?.(data, 1) };
       const [decoded] = decodeMskEvent(encodeMskEvent([record])).records;
       const message = registry.validate(producer.topic, decoded?.value);
-      const read = (
-        expectation.messages[type] as NonNullable<ConsumerExpectation['messages'][string]>
-      ).safeParse(message.data);
+      const read = z.safeParse(
+        expectation.messages[type] as NonNullable<ConsumerExpectation['messages'][string]>,
+        message.data,
+      );
       if (!read.success) {
         for (const issue of read.error.issues)
           failures.push(
@@ -84,7 +86,7 @@ function verify(
         );
       }
       for (const [name, schema] of Object.entries(expectation.headers ?? {})) {
-        if (!schema.safeParse(decoded?.headers[name]).success) {
+        if (!z.safeParse(schema, decoded?.headers[name]).success) {
           failures.push(
             `${label} v${contract.version} (${mode}): header ${name} = ${JSON.stringify(decoded?.headers[name])} does not satisfy the consumer`,
           );
