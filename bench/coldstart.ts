@@ -8,9 +8,9 @@
  *   init_ms ours=<orderCommands> powertools=<baseline>
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import * as z from 'zod';
@@ -19,6 +19,7 @@ import { loadServerlessConfig } from '../local/infra/serverless-config.js';
 const RUNS = 7;
 const BASELINE = 'powertools-order-commands';
 const BASELINE_ENTRY = 'bench/baselines/powertools-order-commands.ts';
+const SDK_FROM_RUNTIME = 'orderCommands, runtime SDK';
 
 /** serverless.yml's `custom.esbuild`: the options serverless-esbuild packages every function with. */
 const EsbuildOptions = z.object({
@@ -28,6 +29,7 @@ const EsbuildOptions = z.object({
   format: z.literal('cjs'),
   mainFields: z.array(z.string()),
   keepNames: z.boolean(),
+  sourcesContent: z.boolean().default(true),
   external: z.array(z.string()).default([]),
 });
 
@@ -53,6 +55,8 @@ export async function main(): Promise<void> {
   const config = loadServerlessConfig({ stage: 'dev' });
   const custom = z.object({ esbuild: EsbuildOptions }).parse(config.custom);
   const folder = mkdtempSync(join(tmpdir(), 'coldstart-'));
+  mkdirSync(join('node_modules', '.cache'), { recursive: true });
+  const sdkFolder = resolve(mkdtempSync(join('node_modules', '.cache', 'coldstart-')));
   try {
     const entries = Object.entries(config.functions).map(([name, fn]) => ({
       name,
@@ -77,6 +81,24 @@ export async function main(): Promise<void> {
       });
       bundles.push({ name, msk, outfile, kb: Math.round(statSync(outfile).size / 1024) });
     }
+    // The other side of the SDK decision (README, "Performance"): orderCommands with the AWS SDK left to
+    // the Lambda runtime's copy. Built inside node_modules so that require() finds the SDK there, as
+    // the runtime's handler finds its own. Informational: not an MSK function of ours.
+    const runtimeSdk = join(sdkFolder, 'orderCommands.cjs');
+    await build({
+      entryPoints: ['functions/orders/commands.ts'],
+      outfile: runtimeSdk,
+      bundle: true,
+      logLevel: 'error',
+      ...options,
+      external: [...options.external, '@aws-sdk/*', '@smithy/*'],
+    });
+    bundles.push({
+      name: SDK_FROM_RUNTIME,
+      msk: false,
+      outfile: runtimeSdk,
+      kb: Math.round(statSync(runtimeSdk).size / 1024),
+    });
     // What a deployed function starts with: the stage's environment, the Lambda runtime's variables.
     const env = {
       PATH: process.env.PATH,
@@ -105,5 +127,6 @@ export async function main(): Promise<void> {
     console.log(`init_ms ours=${orderCommands.init.toFixed(1)} powertools=${baseline.init.toFixed(1)}`);
   } finally {
     rmSync(folder, { recursive: true, force: true });
+    rmSync(sdkFolder, { recursive: true, force: true });
   }
 }
