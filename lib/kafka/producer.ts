@@ -23,6 +23,11 @@ export interface OutgoingRecord {
 /** What the pipeline needs from Kafka: send records, in order, and wait for every ack. */
 export interface Publisher {
   publish(records: readonly OutgoingRecord[]): Promise<void>;
+  /**
+   * Open the connection ahead of the first publish, so that it overlaps other work; a failure is
+   * the next publish's to report. Optional: a publisher without connections need not have it.
+   */
+  connect?(): Promise<void>;
 }
 
 /** How a client authenticates to the brokers: `iam` (MSK IAM over TLS, port 9098) or `none` (plaintext, local). */
@@ -111,13 +116,21 @@ class KafkaPublisher implements Publisher {
     return this.#producer;
   }
 
-  async publish(records: readonly OutgoingRecord[]): Promise<void> {
-    if (records.length === 0) return;
+  async connect(): Promise<void> {
+    await this.#producerConnected();
+  }
+
+  #producerConnected(): Promise<Producer> {
     this.#connected ??= this.#connect().catch((error: unknown) => {
       this.#connected = undefined;
       throw error;
     });
-    const producer = await this.#connected;
+    return this.#connected;
+  }
+
+  async publish(records: readonly OutgoingRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const producer = await this.#producerConnected();
     const byTopic = new Map<string, OutgoingRecord[]>();
     for (const record of records) byTopic.set(record.topic, [...(byTopic.get(record.topic) ?? []), record]);
     await producer.sendBatch({

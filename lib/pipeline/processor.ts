@@ -131,11 +131,21 @@ export class BatchProcessor<TMessage extends ValidMessage = ValidMessage> {
     const batchSize = partitions.reduce((sum, [, entries]) => sum + entries.length, 0);
     const states: RecordState[] = [];
     let retries = 0;
+    // The batch publishes at its end; a container's first connect (in MSK: the brokers asked of the
+    // API, TLS, the IAM token, kafkajs loaded) starts with the first record that will publish, so that
+    // it overlaps the rest of the batch. Its failure is left to the publish to report and retry.
+    let connecting = false;
+    const connectEarly = () => {
+      if (connecting) return;
+      connecting = true;
+      this.#deps.publisher.connect?.().catch(() => undefined);
+    };
 
     const deadLetter = (state: RecordState, error: Error) => {
       const { record } = state;
       state.outcome = RECORD_OUTCOMES.deadLettered;
       state.error = error;
+      connectEarly();
       state.outgoing = [
         deadLetterRecord({
           event: mskEvent,
@@ -181,6 +191,7 @@ export class BatchProcessor<TMessage extends ValidMessage = ValidMessage> {
           );
           state.outcome = result.outcome;
           state.outgoing = result.outgoing;
+          if (result.outgoing.length > 0) connectEarly();
           if (result.outcome === RECORD_OUTCOMES.duplicate && result.outgoing.length > 0)
             state.republishes = item.idempotencyKey;
           state.durationMs = performance.now() - recordStarted;

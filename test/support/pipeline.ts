@@ -57,10 +57,22 @@ export function memoryStore(): IdempotencyBackend & {
 }
 
 /** A publisher that records what it was given, and can be told to fail. */
-export function recordingPublisher(): Publisher & { sent: OutgoingRecord[]; failNext: number } {
+export function recordingPublisher(): Publisher & {
+  sent: OutgoingRecord[];
+  failNext: number;
+  connects: number;
+  failConnect: boolean;
+} {
   const publisher = {
     sent: [] as OutgoingRecord[],
     failNext: 0,
+    connects: 0,
+    failConnect: false,
+    async connect() {
+      publisher.connects++;
+      if (publisher.failConnect)
+        throw Object.assign(new Error('broker unavailable'), { code: 'ECONNREFUSED' });
+    },
     async publish(records: readonly OutgoingRecord[]) {
       if (publisher.failNext > 0) {
         publisher.failNext--;

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { PermanentError, TransientError } from '../../lib/common/errors.js';
 import { contracts } from '../../lib/contracts/index.js';
 import { cancelOrderV1 } from '../../lib/contracts/orders.js';
@@ -386,6 +386,58 @@ describe('BatchProcessor: idempotency and the outbox', () => {
     const report = await processor.process(keyedEvent(2, 2), contextWithTime(60_000));
 
     expect(report.response.batchItemFailures.map((failure) => failure.itemIdentifier.offset)).toEqual([0, 1]);
+  });
+});
+
+describe('BatchProcessor: the first connect overlaps the batch', () => {
+  const confirmed = (orderId: string) => ({
+    messages: [
+      { topic: 'orders.events', key: orderId, type: 'OrderConfirmed', version: 1, data: { orderId } },
+    ],
+  });
+
+  it('asks the publisher to connect once, as soon as a record will publish, while other keys still run', async () => {
+    // Prepare: k0 decides at once and publishes; k1 and k2 wait for the gate.
+    let openGate = () => {};
+    const gate = new Promise<void>((resolve) => {
+      openGate = resolve;
+    });
+    const { processor, publisher } = setup(async (_message, { record }) => {
+      if (record.key !== 'k0') await gate;
+      return confirmed(record.key ?? '');
+    });
+
+    // Act
+    const processing = processor.process(keyedEvent(3, 3), contextWithTime(60_000));
+    await vi.waitFor(() => expect(publisher.connects).toBe(1));
+    const sentBeforeTheGate = publisher.sent.length;
+    openGate();
+    const report = await processing;
+
+    // Assess: connected while k1 and k2 were still running, once for the batch; published at its end.
+    expect(sentBeforeTheGate).toBe(0);
+    expect(publisher.connects).toBe(1);
+    expect(publisher.sent).toHaveLength(3);
+    expect(report.response.batchItemFailures).toEqual([]);
+  });
+
+  it('leaves a failed early connect to the publish, which succeeds on its own', async () => {
+    const { processor, publisher } = setup(async (_message, { record }) => confirmed(record.key ?? ''));
+    publisher.failConnect = true;
+
+    const report = await processor.process(keyedEvent(2, 2), contextWithTime(60_000));
+
+    expect(publisher.connects).toBe(1);
+    expect(publisher.sent).toHaveLength(2);
+    expect(report.response.batchItemFailures).toEqual([]);
+  });
+
+  it('does not connect for a batch that publishes nothing', async () => {
+    const { processor, publisher } = setup(async () => ({}));
+
+    await processor.process(keyedEvent(4, 2), contextWithTime(60_000));
+
+    expect(publisher.connects).toBe(0);
   });
 });
 
