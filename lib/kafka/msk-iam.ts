@@ -7,15 +7,16 @@
  * test/unit/msk-iam.test.ts holds both to those libraries, byte for byte.
  */
 
-import { Readable } from 'node:stream';
 import { formatUrl } from '@aws-sdk/core/util';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { extendedEncodeURIComponent } from '@smithy/core/protocols';
 import { Hash } from '@smithy/core/serde';
 import { HttpRequest } from '@smithy/core/transport';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { NodeHttpHandler, streamCollector } from '@smithy/node-http-handler';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import * as z from 'zod/mini';
+import { describeIssues } from '../contracts/issues.js';
 import { KafkaConfigurationError } from './errors.js';
 
 /** A token lives 15 minutes, or less when the credentials expire sooner. */
@@ -147,14 +148,17 @@ export async function bootstrapBrokers(
   const handler = new NodeHttpHandler({ requestTimeout: options.timeoutMs ?? 5_000 });
   try {
     const { response } = await handler.handle(new HttpRequest(request));
-    const body = await readBody(response.body);
-    const answer: unknown = body ? JSON.parse(body) : {};
+    const body = Buffer.from(await streamCollector(response.body)).toString('utf8');
     if (response.statusCode !== 200) {
       const errorType =
         (response.headers['x-amzn-errortype'] ?? 'UnknownError').split(':')[0] ?? 'UnknownError';
-      throw new MskApiError(response.statusCode, errorType, stringField(answer, 'message') ?? 'no message');
+      const answer = z.safeParse(errorAnswer, parseJson(body));
+      throw new MskApiError(response.statusCode, errorType, answer.data?.message ?? 'no message');
     }
-    const list = splitBrokers(stringField(answer, 'bootstrapBrokerStringSaslIam'));
+    const answer = z.safeParse(brokersAnswer, parseJson(body));
+    if (!answer.success)
+      throw new MskApiError(response.statusCode, 'UnexpectedAnswer', describeIssues(answer.error));
+    const list = splitBrokers(answer.data.bootstrapBrokerStringSaslIam);
     if (list.length === 0)
       throw new KafkaConfigurationError(
         `cluster ${clusterArn} has no IAM bootstrap brokers: turn on IAM access control on the cluster`,
@@ -165,17 +169,16 @@ export async function bootstrapBrokers(
   }
 }
 
-function stringField(value: unknown, name: string): string | undefined {
-  if (typeof value !== 'object' || value === null) return undefined;
-  const field: unknown = Reflect.get(value, name);
-  return typeof field === 'string' ? field : undefined;
-}
+/** The members of GetBootstrapBrokers' answers that are read (REST JSON, lower-camel member names). */
+const brokersAnswer = z.object({ bootstrapBrokerStringSaslIam: z.optional(z.string()) });
+const errorAnswer = z.object({ message: z.optional(z.string()) });
 
-async function readBody(body: unknown): Promise<string> {
-  if (!(body instanceof Readable)) return '';
-  const chunks: Buffer[] = [];
-  for await (const chunk of body) chunks.push(Buffer.from(chunk));
-  return Buffer.concat(chunks).toString('utf8');
+function parseJson(body: string): unknown {
+  try {
+    return body ? JSON.parse(body) : {};
+  } catch {
+    return undefined;
+  }
 }
 
 /** `host:port,host:port` → a list, blanks dropped. */

@@ -165,6 +165,17 @@ describe('bootstrapBrokers', () => {
     }
   });
 
+  it('refuses an answer that is not the API JSON (a proxy page) instead of reading no brokers from it', async () => {
+    const api = await mskApi({ status: 200, body: '<html>gateway</html>' });
+    try {
+      await expect(
+        bootstrapBrokers(clusterArn, { credentials: async () => credentials, endpoint: api.endpoint }),
+      ).rejects.toMatchObject({ name: 'MskApiError', errorType: 'UnexpectedAnswer' });
+    } finally {
+      await api.close();
+    }
+  });
+
   it('says how to fix a cluster without IAM access control', async () => {
     const api = await mskApi({ status: 200, body: JSON.stringify({ bootstrapBrokerStringTls: 'b-1:9094' }) });
     try {
