@@ -16,7 +16,7 @@ import { build } from 'esbuild';
 import * as z from 'zod';
 import { loadServerlessConfig } from '../local/infra/serverless-config.js';
 
-const RUNS = 7;
+const RUNS = 9;
 const BASELINE = 'powertools-order-commands';
 const BASELINE_ENTRY = 'bench/baselines/powertools-order-commands.ts';
 const SDK_FROM_RUNTIME = 'orderCommands, runtime SDK';
@@ -41,14 +41,10 @@ const median = (values: number[]) => {
 /** The module init of a bundle in a fresh Node process, as Lambda's runtime requires the handler. */
 async function initMs(file: string, env: NodeJS.ProcessEnv, nodeOptions = ''): Promise<number> {
   const script = `const s=performance.now();require(${JSON.stringify(file)});process.stdout.write(String(performance.now()-s))`;
-  const times: number[] = [];
-  for (let run = 0; run < RUNS; run++) {
-    const { stdout } = await promisify(execFile)(process.execPath, ['-e', script], {
-      env: { ...env, NODE_OPTIONS: nodeOptions },
-    });
-    times.push(Number(stdout));
-  }
-  return median(times);
+  const { stdout } = await promisify(execFile)(process.execPath, ['-e', script], {
+    env: { ...env, NODE_OPTIONS: nodeOptions },
+  });
+  return Number(stdout);
 }
 
 export async function main(): Promise<void> {
@@ -110,10 +106,19 @@ export async function main(): Promise<void> {
     console.log(
       `function                      bundle_kb  init_ms  init_ms_with_source_maps  (median of ${RUNS} processes)`,
     );
+    // Round-robin over the bundles, run after run: a machine that slows down mid-way slows every column
+    // alike instead of the bundles measured last.
+    const times = bundles.map(() => ({ plain: [] as number[], maps: [] as number[] }));
+    for (let run = 0; run < RUNS; run++) {
+      for (const [index, bundle] of bundles.entries()) {
+        times[index]?.plain.push(await initMs(bundle.outfile, env));
+        times[index]?.maps.push(await initMs(bundle.outfile, env, '--enable-source-maps'));
+      }
+    }
     const measured: Array<{ name: string; msk: boolean; kb: number; init: number }> = [];
-    for (const bundle of bundles) {
-      const init = await initMs(bundle.outfile, env);
-      const withMaps = await initMs(bundle.outfile, env, '--enable-source-maps');
+    for (const [index, bundle] of bundles.entries()) {
+      const init = median(times[index]?.plain ?? []);
+      const withMaps = median(times[index]?.maps ?? []);
       measured.push({ name: bundle.name, msk: bundle.msk, kb: bundle.kb, init });
       console.log(
         `${bundle.name.padEnd(30)}${String(bundle.kb).padStart(9)}${init.toFixed(1).padStart(9)}${withMaps.toFixed(1).padStart(26)}`,
