@@ -54,16 +54,37 @@ export async function main(): Promise<void> {
   mkdirSync(join('node_modules', '.cache'), { recursive: true });
   const sdkFolder = resolve(mkdtempSync(join('node_modules', '.cache', 'coldstart-')));
   try {
+    const options = custom.esbuild;
     const entries = Object.entries(config.functions).map(([name, fn]) => ({
       name,
       entry: `${fn.handler.slice(0, fn.handler.lastIndexOf('.'))}.ts`,
       msk: (fn.events ?? []).some((event) => 'msk' in event),
+      outfile: join(folder, `${name}.cjs`),
+      external: options.external,
     }));
-    entries.push({ name: BASELINE, entry: BASELINE_ENTRY, msk: true });
-    const options = custom.esbuild;
+    entries.push(
+      {
+        name: BASELINE,
+        entry: BASELINE_ENTRY,
+        msk: true,
+        outfile: join(folder, `${BASELINE}.cjs`),
+        // Powertools Kafka loads its Avro and Protocol Buffers deserialisers only for those schema
+        // types; its documentation has JSON users leave the libraries out.
+        external: [...options.external, 'avro-js', 'protobufjs'],
+      },
+      // The other side of the SDK decision (README, "Benchmarks"): orderCommands with the AWS SDK left
+      // to the Lambda runtime's copy, built inside node_modules so that require() finds the SDK there as
+      // the runtime's handler finds its own. Informational: not an MSK function of ours.
+      {
+        name: SDK_FROM_RUNTIME,
+        entry: 'functions/orders/commands.ts',
+        msk: false,
+        outfile: join(sdkFolder, 'orderCommands.cjs'),
+        external: [...options.external, '@aws-sdk/*', '@smithy/*'],
+      },
+    );
     const bundles = [];
-    for (const { name, entry, msk } of entries) {
-      const outfile = join(folder, `${name}.cjs`);
+    for (const { name, entry, msk, outfile, external } of entries) {
       await build({
         entryPoints: [entry],
         outfile,
@@ -71,30 +92,10 @@ export async function main(): Promise<void> {
         sourcemap: true,
         logLevel: 'error',
         ...options,
-        // Powertools Kafka loads its Avro and Protocol Buffers deserialisers only for those schema
-        // types; its documentation has JSON users leave the libraries out.
-        external: name === BASELINE ? [...options.external, 'avro-js', 'protobufjs'] : options.external,
+        external,
       });
       bundles.push({ name, msk, outfile, kb: Math.round(statSync(outfile).size / 1024) });
     }
-    // The other side of the SDK decision (README, "Performance"): orderCommands with the AWS SDK left to
-    // the Lambda runtime's copy. Built inside node_modules so that require() finds the SDK there, as
-    // the runtime's handler finds its own. Informational: not an MSK function of ours.
-    const runtimeSdk = join(sdkFolder, 'orderCommands.cjs');
-    await build({
-      entryPoints: ['functions/orders/commands.ts'],
-      outfile: runtimeSdk,
-      bundle: true,
-      logLevel: 'error',
-      ...options,
-      external: [...options.external, '@aws-sdk/*', '@smithy/*'],
-    });
-    bundles.push({
-      name: SDK_FROM_RUNTIME,
-      msk: false,
-      outfile: runtimeSdk,
-      kb: Math.round(statSync(runtimeSdk).size / 1024),
-    });
     // What a deployed function starts with: the stage's environment, the Lambda runtime's variables.
     const env = {
       PATH: process.env.PATH,

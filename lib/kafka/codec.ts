@@ -1,4 +1,3 @@
-import '../common/zod-messages.js';
 import * as z from 'zod/mini';
 import { describeIssues } from '../contracts/issues.js';
 import { MalformedEventError, MalformedRecordError } from './errors.js';

@@ -24,7 +24,7 @@ const TOKEN_LIFETIME_S = 900;
 const SIGNING_SERVICE = 'kafka-cluster';
 const CONNECT_ACTION = 'kafka-cluster:Connect';
 /** What the token tells MSK about its client (the `User-Agent` query parameter). */
-export const MSK_IAM_USER_AGENT = 'msk-lambda-kafka-patterns/1';
+const MSK_IAM_USER_AGENT = 'msk-lambda-kafka-patterns/1';
 
 const sha256 = Hash.bind(null, 'sha256');
 
