@@ -1,37 +1,34 @@
 /**
  * `npm run bench -- coldstart`: what a cold start pays for each function's bundle — its size (the
- * handler file, without its source map) and its module init time (median over fresh processes) —
- * against a Powertools-based equivalent of the orderCommands consumer built in the same run with the
- * same esbuild options (bench/baselines/powertools-order-commands.ts).
+ * handler file, without its source map) and its module init time (median over fresh processes) — against
+ * a Powertools-based twin of each MSK function built in the same run with the same esbuild options: the
+ * function's own file with our pipeline swapped for Powertools (bench/baselines/powertools-consumer.ts).
  * Ends with exactly two lines:
- *   bundle_kb ours=<largest MSK function> powertools=<baseline>
- *   init_ms ours=<orderCommands> powertools=<baseline>
+ *   bundle_kb ours=<largest MSK function> powertools=<largest twin>
+ *   init_ms ours=<orderCommands> powertools=<orderCommands' twin>
  */
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { build } from 'esbuild';
-import * as z from 'zod';
+import { build, type Plugin } from 'esbuild';
+import { bundleOptions } from '../local/infra/bundle-options.js';
 import { loadServerlessConfig } from '../local/infra/serverless-config.js';
 
 const RUNS = 9;
-const BASELINE = 'powertools-order-commands';
-const BASELINE_ENTRY = 'bench/baselines/powertools-order-commands.ts';
+const TWIN = ' · powertools';
 const SDK_FROM_RUNTIME = 'orderCommands, runtime SDK';
 
-/** serverless.yml's `custom.esbuild`: the options serverless-esbuild packages every function with. */
-const EsbuildOptions = z.object({
-  minify: z.boolean(),
-  target: z.string(),
-  platform: z.literal('node'),
-  format: z.literal('cjs'),
-  mainFields: z.array(z.string()),
-  keepNames: z.boolean(),
-  sourcesContent: z.boolean().default(true),
-  external: z.array(z.string()).default([]),
-});
+/** A function file's import of our pipeline's `consumer`, resolved to its Powertools equivalent instead. */
+const powertoolsTwin: Plugin = {
+  name: 'powertools-twin',
+  setup(build) {
+    build.onResolve({ filter: /[\\/]lib[\\/]pipeline[\\/]consumer\.js$/ }, () => ({
+      path: resolve('bench/baselines/powertools-consumer.ts'),
+    }));
+  },
+};
 
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -49,50 +46,61 @@ async function initMs(file: string, env: NodeJS.ProcessEnv, nodeOptions = ''): P
 
 export async function main(): Promise<void> {
   const config = loadServerlessConfig({ stage: 'dev' });
-  const custom = z.object({ esbuild: EsbuildOptions }).parse(config.custom);
+  const options = bundleOptions(config);
   const folder = mkdtempSync(join(tmpdir(), 'coldstart-'));
   mkdirSync(join('node_modules', '.cache'), { recursive: true });
   const sdkFolder = resolve(mkdtempSync(join('node_modules', '.cache', 'coldstart-')));
   try {
-    const options = custom.esbuild;
-    const entries = Object.entries(config.functions).map(([name, fn]) => ({
+    const functions = Object.entries(config.functions).map(([name, fn]) => ({
       name,
       entry: `${fn.handler.slice(0, fn.handler.lastIndexOf('.'))}.ts`,
       msk: (fn.events ?? []).some((event) => 'msk' in event),
-      outfile: join(folder, `${name}.cjs`),
-      external: options.external,
     }));
-    entries.push(
+    const entries = functions.flatMap(({ name, entry, msk }) => [
       {
-        name: BASELINE,
-        entry: BASELINE_ENTRY,
-        msk: true,
-        outfile: join(folder, `${BASELINE}.cjs`),
-        // Powertools Kafka loads its Avro and Protocol Buffers deserialisers only for those schema
-        // types; its documentation has JSON users leave the libraries out.
-        external: [...options.external, 'avro-js', 'protobufjs'],
+        name,
+        entry,
+        msk,
+        outfile: join(folder, `${name}.cjs`),
+        external: options.external,
+        plugins: options.plugins,
       },
-      // The other side of the SDK decision (README, "Benchmarks"): orderCommands with the AWS SDK left
-      // to the Lambda runtime's copy, built inside node_modules so that require() finds the SDK there as
-      // the runtime's handler finds its own. Informational: not an MSK function of ours.
-      {
-        name: SDK_FROM_RUNTIME,
-        entry: 'functions/orders/commands.ts',
-        msk: false,
-        outfile: join(sdkFolder, 'orderCommands.cjs'),
-        external: [...options.external, '@aws-sdk/*', '@smithy/*'],
-      },
-    );
+      ...(msk
+        ? [
+            {
+              name: `${name}${TWIN}`,
+              entry,
+              msk,
+              outfile: join(folder, `${name}-powertools.cjs`),
+              // Powertools Kafka loads its Avro and Protocol Buffers deserialisers only for those schema
+              // types; its documentation has JSON users leave the libraries out.
+              external: [...options.external, 'avro-js', 'protobufjs'],
+              plugins: [...options.plugins, powertoolsTwin],
+            },
+          ]
+        : []),
+    ]);
+    // The other side of the SDK decision (README, "Benchmarks"): orderCommands with the AWS SDK left
+    // to the Lambda runtime's copy, built inside node_modules so that require() finds the SDK there as
+    // the runtime's handler finds its own. Informational: not an MSK function of ours.
+    entries.push({
+      name: SDK_FROM_RUNTIME,
+      entry: 'functions/orders/commands.ts',
+      msk: false,
+      outfile: join(sdkFolder, 'orderCommands.cjs'),
+      external: [...options.external, '@aws-sdk/*', '@smithy/*'],
+      plugins: options.plugins,
+    });
     const bundles = [];
-    for (const { name, entry, msk, outfile, external } of entries) {
+    for (const { name, entry, msk, outfile, external, plugins } of entries) {
       await build({
+        ...options,
         entryPoints: [entry],
         outfile,
-        bundle: true,
         sourcemap: true,
         logLevel: 'error',
-        ...options,
         external,
+        plugins,
       });
       bundles.push({ name, msk, outfile, kb: Math.round(statSync(outfile).size / 1024) });
     }
@@ -125,12 +133,16 @@ export async function main(): Promise<void> {
         `${bundle.name.padEnd(30)}${String(bundle.kb).padStart(9)}${init.toFixed(1).padStart(9)}${withMaps.toFixed(1).padStart(26)}`,
       );
     }
-    const ours = measured.filter((row) => row.msk && row.name !== BASELINE);
-    const baseline = measured.find((row) => row.name === BASELINE);
+    const ours = measured.filter((row) => row.msk && !row.name.endsWith(TWIN));
+    const twins = measured.filter((row) => row.name.endsWith(TWIN));
     const orderCommands = measured.find((row) => row.name === 'orderCommands');
-    if (!baseline || !orderCommands) throw new Error('the baseline or orderCommands was not built');
-    console.log(`bundle_kb ours=${Math.max(...ours.map((row) => row.kb))} powertools=${baseline.kb}`);
-    console.log(`init_ms ours=${orderCommands.init.toFixed(1)} powertools=${baseline.init.toFixed(1)}`);
+    const orderCommandsTwin = measured.find((row) => row.name === `orderCommands${TWIN}`);
+    if (!orderCommands || !orderCommandsTwin) throw new Error('orderCommands or its twin was not built');
+    const largest = (rows: typeof measured) => Math.max(...rows.map((row) => row.kb));
+    console.log(`bundle_kb ours=${largest(ours)} powertools=${largest(twins)}`);
+    console.log(
+      `init_ms ours=${orderCommands.init.toFixed(1)} powertools=${orderCommandsTwin.init.toFixed(1)}`,
+    );
   } finally {
     rmSync(folder, { recursive: true, force: true });
     rmSync(sdkFolder, { recursive: true, force: true });

@@ -4,8 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
-import * as z from 'zod';
-import { loadServerlessConfig } from '../../local/infra/serverless-config.js';
+import { bundleOptions } from '../../local/infra/bundle-options.js';
 
 /** Every error class lib/ exports, by the file that declares it. */
 function exportedErrorClasses(): Array<{ name: string; file: string }> {
@@ -31,21 +30,8 @@ describe('error classes in the packaged bundle', () => {
       entry,
       classes.map(({ name, file }) => `export { ${name} } from ${JSON.stringify(file)};`).join('\n'),
     );
-    const { minify, target, keepNames } = z
-      .object({ esbuild: z.object({ minify: z.boolean(), target: z.string(), keepNames: z.boolean() }) })
-      .parse(loadServerlessConfig({ stage: 'dev' }).custom).esbuild;
     const outfile = join(folder, 'errors.cjs');
-    await build({
-      entryPoints: [entry],
-      outfile,
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      minify,
-      target,
-      keepNames,
-      logLevel: 'error',
-    });
+    await build({ ...bundleOptions(), entryPoints: [entry], outfile, sourcemap: false, logLevel: 'error' });
 
     // Act
     const bundled: Record<string, unknown> = createRequire(import.meta.url)(outfile);

@@ -1,0 +1,48 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { build } from 'esbuild';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import type { getPublisher } from '../../lib/kafka/producer.js';
+import { bundleOptions } from '../../local/infra/bundle-options.js';
+import { readTopic } from '../support/kafka.js';
+import { unique } from '../support/pipeline.js';
+
+const folder = mkdtempSync(join(tmpdir(), 'bundled-producer-'));
+afterAll(() => rmSync(folder, { recursive: true, force: true }));
+
+describe('the publisher as packaged (kafkajs producer-only, serverless.yml esbuild options)', () => {
+  it('publishes to the broker: key, value and headers arrive as sent', async () => {
+    // Prepare: our publisher bundled as every function bundles it; KAFKA_BROKERS from the test environment.
+    const entry = join(folder, 'entry.ts');
+    writeFileSync(
+      entry,
+      `export { getPublisher } from ${JSON.stringify(resolve('lib/kafka/producer.ts'))};\n`,
+    );
+    const outfile = join(folder, 'publisher.cjs');
+    await build({ ...bundleOptions(), entryPoints: [entry], outfile, logLevel: 'error' });
+    const bundled: { getPublisher: typeof getPublisher } = createRequire(import.meta.url)(outfile);
+    const publisher = bundled.getPublisher();
+    const topic = unique('bundled-producer');
+    const key = unique('key');
+
+    // Act
+    try {
+      await publisher.publish([{ topic, key, value: '{"sent":"as is"}', headers: { 'x-test': 'bundled' } }]);
+    } finally {
+      await publisher.disconnect();
+    }
+
+    // Assess
+    const read = await readTopic(
+      inject('kafkaBrokers'),
+      topic,
+      (message) => message.key === key,
+      (matched) => matched.length > 0,
+    );
+    expect(read).toEqual([
+      expect.objectContaining({ key, value: '{"sent":"as is"}', headers: { 'x-test': 'bundled' } }),
+    ]);
+  });
+});
