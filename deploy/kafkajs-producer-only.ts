@@ -6,7 +6,7 @@ import type { Plugin } from 'esbuild';
  * The kafkajs requests a producer sends (kafkajs 2.x, `src/protocol/requests/<name>`): the broker's
  * API versions, metadata, produce, the idempotent producer's id, and the SASL handshake (MSK IAM).
  */
-export const PRODUCER_REQUESTS: readonly string[] = [
+const PRODUCER_REQUESTS: readonly string[] = [
   'apiVersions',
   'metadata',
   'produce',
@@ -16,7 +16,7 @@ export const PRODUCER_REQUESTS: readonly string[] = [
 ];
 
 /** The kafkajs clients no function creates: `kafka.consumer()` and `kafka.admin()`. */
-export const LEFT_OUT_CLIENTS: readonly string[] = ['consumer', 'admin'];
+const LEFT_OUT_CLIENTS: readonly string[] = ['consumer', 'admin'];
 
 /** The name of the error a left-out part throws when something uses it after all. */
 export const LEFT_OUT_ERROR_NAME = 'KafkajsPartLeftOutError';
@@ -46,16 +46,19 @@ export function kafkajsProducerOnly(): Plugin {
     name: 'kafkajs-producer-only',
     setup(build) {
       let kafkajsBundled = false;
-      const leftOut = new Set<string>();
+      const leftOutClients = new Set<string>();
+      const leftOutRequests = new Set<string>();
       build.onStart(() => {
         kafkajsBundled = false;
-        leftOut.clear();
+        leftOutClients.clear();
+        leftOutRequests.clear();
       });
       build.onResolve({ filter: RELATIVE_NAME }, function leaveOut({ path, importer }) {
         const name = RELATIVE_NAME.exec(path)?.[1] ?? '';
-        if (KAFKAJS_INDEX.test(importer)) kafkajsBundled = true;
-        if (KAFKAJS_INDEX.test(importer) && LEFT_OUT_CLIENTS.includes(name)) {
-          leftOut.add(name);
+        if (KAFKAJS_INDEX.test(importer)) {
+          kafkajsBundled = true;
+          if (!LEFT_OUT_CLIENTS.includes(name)) return undefined;
+          leftOutClients.add(name);
           return { path: name, namespace: NAMESPACE, pluginData: 'client' };
         }
         // A request is a folder beside the requests index (`./apiKeys` is a file: kept).
@@ -64,7 +67,7 @@ export function kafkajsProducerOnly(): Plugin {
           !PRODUCER_REQUESTS.includes(name) &&
           existsSync(join(dirname(importer), name, 'index.js'))
         ) {
-          leftOut.add(`request ${name}`);
+          leftOutRequests.add(name);
           return { path: name, namespace: NAMESPACE, pluginData: 'request' };
         }
         return undefined;
@@ -78,11 +81,12 @@ export function kafkajsProducerOnly(): Plugin {
       });
       build.onEnd(function checkLayout(result) {
         if (result.errors.length > 0 || !kafkajsBundled) return;
-        const requests = [...leftOut].filter((part) => part.startsWith('request ')).length;
-        if (leftOut.size - requests !== LEFT_OUT_CLIENTS.length || requests === 0)
+        if (leftOutClients.size !== LEFT_OUT_CLIENTS.length || leftOutRequests.size === 0) {
+          const leftOut = [...leftOutClients, ...[...leftOutRequests].map((name) => `request ${name}`)];
           throw new Error(
-            `kafkajs' layout is not the one deploy/kafkajs-producer-only.ts expects (left out: ${[...leftOut].join(', ') || 'nothing'})`,
+            `kafkajs' layout is not the one deploy/kafkajs-producer-only.ts expects (left out: ${leftOut.join(', ') || 'nothing'})`,
           );
+        }
       });
     },
   };
