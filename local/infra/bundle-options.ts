@@ -19,6 +19,8 @@ const EsbuildSettings = z.object({
   format: z.literal('cjs'),
   mainFields: z.array(z.string()),
   keepNames: z.boolean(),
+  /** language features esbuild must lower */
+  supported: z.record(z.string(), z.boolean()).default({}),
   /** a file exporting the plugins, relative to serverless.yml */
   plugins: z.string().optional(),
   external: z.array(z.string()).default([]),

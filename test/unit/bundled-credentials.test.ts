@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
@@ -7,10 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { bundleOptions } from '../../local/infra/bundle-options.js';
 
-// Inside node_modules, as a packaged function sits beside the runtime's SDK: what the bundle leaves
-// out resolves from there.
-mkdirSync(join('node_modules', '.cache'), { recursive: true });
-const folder = resolve(mkdtempSync(join('node_modules', '.cache', 'bundled-credentials-')));
+// Outside any node_modules, as a function sits in /var/task: what the bundle leaves out resolves only
+// through NODE_PATH, as Lambda's runtime sets it to its own SDK (here: the project's node_modules).
+const folder = mkdtempSync(join(tmpdir(), 'bundled-credentials-'));
 const outfile = join(folder, 'credentials.cjs');
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
@@ -22,6 +22,7 @@ async function resolveCredentials(env: NodeJS.ProcessEnv) {
     env: {
       PATH: process.env.PATH,
       HOME: folder,
+      NODE_PATH: resolve('node_modules'),
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       ...env,
     },
@@ -41,7 +42,13 @@ new DynamoDBClient({ region: 'eu-west-1' }).config.credentials().then(({ accessK
 });
 `,
     );
-    await build({ ...bundleOptions(), entryPoints: [entry], outfile, logLevel: 'error' });
+    await build({
+      ...bundleOptions(),
+      entryPoints: [entry],
+      outfile,
+      nodePaths: [resolve('node_modules')],
+      logLevel: 'error',
+    });
   });
 
   it("come from the environment, as Lambda gives the execution role's, without loading the providers left out", async () => {
@@ -56,7 +63,7 @@ new DynamoDBClient({ region: 'eu-west-1' }).config.credentials().then(({ accessK
     expect(resolved).toEqual({ accessKeyId: 'AKIAFROMENVIRONMENT', providersLoaded: [] });
   });
 
-  it('still come from a shared config profile: the provider left out loads from outside the bundle', async () => {
+  it('still come from a shared config profile: the provider left out loads through NODE_PATH', async () => {
     // Prepare
     const credentialsFile = join(folder, 'credentials');
     writeFileSync(
