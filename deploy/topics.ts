@@ -1,4 +1,4 @@
-import { ALL_TOPICS, topicSettings } from '../lib/contracts/topics.js';
+import { ALL_TOPICS, topicConfigs, topicSettings } from '../lib/contracts/topics.js';
 import { logicalName } from './arns.js';
 import type { Resource } from './types.js';
 
@@ -14,8 +14,9 @@ export const topicLogicalId = (topic: string): string => `Topic${logicalName(top
 export function topicResources(clusterArn: string, replicationFactor: number): Record<string, Resource> {
   return Object.fromEntries(
     ALL_TOPICS.map((topic) => {
-      const { partitions, retentionHours } = topicSettings(topic);
-      const configs = `retention.ms=${retentionHours * 3_600_000}\n`;
+      const configs = Object.entries(topicConfigs(topic))
+        .map(([name, value]) => `${name}=${value}\n`)
+        .join('');
       return [
         topicLogicalId(topic),
         {
@@ -23,7 +24,7 @@ export function topicResources(clusterArn: string, replicationFactor: number): R
           Properties: {
             ClusterArn: clusterArn,
             TopicName: topic,
-            PartitionCount: partitions,
+            PartitionCount: topicSettings(topic).partitions,
             ReplicationFactor: replicationFactor,
             Configs: Buffer.from(configs).toString('base64'),
           },

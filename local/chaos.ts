@@ -7,7 +7,9 @@
  * transaction conflicts hit a share of the functions' requests (the SDK's retries included), and every
  * command and event is delivered 2–3 times (batches replayed after they succeeded, and whole batches
  * replayed after a partial response). The functions reach the broker through a loopback proxy that
- * cuts their connections and refuses new ones for 1–3 s every 8–15 s.
+ * cuts their connections and refuses new ones for 1–3 s every 8–15 s. The broker itself (Apache Kafka,
+ * started here) is killed with SIGKILL every 40–70 s and restarted on the same address and data:
+ * everything it acknowledged must still be there, for every client.
  */
 
 import { getDocumentClient } from '../lib/store/dynamodb.js';
@@ -27,6 +29,8 @@ const KILL_RATE = 0.01;
 /** Broker outages seen by the functions: every 8–15 s, 1–3 s long (connections cut, then refused). */
 const OUTAGE_EVERY_MS = [8_000, 15_000] as const;
 const OUTAGE_MS = [1_000, 3_000] as const;
+/** Broker crashes: SIGKILL every 40–70 s, then a restart on the same ports and data. */
+const BROKER_KILL_EVERY_MS = [40_000, 70_000] as const;
 const between = ([low, high]: readonly [number, number]) => low + Math.random() * (high - low);
 
 process.env.PAYMENT_PROVIDER_FAILURE_RATE ||= '0.2';
@@ -48,6 +52,10 @@ async function main(): Promise<number> {
   let stack: LocalStack | undefined;
   let proxy: BrokerProxy | undefined;
   let outages: NodeJS.Timeout | undefined;
+  let crashes: NodeJS.Timeout | undefined;
+  let brokerRestarts = 0;
+  let restarting: Promise<void> | undefined;
+  let restartFailure: unknown;
   try {
     stack = await startLocalStack({
       log,
@@ -74,16 +82,44 @@ async function main(): Promise<number> {
       }, between(OUTAGE_EVERY_MS));
     };
     cut(proxy);
+    const { broker: localBroker } = stack.infrastructure;
+    if (localBroker) {
+      const crash = () => {
+        crashes = setTimeout(() => {
+          log('broker: SIGKILL, restarting');
+          restarting = localBroker.restart('SIGKILL').then(
+            () => {
+              brokerRestarts += 1;
+              log('broker: serving again');
+              crash();
+            },
+            (error: unknown) => {
+              restartFailure = error;
+            },
+          );
+        }, between(BROKER_KILL_EVERY_MS));
+      };
+      crash();
+    }
     // The scheduled function runs in this process: its document client is faulted here.
     injectDynamoDbFaults(getDocumentClient(), { rate: DYNAMODB_FAULT_RATE, random: Math.random, onFault });
     const result = await runStackDemo(stack, log, { orders: ORDERS, timeoutMs: 600_000 });
+    clearTimeout(crashes);
+    await restarting;
+    // A broker that does not come back is the run's failure, not a fault it survived.
+    if (restartFailure) throw restartFailure;
     const totals = emulatorTotals(stack.emulator);
-    const { fields, healthy } = demoSummary(result, totals);
+    const { fields, healthy } = demoSummary(result, totals, { brokerCrashed: brokerRestarts > 0 });
     const count = (fault: string) => faults.get(fault) ?? 0;
     const killsAt = [...faults].filter(([fault]) => fault.startsWith('kill:')).sort();
     const kills = killsAt.reduce((sum, [, n]) => sum + n, 0);
     const { drops, refusals } = proxy.counts;
-    const injected = kills > 0 && count('throttles') > 0 && totals.duplicateDeliveries > 0 && drops > 0;
+    const injected =
+      kills > 0 &&
+      count('throttles') > 0 &&
+      totals.duplicateDeliveries > 0 &&
+      drops > 0 &&
+      (brokerRestarts > 0 || !localBroker);
     const line = [
       'chaos',
       ...fields,
@@ -94,6 +130,7 @@ async function main(): Promise<number> {
       `conflicts=${count('conflicts')}`,
       `drops=${drops}`,
       `refusals=${refusals}`,
+      `broker_restarts=${localBroker ? brokerRestarts : 'n/a'}`,
       `duplicates=${totals.duplicateDeliveries}`,
       `retries=${totals.retries}`,
       `seconds=${Math.round((performance.now() - started) / 1000)}`,
@@ -102,6 +139,8 @@ async function main(): Promise<number> {
     return healthy && injected ? 0 : 1;
   } finally {
     clearTimeout(outages);
+    clearTimeout(crashes);
+    await restarting;
     packaging.abort();
     await stack?.shutdown();
     await proxy?.close();

@@ -21,7 +21,6 @@ import { encodeMskEvent } from '../lib/kafka/codec.js';
 import { envelopeFor, recordFor } from '../lib/kafka/examples.js';
 import type { MskEvent, RecordInput } from '../lib/kafka/types.js';
 import { importFunctionModule } from './emulator/index.js';
-import { LOCAL_PARTITIONS } from './infra/index.js';
 import { loadServerlessConfig } from './infra/serverless-config.js';
 
 const documentedCluster = {
@@ -174,12 +173,9 @@ export const ASYNCAPI_FILE = fileURLToPath(
 
 /** The published AsyncAPI document (the local broker adds its server to the same document). */
 export function asyncApiYaml(): string {
-  return stringify(
-    asyncApiDocument(contracts, { partitions: LOCAL_PARTITIONS, validatedTopics: PRODUCE_VALIDATED_TOPICS }),
-    {
-      aliasDuplicateObjects: false,
-    },
-  );
+  return stringify(asyncApiDocument(contracts, { validatedTopics: PRODUCE_VALIDATED_TOPICS }), {
+    aliasDuplicateObjects: false,
+  });
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

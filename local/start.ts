@@ -37,10 +37,12 @@ async function main(): Promise<number> {
   log(
     `infrastructure up in ${timings.total} ms (DynamoDB Local ${timings.dynamodb} ms, Kafka ${timings.kafka} ms, tables ${timings.tables} ms); service packaged`,
   );
-  log(`DynamoDB ${infrastructure.dynamodbEndpoint}  Kafka ${infrastructure.kafkaBrokers.join(',')}`);
+  log(
+    `DynamoDB ${infrastructure.dynamodbEndpoint}  Kafka: ${infrastructure.brokerDescription}, idempotent producer on`,
+  );
   log(`inspect a saga: DYNAMODB_ENDPOINT=${infrastructure.dynamodbEndpoint} npm run saga -- <orderId>`);
   log(
-    `invoke a function against it: npx serverless invoke local -f audit -p events/audit.json --env DYNAMODB_ENDPOINT=${infrastructure.dynamodbEndpoint} --env KAFKA_BROKERS=${infrastructure.kafkaBrokers.join(',')} --env KAFKA_AUTH=none --env KAFKA_IDEMPOTENT=false`,
+    `invoke a function against it: npx serverless invoke local -f audit -p events/audit.json --env DYNAMODB_ENDPOINT=${infrastructure.dynamodbEndpoint} --env KAFKA_BROKERS=${infrastructure.kafkaBrokers.join(',')} --env KAFKA_AUTH=none`,
   );
   log(`query API on ${apiUrl} (e.g. GET ${apiUrl}/orders/<orderId>)`);
 

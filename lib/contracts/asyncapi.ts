@@ -1,11 +1,9 @@
 import { messageSchema } from './compatibility.js';
 import { ENVELOPE_HEADERS } from './envelope.js';
 import type { ContractRegistry } from './registry.js';
-import { ALL_TOPICS, isDeadLetterTopic } from './topics.js';
+import { ALL_TOPICS, isDeadLetterTopic, topicSettings } from './topics.js';
 
 export interface AsyncApiOptions {
-  /** partitions per topic, written as the Kafka channel binding */
-  partitions: number;
   /** the Kafka server, e.g. the local broker */
   server?: { host: string; bindings?: Record<string, unknown> };
   /** topics whose payloads the broker validates against the contracts at produce time (`confluent.value.schema.validation`, for brokers that enforce it) */
@@ -20,7 +18,8 @@ const headersSchema = {
 /**
  * The AsyncAPI 3.0 document of every topic and message, generated from the contract registry: one
  * channel per topic (dead-letter topics included, with no message contract), one message per
- * contract version, payload = the JSON Schema of the whole envelope.
+ * contract version, payload = the JSON Schema of the whole envelope; the Kafka binding carries the
+ * partitions and configuration every topic is created with (lib/contracts/topics.ts).
  */
 export function asyncApiDocument(
   registry: ContractRegistry,
@@ -54,8 +53,12 @@ export function asyncApiDocument(
       ...(Object.keys(messages).length > 0 ? { messages } : {}),
       bindings: {
         kafka: {
-          partitions: options.partitions,
-          topicConfiguration: { 'confluent.value.schema.validation': validate },
+          partitions: topicSettings(topic).partitions,
+          topicConfiguration: {
+            'retention.ms': topicSettings(topic).retentionHours * 3_600_000,
+            'max.message.bytes': topicSettings(topic).maxMessageBytes,
+            'confluent.value.schema.validation': validate,
+          },
           bindingVersion: '0.5.0',
         },
       },

@@ -43,11 +43,21 @@ export const PRODUCE_VALIDATED_TOPICS: readonly SourceTopic[] = [
   'sagas.deadlines',
 ];
 
-/** How a class of topics is created in a deployed cluster (deploy/topics.ts). */
+/**
+ * The largest record batch a broker accepts, in bytes: Apache Kafka's default `message.max.bytes`,
+ * which Amazon MSK keeps (https://docs.aws.amazon.com/msk/latest/developerguide/msk-default-configuration.html
+ * lists no other value). Every topic sets it as `max.message.bytes`, so that the limit is the same on
+ * MSK and on the local broker whatever the cluster's configuration says.
+ */
+export const KAFKA_MESSAGE_MAX_BYTES = 1_048_588;
+
+/** How a class of topics is created, in a deployed cluster (deploy/topics.ts) and on the local broker. */
 export interface TopicSettings {
   partitions: number;
   /** how long the broker keeps a record */
   retentionHours: number;
+  /** the largest record batch the topic accepts (`max.message.bytes`) */
+  maxMessageBytes: number;
 }
 
 /**
@@ -56,10 +66,19 @@ export interface TopicSettings {
  * and 28 days, time for an operator to look and redrive.
  */
 export const TOPIC_SETTINGS = {
-  source: { partitions: 6, retentionHours: 7 * 24 },
-  deadLetter: { partitions: 3, retentionHours: 28 * 24 },
+  source: { partitions: 6, retentionHours: 7 * 24, maxMessageBytes: KAFKA_MESSAGE_MAX_BYTES },
+  deadLetter: { partitions: 3, retentionHours: 28 * 24, maxMessageBytes: KAFKA_MESSAGE_MAX_BYTES },
 } as const satisfies Record<string, TopicSettings>;
 
 export function topicSettings(topic: string): TopicSettings {
   return isDeadLetterTopic(topic) ? TOPIC_SETTINGS.deadLetter : TOPIC_SETTINGS.source;
+}
+
+/** A topic's configuration as Kafka names it: what `AWS::MSK::Topic` deploys and the local broker gets. */
+export function topicConfigs(topic: string): Record<string, string> {
+  const { retentionHours, maxMessageBytes } = topicSettings(topic);
+  return {
+    'retention.ms': String(retentionHours * 3_600_000),
+    'max.message.bytes': String(maxMessageBytes),
+  };
 }

@@ -90,13 +90,11 @@ export function kafkaConfig(env: NodeJS.ProcessEnv = process.env): KafkaConfig {
 
 class KafkaPublisher implements Publisher {
   readonly #config: KafkaConfig;
-  readonly #idempotent: boolean;
   #producer: Producer | undefined;
   #connected: Promise<Producer> | undefined;
 
-  constructor(config: KafkaConfig, idempotent: boolean) {
+  constructor(config: KafkaConfig) {
     this.#config = config;
-    this.#idempotent = idempotent;
   }
 
   /**
@@ -105,11 +103,11 @@ class KafkaPublisher implements Publisher {
    */
   async #connect(): Promise<Producer> {
     const { Kafka, logLevel } = await import('kafkajs');
-    // Idempotent with one request in flight: per-partition order survives producer retries (docs/aws-behaviours.md, "Producing to MSK from a function").
-    // One request in flight keeps the order even without idempotence; retries may then duplicate a
-    // message, which consumers drop by its id.
+    // Idempotent with one request in flight: per-partition order survives producer retries, and a
+    // retried batch is not written twice (docs/aws-behaviours.md, "Producing to MSK from a function").
+    // The same locally, on Apache Kafka: no local switch changes the publish path.
     this.#producer ??= new Kafka({ ...this.#config, logLevel: logLevel.ERROR }).producer({
-      idempotent: this.#idempotent,
+      idempotent: true,
       maxInFlightRequests: 1,
     });
     await this.#producer.connect();
@@ -152,8 +150,6 @@ let publisher: KafkaPublisher | undefined;
 
 /** One producer per container, connected on first use, reused across invocations. */
 export function getPublisher(): Publisher & { disconnect(): Promise<void> } {
-  // KAFKA_IDEMPOTENT=false only for the bundled local broker: kafkajs' idempotent producer cannot
-  // start on librdkafka's mock cluster (docs/local-infrastructure.md).
-  publisher ??= new KafkaPublisher(kafkaConfig(), process.env.KAFKA_IDEMPOTENT !== 'false');
+  publisher ??= new KafkaPublisher(kafkaConfig());
   return publisher;
 }

@@ -48,10 +48,29 @@ async function catchUp(
   return applied;
 }
 
+/** Orders caught up at once: each order's view is its own, so orders are independent of each other. */
+const REBUILD_CONCURRENCY = 16;
+
+/** Run `work` on every item, at most `limit` at a time; resolves with the sum of what it returned. */
+async function sumConcurrently(
+  items: readonly string[],
+  limit: number,
+  work: (item: string) => Promise<number>,
+): Promise<number> {
+  let next = 0;
+  let total = 0;
+  const worker = async () => {
+    for (let item = items[next++]; item !== undefined; item = items[next++]) total += await work(item);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return total;
+}
+
 /**
  * Rebuild the order views from the event store into a fresh generation and switch to it only when it
  * is complete. Events appended meanwhile went to the old generation; a second pass after the switch
- * applies them to the new one (the projector, meeting a gap there meanwhile, retries).
+ * applies them to the new one (the projector, meeting a gap there meanwhile, retries). Orders are
+ * caught up 16 at a time; each order's events are applied in version order.
  */
 export async function rebuildOrderViews(options: {
   client: DynamoDBDocumentClient;
@@ -66,14 +85,16 @@ export async function rebuildOrderViews(options: {
   const ids = await orderIds(options.client, options.eventStoreTable);
   log(`rebuilding ${ids.length} order views into generation ${generation} (live: ${previous})`);
   let done = 0;
-  for (const orderId of ids) {
-    await catchUp(store, views, generation, orderId);
+  await sumConcurrently(ids, REBUILD_CONCURRENCY, async (orderId) => {
+    const applied = await catchUp(store, views, generation, orderId);
     if (++done % 100 === 0) log(`  ${done}/${ids.length}`);
-  }
+    return applied;
+  });
   await views.switchTo(generation);
   log(`switched to generation ${generation}`);
-  let caughtUp = 0;
-  for (const orderId of ids) caughtUp += await catchUp(store, views, generation, orderId);
+  const caughtUp = await sumConcurrently(ids, REBUILD_CONCURRENCY, (orderId) =>
+    catchUp(store, views, generation, orderId),
+  );
   if (caughtUp > 0) log(`applied ${caughtUp} events appended during the rebuild`);
   return { generation, orders: ids.length, caughtUp };
 }

@@ -57,16 +57,28 @@ export async function stopChild(child: ChildProcess, graceMs = 3000): Promise<vo
 /**
  * Tie a service's life to this process: a watchdog kills the child once this process is gone. It
  * covers what no signal handler can, the runner killed with SIGKILL or crashing, also mid-start.
- * The watchdog ends with the child.
+ * The watchdog ends with the child: a child that exits (or is killed) while this process lives is
+ * this process's to handle.
+ *
+ * @param options.removeWhenOrphaned - a folder the watchdog deletes once it has stopped the child
+ *   (SIGTERM, then SIGKILL after 10 s): the service's data, which nobody else would remove
  */
-export function guardChild(child: ChildProcess): ChildProcess {
+export function guardChild(child: ChildProcess, options: { removeWhenOrphaned?: string } = {}): ChildProcess {
   if (child.pid === undefined) return child;
-  const script =
-    'while kill -0 "$1" 2>/dev/null && kill -0 "$2" 2>/dev/null; do sleep 0.3; done; kill "$2" 2>/dev/null';
-  const reaper = spawn('/bin/sh', ['-c', script, 'reaper', String(process.pid), String(child.pid)], {
-    detached: true,
-    stdio: 'ignore',
-  });
+  const script = [
+    'while kill -0 "$1" 2>/dev/null && kill -0 "$2" 2>/dev/null; do sleep 0.3; done',
+    'kill "$2" 2>/dev/null',
+    // Only an orphan's data: a child that died while this process lives may be restarted on it.
+    'if [ -n "$3" ] && ! kill -0 "$1" 2>/dev/null; then',
+    '  i=0; while kill -0 "$2" 2>/dev/null && [ "$i" -lt 50 ]; do sleep 0.2; i=$((i+1)); done',
+    '  kill -9 "$2" 2>/dev/null; rm -rf "$3"',
+    'fi',
+  ].join('\n');
+  const reaper = spawn(
+    '/bin/sh',
+    ['-c', script, 'reaper', String(process.pid), String(child.pid), options.removeWhenOrphaned ?? ''],
+    { detached: true, stdio: 'ignore' },
+  );
   reaper.once('error', () => {}); // best effort: without /bin/sh only the signal handlers stop services
   reaper.unref();
   child.once('exit', () => reaper.kill());

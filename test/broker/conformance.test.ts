@@ -1,13 +1,12 @@
 import { describe, inject, it } from 'vitest';
 import { CONFORMANCE_CASES } from './cases.js';
-import { bundledTarget, externalTarget } from './targets.js';
+import { clusterTarget } from './targets.js';
 
-const brokers = inject('kafkaBrokers');
-const target = inject('bundledBroker') ? bundledTarget(brokers) : externalTarget(brokers);
+const target = clusterTarget(inject('brokerDescription'), inject('kafkaBrokers'));
 const runId = Date.now().toString(36);
 
-// The cases the local stack depends on, against the broker of this run. The full table, kcat's codecs
-// and the cases the bundled broker is known to fail included, is `npm run broker:conformance`.
+// The cases the local stack depends on, against the broker of this run. The full table (kcat's codecs,
+// the idempotent producer, CreateTopics, a restart of a broker of its own) is `npm run broker:conformance`.
 describe.concurrent(`broker conformance (${target.name})`, () => {
   for (const testCase of CONFORMANCE_CASES.filter((candidate) => candidate.required)) {
     // Concurrent tests must assert with their own `expect`, or a failure is reported against every

@@ -1,21 +1,11 @@
 import { Kafka, logLevel } from 'kafkajs';
-import { startBundledBroker } from '../../local/infra/kafka-broker.js';
-import { createMockTopics } from '../../local/infra/mock-topics.js';
+import { startApacheKafka } from '../../local/infra/kafka-broker.js';
 import type { BrokerTarget } from './cases.js';
 
-/** The bundled broker: librdkafka's mock cluster, whose topics come from metadata requests. */
-export function bundledTarget(brokers: string[]): BrokerTarget {
+/** A running cluster: topics through kafkajs' admin client (CreateTopics), as the project makes them. */
+export function clusterTarget(name: string, brokers: string[]): BrokerTarget {
   return {
-    name: 'bundled: librdkafka mock cluster (node-rdkafka)',
-    brokers,
-    createTopic: (topic) => createMockTopics(brokers, [topic]),
-  };
-}
-
-/** A cluster of yours (KAFKA_BROKERS, plaintext): topics through kafkajs' admin client. */
-export function externalTarget(brokers: string[]): BrokerTarget {
-  return {
-    name: `KAFKA_BROKERS=${brokers.join(',')}`,
+    name,
     brokers,
     async createTopic(topic, partitions) {
       const admin = new Kafka({ brokers, logLevel: logLevel.NOTHING }).admin();
@@ -29,17 +19,21 @@ export function externalTarget(brokers: string[]): BrokerTarget {
   };
 }
 
-/** The broker `env` names (KAFKA_BROKERS), or a bundled one started for the run. */
+/**
+ * The broker `env` names (KAFKA_BROKERS, plaintext), or the project's Apache Kafka started for the run,
+ * which can also be restarted on the same address and data (SIGKILL, as a crash).
+ */
 export async function startTarget(
   env: NodeJS.ProcessEnv,
 ): Promise<{ target: BrokerTarget; stop: () => Promise<void> }> {
   if (env.KAFKA_BROKERS) {
     const brokers = env.KAFKA_BROKERS.split(',').map((broker) => broker.trim());
-    return { target: externalTarget(brokers), stop: async () => {} };
+    return { target: clusterTarget(`KAFKA_BROKERS=${brokers.join(',')}`, brokers), stop: async () => {} };
   }
-  const running = await startBundledBroker({ topics: [] });
-  const stop = async () => {
-    running.process.kill('SIGTERM');
+  const broker = await startApacheKafka({ topics: [], env });
+  const target: BrokerTarget = {
+    ...clusterTarget(`Apache Kafka ${broker.version} (local, KRaft, one node)`, broker.brokers),
+    restart: () => broker.restart('SIGKILL'),
   };
-  return { target: bundledTarget(running.brokers), stop };
+  return { target, stop: () => broker.stop() };
 }

@@ -121,7 +121,6 @@ describe('serverless invoke local', () => {
     DYNAMODB_ENDPOINT: inject('dynamodbEndpoint'),
     KAFKA_BROKERS: inject('kafkaBrokers').join(','),
     KAFKA_AUTH: 'none',
-    KAFKA_IDEMPOTENT: 'false',
     POWERTOOLS_METRICS_DISABLED: 'true',
   });
   const envOptions = () =>
@@ -195,6 +194,9 @@ describe('npm start -- --once', () => {
     const { stdout } = await run(process.execPath, ['--import', 'tsx', 'local/start.ts', '--once'], {
       env: { ...process.env, DYNAMODB_ENDPOINT: '', KAFKA_BROKERS: '', PAYMENT_PROVIDER_FAILURE_RATE: '0.2' },
       timeout: 240_000,
+    }).catch((error: Error & { stdout?: string }) => {
+      // A failed run's own report (its last lines: the summary or the failure) says more than its exit code.
+      throw new Error(`${error.message}\n${error.stdout?.split('\n').slice(-15).join('\n') ?? ''}`);
     });
 
     // Assess

@@ -2,15 +2,15 @@ import { Kafka, logLevel } from 'kafkajs';
 import { describe, expect, inject, it } from 'vitest';
 import { awaitCaughtUp } from '../../local/demo/caught-up.js';
 import { produce, waitFor } from '../support/emulator.js';
+import { createTestTopic } from '../support/kafka.js';
 
 const brokers = inject('kafkaBrokers');
 
 describe('awaitCaughtUp (what the demo waits for before it checks its invariants)', () => {
   it('reports a mapping behind the end of its topic, and nothing once its group has committed up to the end', async () => {
-    // Prepare: a topic of its own (the bundled broker creates it on first use) and a member of the
-    // group that commits by hand
+    // Prepare: a topic of its own and a member of the group that commits by hand
     const run = Math.random().toString(36).slice(2, 8);
-    const topic = `caught-up-${run}`;
+    const topic = await createTestTopic(brokers, `caught-up-${run}`, 4);
     const groupId = `caught-up-${run}`;
     const kafka = new Kafka({ brokers, logLevel: logLevel.NOTHING });
     await produce(brokers, topic, [

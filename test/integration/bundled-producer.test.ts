@@ -6,7 +6,7 @@ import { build } from 'esbuild';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import type { getPublisher } from '../../lib/kafka/producer.js';
 import { bundleOptions } from '../../local/infra/bundle-options.js';
-import { readTopic } from '../support/kafka.js';
+import { createTestTopic, readTopic } from '../support/kafka.js';
 import { unique } from '../support/pipeline.js';
 
 const folder = mkdtempSync(join(tmpdir(), 'bundled-producer-'));
@@ -24,7 +24,7 @@ describe('the publisher as packaged (kafkajs producer-only, serverless.yml esbui
     await build({ ...bundleOptions(), entryPoints: [entry], outfile, logLevel: 'error' });
     const bundled: { getPublisher: typeof getPublisher } = createRequire(import.meta.url)(outfile);
     const publisher = bundled.getPublisher();
-    const topic = unique('bundled-producer');
+    const topic = await createTestTopic(inject('kafkaBrokers'), unique('bundled-producer'));
     const key = unique('key');
 
     // Act

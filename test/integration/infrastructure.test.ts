@@ -1,9 +1,13 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startInfrastructure } from '../../local/infra/index.js';
-import { startBundledBroker } from '../../local/infra/kafka-broker.js';
+import { startApacheKafka } from '../../local/infra/kafka-broker.js';
+import { resolveKafkaDistribution } from '../../local/infra/kafka-distribution.js';
 
 function isAlive(pid: number): boolean {
   try {
@@ -47,12 +51,26 @@ describe('local infrastructure start-up failures', () => {
     );
   });
 
-  it('refuses KAFKA_PORT with the fix (the mock cluster picks its port), and stops DynamoDB Local it had started', async () => {
-    const javaBefore = await javaPids();
+  it('refuses KAFKA_PORT with the fix (the broker picks free ports), and stops DynamoDB Local it had started', async () => {
+    const javaBefore = await dynamoDbPids();
     await expect(
       startInfrastructure({ env: { ...process.env, ...external, KAFKA_PORT: '9092' } }),
-    ).rejects.toThrow('kafka: KAFKA_PORT is not supported: the bundled broker');
-    expect(await javaPids()).toEqual(javaBefore);
+    ).rejects.toThrow('kafka: KAFKA_PORT is not supported: the local broker picks free loopback ports');
+    expect(await dynamoDbPids()).toEqual(javaBefore);
+  });
+
+  it('says Maven is missing, and what to install, when the broker has to be fetched and mvn is not there', async () => {
+    // Prepare: an empty cache, so that the broker's jars must be fetched
+    const cache = mkdtempSync(join(tmpdir(), 'kafka-cache-'));
+    cleanups.push(() => rmSync(cache, { recursive: true, force: true }));
+
+    // Act + Assess
+    await expect(
+      resolveKafkaDistribution({ env: { KAFKA_CACHE_DIR: cache }, mvn: 'mvn-not-installed' }),
+    ).rejects.toThrow(
+      /kafka: mvn-not-installed was not found on PATH: .* install Maven 3\.8\+ and Java 17\+/,
+    );
+    expect(readdirSync(cache)).toEqual([]);
   });
 
   it('says Java is missing, and how to fix it, when java is not on PATH', async () => {
@@ -67,11 +85,13 @@ describe('local infrastructure start-up failures', () => {
     }
   });
 
-  it('reports a broker that does not come up in time and leaves no broker process behind', async () => {
-    await expect(startBundledBroker({ topics: ['slow'], timeoutMs: 1 })).rejects.toThrow(
-      /kafka: the mock cluster did not serve its topics in time/,
+  it('reports a broker that does not come up in time and leaves no broker process or data behind', async () => {
+    const dataBefore = brokerDataDirectories();
+    await expect(startApacheKafka({ topics: ['slow'], timeoutMs: 1 })).rejects.toThrow(
+      /kafka: Apache Kafka 4\.1\.\d+ on 127\.0\.0\.1:\d+ did not serve in time/,
     );
-    expect(await brokerHostPids()).toEqual([]);
+    expect(await kafkaPids()).toEqual([]);
+    expect(brokerDataDirectories()).toEqual(dataBefore);
   });
 
   it('stops DynamoDB Local and the broker when the runner is killed with SIGKILL', async () => {
@@ -81,15 +101,17 @@ describe('local infrastructure start-up failures', () => {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const [line] = (await once(runner.stdout, 'data')) as [Buffer];
-    const { pids } = JSON.parse(line.toString()) as { pids: number[] };
+    const { pids, kafkaData } = JSON.parse(line.toString()) as { pids: number[]; kafkaData: string };
     expect(pids).toHaveLength(2);
     expect(pids.every(isAlive)).toBe(true);
+    expect(existsSync(kafkaData)).toBe(true);
 
     // Act: no signal handler can run
     runner.kill('SIGKILL');
 
-    // Assess
-    expect(await waitForExit(pids, 5_000)).toEqual([]);
+    // Assess: the broker shuts down cleanly on the watchdog's SIGTERM, then its data folder goes
+    expect(await waitForExit(pids, 15_000)).toEqual([]);
+    await expect.poll(() => existsSync(kafkaData), { timeout: 5_000 }).toBe(false);
   });
 });
 
@@ -107,5 +129,7 @@ async function childPids(pattern: RegExp): Promise<number[]> {
   return pids;
 }
 
-const javaPids = () => childPids(/DynamoDBLocal\.jar/);
-const brokerHostPids = () => childPids(/broker-host\.ts/);
+const dynamoDbPids = () => childPids(/DynamoDBLocal\.jar/);
+const kafkaPids = () => childPids(/kafka\.Kafka/);
+const brokerDataDirectories = () =>
+  readdirSync(tmpdir()).filter((name) => name.startsWith('kafka-patterns-broker-'));

@@ -7,8 +7,8 @@ declare module 'vitest' {
     functionEnvironment: Record<string, string>;
     kafkaBrokers: string[];
     dynamodbEndpoint: string;
-    /** the bundled mock cluster (not a KAFKA_BROKERS cluster): topics are made by metadata (local/infra/mock-topics.ts) */
-    bundledBroker: boolean;
+    /** what the broker of this run is: Apache Kafka started here, or a KAFKA_BROKERS cluster */
+    brokerDescription: string;
     /** the packaged CloudFormation template per stage: `dev` (the default) and `example` */
     packagedTemplates: Record<'dev' | 'example', string>;
   }
@@ -41,12 +41,12 @@ export async function setup(project: TestProject): Promise<void> {
   }
   const { timings } = running;
   console.log(
-    `local infrastructure up in ${timings.total} ms (dynamodb ${timings.dynamodb} ms, kafka ${timings.kafka} ms, tables ${timings.tables} ms)`,
+    `local infrastructure up in ${timings.total} ms (dynamodb ${timings.dynamodb} ms, kafka ${timings.kafka} ms, tables ${timings.tables} ms); Kafka: ${running.brokerDescription}`,
   );
   project.provide('functionEnvironment', running.functionEnvironment);
   project.provide('kafkaBrokers', running.kafkaBrokers);
   project.provide('dynamodbEndpoint', running.dynamodbEndpoint);
-  project.provide('bundledBroker', running.bundledBroker);
+  project.provide('brokerDescription', running.brokerDescription);
   project.provide('packagedTemplates', packaged.value);
 }
 

@@ -58,3 +58,18 @@ export async function readTopic(
   }
   return matched;
 }
+
+/**
+ * Create a topic of a test's own. The local broker, like MSK, creates topics only when asked
+ * (`auto.create.topics.enable=false`): producing to a topic nobody created fails.
+ */
+export async function createTestTopic(brokers: string[], topic: string, partitions = 1): Promise<string> {
+  const admin = new Kafka({ brokers, logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: partitions }] });
+  } finally {
+    await admin.disconnect();
+  }
+  return topic;
+}

@@ -63,7 +63,7 @@ describe('ContractRegistry.validate', () => {
 
 describe('asyncApiDocument', () => {
   it('declares every topic as a channel, with a payload schema per contract and no validation on dead-letter topics', () => {
-    const document = asyncApiDocument(contracts, { partitions: 3, validatedTopics: ['orders.commands'] }) as {
+    const document = asyncApiDocument(contracts, { validatedTopics: ['orders.commands'] }) as {
       asyncapi: string;
       channels: Record<
         string,
@@ -79,11 +79,17 @@ describe('asyncApiDocument', () => {
     expect(placeOrderMessage?.payload.required).toEqual(
       expect.arrayContaining(['id', 'type', 'version', 'occurredAt', 'correlationId', 'data']),
     );
-    expect(document.channels['orders.commands']?.bindings.kafka.topicConfiguration).toEqual({
-      'confluent.value.schema.validation': true,
+    expect(document.channels['orders.commands']?.bindings.kafka).toMatchObject({
+      partitions: 6,
+      topicConfiguration: {
+        'retention.ms': 604_800_000,
+        'max.message.bytes': 1_048_588,
+        'confluent.value.schema.validation': true,
+      },
     });
-    expect(document.channels['orders.commands.dlq']?.bindings.kafka.topicConfiguration).toEqual({
-      'confluent.value.schema.validation': false,
+    expect(document.channels['orders.commands.dlq']?.bindings.kafka).toMatchObject({
+      partitions: 3,
+      topicConfiguration: { 'retention.ms': 2_419_200_000, 'confluent.value.schema.validation': false },
     });
   });
 });
