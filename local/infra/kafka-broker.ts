@@ -1,16 +1,15 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { KAFKA_MESSAGE_MAX_BYTES } from '../../lib/contracts/topics.js';
 import { InfrastructureError } from './errors.js';
-import { KAFKA_LOG_CONFIG, type KafkaDistribution, resolveKafkaDistribution } from './kafka-distribution.js';
+import { KAFKA_LOG_CONFIG, resolveKafkaDistribution } from './kafka-distribution.js';
+import { classArchive, copyFormattedStorage, javaMissing } from './kafka-start-cache.js';
 import { createTopics } from './kafka-topics.js';
 import { freePort } from './ports.js';
-import { awaitReadiness, exited, guardChild, stopChild } from './process.js';
+import { awaitReadiness, exited, guardChild, stopChild, waitUntil } from './process.js';
 
 export interface RunningBroker {
   /** `127.0.0.1:<port>`: the PLAINTEXT listener clients use */
@@ -32,7 +31,7 @@ export interface RunningBroker {
  * (docs/local-infrastructure.md, "Kafka"): topics only from CreateTopics, MSK's default record size
  * limit, replication factor 1 for the internal topics (one node), no initial rebalance delay.
  */
-function serverProperties(dataDir: string, port: number, controllerPort: number): string {
+function serverProperties(logDir: string, port: number, controllerPort: number): string {
   const settings: Record<string, string | number | boolean> = {
     'process.roles': 'broker,controller',
     'node.id': 1,
@@ -42,7 +41,7 @@ function serverProperties(dataDir: string, port: number, controllerPort: number)
     'controller.listener.names': 'CONTROLLER',
     'inter.broker.listener.name': 'PLAINTEXT',
     'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
-    'log.dirs': join(dataDir, 'log'),
+    'log.dirs': logDir,
     // MSK: "auto.create.topics.enable: false" in its default configuration.
     'auto.create.topics.enable': false,
     // Apache Kafka's default, which MSK keeps (it is not in MSK's default configuration table).
@@ -64,9 +63,6 @@ function serverProperties(dataDir: string, port: number, controllerPort: number)
     .join('\n')}\n`;
 }
 
-/** A KRaft cluster id: 16 random bytes, base64url without padding, as `kafka-storage.sh random-uuid` prints. */
-const clusterId = () => randomBytes(16).toString('base64url');
-
 /**
  * A bounded heap on a 2-core laptop (Kafka's scripts default to 1 GB with G1); the serial collector:
  * one broker, small heap, fewer threads competing with DynamoDB Local and the functions.
@@ -79,45 +75,6 @@ const JVM_OPTIONS = [
   '-Djava.awt.headless=true',
   `-Dlog4j2.configurationFile=${KAFKA_LOG_CONFIG}`,
 ];
-
-const run = promisify(execFile);
-
-function javaMissing(error: NodeJS.ErrnoException): InfrastructureError {
-  return new InfrastructureError(
-    'kafka',
-    error.code === 'ENOENT'
-      ? 'java was not found on PATH: the local broker is Apache Kafka, which needs Java 17+ (apt-get install openjdk-17-jre-headless), or set KAFKA_BROKERS to a cluster of yours'
-      : `could not start java: ${error.message}`,
-  );
-}
-
-/** Format the node's storage: KRaft refuses to start on a log directory without a cluster id and a bootstrap checkpoint. */
-async function formatStorage(distribution: KafkaDistribution, propertiesFile: string): Promise<void> {
-  try {
-    await run(
-      'java',
-      [
-        ...JVM_OPTIONS,
-        '-cp',
-        distribution.classpath,
-        'kafka.tools.StorageTool',
-        'format',
-        '--cluster-id',
-        clusterId(),
-        '--config',
-        propertiesFile,
-      ],
-      { timeout: 60_000 },
-    );
-  } catch (error) {
-    const failure = error as NodeJS.ErrnoException & { stderr?: string };
-    if (failure.code === 'ENOENT') throw javaMissing(failure);
-    throw new InfrastructureError(
-      'kafka',
-      `formatting the broker's storage failed: ${(failure.stderr || failure.message).trim().split('\n').slice(-3).join(' | ')}. Apache Kafka ${distribution.version} needs Java 17+`,
-    );
-  }
-}
 
 /** True once the broker answers and every partition of `topics` has a leader. */
 async function serving(brokers: string[], topics: readonly string[]): Promise<boolean> {
@@ -132,6 +89,39 @@ async function serving(brokers: string[], topics: readonly string[]): Promise<bo
   } finally {
     await admin.disconnect();
   }
+}
+
+/**
+ * A new broker creates its internal state on first use: the group coordinator's `__consumer_offsets`
+ * (50 partitions, loaded before any group can join) and the block of producer ids an idempotent
+ * producer takes one from. Until then clients get COORDINATOR_LOAD_IN_PROGRESS, which kafkajs logs
+ * as an error and consumers crash on (then restart). A cluster in use has both long before; the
+ * local broker is made to have them before it is declared started.
+ */
+async function warmUp(brokers: string[], timeoutMs: number): Promise<void> {
+  // With retries: kafkajs refuses an idempotent producer without them, and its admin client finds the
+  // group coordinator only after a metadata refresh, which it does on a retry.
+  const kafka = new Kafka({
+    brokers,
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 3, initialRetryTime: 100 },
+  });
+  await waitUntil(async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      await admin.describeGroups(['kafka-patterns-warm-up']);
+      return true;
+    } finally {
+      await admin.disconnect();
+    }
+  }, timeoutMs);
+  await waitUntil(async () => {
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    await producer.disconnect();
+    return true;
+  }, timeoutMs);
 }
 
 /**
@@ -157,14 +147,22 @@ export async function startApacheKafka(options: {
   const propertiesFile = join(dataDir, 'server.properties');
   const timeoutMs = options.timeoutMs ?? 60_000;
   let current: ChildProcess | undefined;
+  let settling: Promise<void> = Promise.resolve();
 
   const launch = async (waitFor: readonly string[]): Promise<void> => {
+    const archive = classArchive(distribution, dataDir);
     const child = guardChild(
-      spawn('java', [...JVM_OPTIONS, '-cp', distribution.classpath, 'kafka.Kafka', propertiesFile], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      }),
+      spawn(
+        'java',
+        [...JVM_OPTIONS, ...archive.jvmOptions, '-cp', distribution.classpath, 'kafka.Kafka', propertiesFile],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      ),
       { removeWhenOrphaned: dataDir },
     );
+    let served = false;
+    child.once('exit', () => {
+      settling = archive.settle(served && child.signalCode !== 'SIGKILL');
+    });
     current = child;
     await awaitReadiness(child, {
       probe: () => serving(brokers, waitFor),
@@ -181,18 +179,35 @@ export async function startApacheKafka(options: {
           `Apache Kafka ${distribution.version} on ${brokers[0]} did not serve in time (${reason})`,
         ),
     });
+    served = true;
   };
 
   const stop = async () => {
     if (current) await stopChild(current, 10_000);
+    await settling;
     await rm(dataDir, { recursive: true, force: true });
   };
 
   try {
-    await writeFile(propertiesFile, serverProperties(dataDir, port, controllerPort));
-    await formatStorage(distribution, propertiesFile);
+    const logDir = join(dataDir, 'log');
+    await writeFile(propertiesFile, serverProperties(logDir, port, controllerPort));
+    // The template's ports are placeholders: formatting reads the node's settings, it binds nothing.
+    await copyFormattedStorage(
+      distribution,
+      JVM_OPTIONS,
+      (templateLogDir) => serverProperties(templateLogDir, 9092, 9093),
+      logDir,
+    );
     await launch([]);
-    await createTopics(brokers, options.topics, { replicationFactor: 1 });
+    await Promise.all([
+      warmUp(brokers, timeoutMs).catch((error: Error) => {
+        throw new InfrastructureError(
+          'kafka',
+          `Apache Kafka ${distribution.version} did not warm up: ${error.message}`,
+        );
+      }),
+      createTopics(brokers, options.topics, { replicationFactor: 1 }),
+    ]);
   } catch (error) {
     await stop();
     throw error;

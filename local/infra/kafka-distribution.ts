@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { InfrastructureError } from './errors.js';
@@ -19,9 +19,11 @@ const COMPLETE_MARKER = 'complete';
 export interface KafkaDistribution {
   /** the Apache Kafka version the pom pins */
   version: string;
+  /** this version's cache folder: the jars, and what the first start keeps for the next (kafka-start-cache.ts) */
+  home: string;
   /** the folder holding every jar of the broker's classpath */
   libs: string;
-  /** a `java -cp` value: every jar of `libs` */
+  /** a `java -cp` value: every jar of `libs`, in name order (a class data archive checks the classpath it was made with) */
   classpath: string;
   /** true when this call ran Maven (the first start on this machine, or after the pom changed) */
   fetched: boolean;
@@ -97,12 +99,16 @@ export async function resolveKafkaDistribution(
   const root = kafkaCacheRoot(options.env);
   const target = join(root, `apache-kafka-${version}-${digest}`);
   const libs = join(target, 'libs');
-  const describe = (fetched: boolean): KafkaDistribution => ({
-    version,
-    libs,
-    classpath: join(libs, '*'),
-    fetched,
-  });
+  const describe = async (fetched: boolean): Promise<KafkaDistribution> => {
+    const jars = (await readdir(libs)).filter((name) => name.endsWith('.jar')).sort();
+    return {
+      version,
+      home: target,
+      libs,
+      classpath: jars.map((jar) => join(libs, jar)).join(delimiter),
+      fetched,
+    };
+  };
   if (existsSync(join(target, COMPLETE_MARKER))) return describe(false);
 
   await mkdir(root, { recursive: true });

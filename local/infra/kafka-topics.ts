@@ -1,10 +1,51 @@
-import { Kafka, logLevel } from 'kafkajs';
+import { type Admin, type ITopicConfig, Kafka, logLevel } from 'kafkajs';
 import { topicConfigs, topicSettings } from '../../lib/contracts/topics.js';
+import { waitUntil } from './process.js';
+
+/** Kafka's answers while a new topic's metadata is still on its way to the broker answering. */
+const NOT_YET_KNOWN = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE']);
+
+const isNotYetKnown = (error: unknown) =>
+  error instanceof Error && 'type' in error && NOT_YET_KNOWN.has(String(error.type));
+
+/**
+ * kafkajs' `createTopics` with its own wait replaced. On KRaft (Kafka 4: every new MSK cluster) the
+ * controller answers CreateTopics once the topic is committed to the metadata log; the broker learns of
+ * it a moment later and meanwhile answers Metadata with UNKNOWN_TOPIC_OR_PARTITION. kafkajs 2.2.4
+ * (`waitForLeaders: true`) retries only LEADER_NOT_AVAILABLE, so it rejects although the topic was
+ * created (60 creations at once on the local broker: 39 rejected, 60 topics there;
+ * docs/local-infrastructure.md, "kafkajs on Kafka 4"). This waits until every partition of every topic
+ * has a leader, taking both answers as "not yet".
+ *
+ * @param timeoutMs - how long the leaders may take @default 30000
+ * @returns the topics this call created (those that existed already are left as they are)
+ */
+export async function createTopicsAndWait(
+  admin: Admin,
+  topics: ITopicConfig[],
+  timeoutMs = 30_000,
+): Promise<string[]> {
+  const existing = new Set(await admin.listTopics());
+  const missing = topics.filter(({ topic }) => !existing.has(topic));
+  if (missing.length === 0) return [];
+  await admin.createTopics({ waitForLeaders: false, topics: missing });
+  const names = missing.map(({ topic }) => topic);
+  await waitUntil(async () => {
+    try {
+      const { topics: described } = await admin.fetchTopicMetadata({ topics: names });
+      return described.every(({ partitions }) => partitions.every(({ leader }) => leader >= 0));
+    } catch (error) {
+      if (isNotYetKnown(error)) return false;
+      throw error;
+    }
+  }, timeoutMs);
+  return names;
+}
 
 /**
  * Create the topics of `topics` that the cluster lacks, each with the partitions and configuration the
  * stack deploys as `AWS::MSK::Topic` (lib/contracts/topics.ts: one source for both). Existing topics
- * are left as they are. Waits until every new partition has a leader.
+ * are left as they are.
  *
  * @param options.replicationFactor - the local broker's 1; omitted, the cluster's `default.replication.factor`
  */
@@ -17,18 +58,15 @@ export async function createTopics(
   const admin = new Kafka({ brokers: [...brokers], logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   try {
-    const existing = new Set(await admin.listTopics());
-    const missing = topics.filter((topic) => !existing.has(topic));
-    if (missing.length === 0) return;
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: missing.map((topic) => ({
+    await createTopicsAndWait(
+      admin,
+      topics.map((topic) => ({
         topic,
         numPartitions: topicSettings(topic).partitions,
         ...(options.replicationFactor === undefined ? {} : { replicationFactor: options.replicationFactor }),
         configEntries: Object.entries(topicConfigs(topic)).map(([name, value]) => ({ name, value })),
       })),
-    });
+    );
   } finally {
     await admin.disconnect();
   }

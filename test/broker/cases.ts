@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import kafkajs, { CompressionTypes, Kafka, logLevel, type Message } from 'kafkajs';
 import { KAFKA_MESSAGE_MAX_BYTES, topicConfigs } from '../../lib/contracts/topics.js';
+import { createTopicsAndWait } from '../../local/infra/kafka-topics.js';
 import { kcatConsume, kcatProduce } from './kcat.js';
 import { type FetchedRecord, readRecords } from './reader.js';
 
@@ -345,16 +346,13 @@ const topicCreation: ConformanceCase = {
     await admin.connect();
     const configs = topicConfigs('orders.commands');
     try {
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: [
-          {
-            topic,
-            numPartitions: 5,
-            configEntries: Object.entries(configs).map(([name, value]) => ({ name, value })),
-          },
-        ],
-      });
+      await createTopicsAndWait(admin, [
+        {
+          topic,
+          numPartitions: 5,
+          configEntries: Object.entries(configs).map(([name, value]) => ({ name, value })),
+        },
+      ]);
       const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
       const partitions = metadata.topics[0]?.partitions.length;
       if (partitions !== 5) fail(`created with ${partitions} partitions, asked for 5`);
@@ -384,6 +382,71 @@ const topicCreation: ConformanceCase = {
   },
 };
 
+const concurrentTopicCreation: ConformanceCase = {
+  id: 'create-topics-at-once',
+  title:
+    "60 topics created at once are each usable at once (the project's wait; kafkajs' own waitForLeaders: reported)",
+  required: true,
+  async run(target, topic) {
+    const kafka = quiet(target.brokers);
+    const names = Array.from({ length: 60 }, (_, index) => `${topic}.${index}`);
+    // kafkajs' own wait, half of them: on KRaft it may reject a topic it created (kafkajs #815).
+    const kafkajsWait = await Promise.all(
+      names.slice(0, 30).map(async (name) => {
+        const admin = kafka.admin();
+        await admin.connect();
+        try {
+          await admin.createTopics({ waitForLeaders: true, topics: [{ topic: name, numPartitions: 6 }] });
+          return 'created';
+        } catch (error) {
+          return error instanceof Error ? error.message : String(error);
+        } finally {
+          await admin.disconnect();
+        }
+      }),
+    );
+    // The project's wait, the other half, then a record to every one of the 60 at once.
+    await Promise.all(
+      names.slice(30).map(async (name) => {
+        const admin = kafka.admin();
+        await admin.connect();
+        try {
+          await createTopicsAndWait(admin, [{ topic: name, numPartitions: 6 }]);
+        } finally {
+          await admin.disconnect();
+        }
+      }),
+    );
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      await createTopicsAndWait(
+        admin,
+        names.map((name) => ({ topic: name, numPartitions: 6 })),
+      );
+      const listed = new Set(await admin.listTopics());
+      const absent = names.filter((name) => !listed.has(name));
+      if (absent.length > 0) fail(`${absent.length} of 60 topics do not exist`);
+    } finally {
+      await admin.disconnect();
+    }
+    const producer = kafka.producer();
+    await producer.connect();
+    try {
+      await producer.sendBatch({
+        acks: -1,
+        topicMessages: names.map((name) => ({ topic: name, messages: [{ key: 'k', value: 'v' }] })),
+      });
+    } catch (error) {
+      fail(`producing to the new topics failed: ${error instanceof Error ? error.message : String(error)}`);
+    } finally {
+      await producer.disconnect();
+    }
+    const rejected = kafkajsWait.filter((outcome) => outcome !== 'created');
+    return `60 usable; kafkajs waitForLeaders rejected ${rejected.length} of 30 it had created${rejected[0] ? ` ("${rejected[0]}")` : ''}`;
+  },
+};
+
 const largeMessage: ConformanceCase = {
   id: 'large-message',
   title: 'a 1,000,000-byte value round-trips byte for byte',
@@ -405,16 +468,13 @@ const recordTooLarge: ConformanceCase = {
     const admin = quiet(target.brokers).admin();
     await admin.connect();
     try {
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: [
-          {
-            topic,
-            numPartitions: 1,
-            configEntries: [{ name: 'max.message.bytes', value: String(KAFKA_MESSAGE_MAX_BYTES) }],
-          },
-        ],
-      });
+      await createTopicsAndWait(admin, [
+        {
+          topic,
+          numPartitions: 1,
+          configEntries: [{ name: 'max.message.bytes', value: String(KAFKA_MESSAGE_MAX_BYTES) }],
+        },
+      ]);
     } finally {
       await admin.disconnect();
     }
@@ -499,6 +559,7 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
   rebalance,
   offsets,
   topicCreation,
+  concurrentTopicCreation,
   largeMessage,
   recordTooLarge,
   binaryHeaders,

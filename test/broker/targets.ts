@@ -1,8 +1,9 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { startApacheKafka } from '../../local/infra/kafka-broker.js';
+import { createTopicsAndWait } from '../../local/infra/kafka-topics.js';
 import type { BrokerTarget } from './cases.js';
 
-/** A running cluster: topics through kafkajs' admin client (CreateTopics), as the project makes them. */
+/** A running cluster: topics through kafkajs' admin client (CreateTopics), as the project makes them (local/infra/kafka-topics.ts). */
 export function clusterTarget(name: string, brokers: string[]): BrokerTarget {
   return {
     name,
@@ -11,7 +12,7 @@ export function clusterTarget(name: string, brokers: string[]): BrokerTarget {
       const admin = new Kafka({ brokers, logLevel: logLevel.NOTHING }).admin();
       await admin.connect();
       try {
-        await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: partitions }] });
+        await createTopicsAndWait(admin, [{ topic, numPartitions: partitions }]);
       } finally {
         await admin.disconnect();
       }

@@ -1,4 +1,5 @@
 import { type IHeaders, Kafka, logLevel } from 'kafkajs';
+import { createTopicsAndWait } from '../../local/infra/kafka-topics.js';
 
 export interface ReadMessage {
   key: string | undefined;
@@ -67,7 +68,7 @@ export async function createTestTopic(brokers: string[], topic: string, partitio
   const admin = new Kafka({ brokers, logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   try {
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: partitions }] });
+    await createTopicsAndWait(admin, [{ topic, numPartitions: partitions }]);
   } finally {
     await admin.disconnect();
   }
