@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- throughput`: the event-sourced write path (`orderCommands` behind its emulated
- * mapping, on DynamoDB Local and the bundled broker) fed COMMANDS commands over ORDER_IDS orders,
+ * mapping, on DynamoDB Local and the local Apache Kafka) fed COMMANDS commands over ORDER_IDS orders,
  * against the raw ceiling of DynamoDB Local measured in the same run: as many `TransactWriteItems`
  * as the pipeline sent, copies of the ones it sent (fresh keys, same items and sizes), at the highest
  * concurrency the pipeline reached, with nothing else around them. Ends with:

@@ -70,10 +70,7 @@ async function main(): Promise<number> {
     });
     const [broker, ...others] = stack.infrastructure.kafkaBrokers;
     if (!broker || others.length > 0)
-      throw new InfrastructureError(
-        'kafka',
-        'npm run chaos needs the bundled broker or a one-broker cluster',
-      );
+      throw new InfrastructureError('kafka', 'npm run chaos needs the local broker or a one-broker cluster');
     proxy = await startBrokerProxy(broker);
     const cut = (running: BrokerProxy) => {
       outages = setTimeout(() => {

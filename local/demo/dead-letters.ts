@@ -6,8 +6,8 @@ import { readDeadLetters } from '../dlq/dead-letters.js';
 /**
  * The run's dead letters (keys carrying its tag) as they arrive, logged with their reason and handed
  * to `onLetter` each time one arrives (a key dead-lettered twice is seen twice). Resolves once the
- * watcher has joined its group, so nothing produced afterwards is missed — which matters on the
- * bundled broker: it keeps 5 MB per partition, so a large flood of letters can only be counted live.
+ * watcher has joined its group, so nothing produced afterwards is missed, however many letters a
+ * flood writes.
  * `settle` reads every dead-letter topic to its end once, so that letters the live watcher has not
  * reached yet count too.
  */

@@ -109,8 +109,8 @@ export async function startEmulator(options: {
       options.log(`${schedule.functionKey} ⇐ ${schedule.expression}${schedule.enabled ? '' : ' (disabled)'}`);
     }
     for (const mapping of mappings) runners.push(await runnerFor(mapping));
-    // Together: each group's first join waits out the broker's initial rebalance delay (3 s on Kafka
-    // and on the bundled mock cluster); one after the other that is 3 s per mapping.
+    // Together: each group's first join waits out the broker's initial rebalance delay (3 s by
+    // default, as on MSK; 0 on the local broker); one after the other that is 3 s per mapping.
     const started = await Promise.allSettled(runners.map((runner) => runner.start()));
     const failed = started.find((outcome) => outcome.status === 'rejected');
     if (failed) throw failed.reason;

@@ -76,15 +76,19 @@ const JVM_OPTIONS = [
   `-Dlog4j2.configurationFile=${KAFKA_LOG_CONFIG}`,
 ];
 
-/** True once the broker answers and every partition of `topics` has a leader. */
-async function serving(brokers: string[], topics: readonly string[]): Promise<boolean> {
+/**
+ * True once the broker answers and every partition of every topic it has has a leader (after a
+ * restart: its logs are recovered).
+ */
+async function serving(brokers: string[]): Promise<boolean> {
   const admin = new Kafka({ brokers, logLevel: logLevel.NOTHING, retry: { retries: 0 } }).admin();
   await admin.connect();
   try {
     const cluster = await admin.describeCluster();
     if (cluster.brokers.length === 0) return false;
+    const topics = await admin.listTopics();
     if (topics.length === 0) return true;
-    const { topics: described } = await admin.fetchTopicMetadata({ topics: [...topics] });
+    const { topics: described } = await admin.fetchTopicMetadata({ topics });
     return described.every((topic) => topic.partitions.every((partition) => partition.leader >= 0));
   } finally {
     await admin.disconnect();
@@ -149,7 +153,7 @@ export async function startApacheKafka(options: {
   let current: ChildProcess | undefined;
   let settling: Promise<void> = Promise.resolve();
 
-  const launch = async (waitFor: readonly string[]): Promise<void> => {
+  const launch = async (): Promise<void> => {
     const archive = classArchive(distribution, dataDir);
     const child = guardChild(
       spawn(
@@ -165,7 +169,7 @@ export async function startApacheKafka(options: {
     });
     current = child;
     await awaitReadiness(child, {
-      probe: () => serving(brokers, waitFor),
+      probe: () => serving(brokers),
       timeoutMs,
       spawnFailed: javaMissing,
       stoppedEarly: (how, output) =>
@@ -178,6 +182,12 @@ export async function startApacheKafka(options: {
           'kafka',
           `Apache Kafka ${distribution.version} on ${brokers[0]} did not serve in time (${reason})`,
         ),
+    });
+    await warmUp(brokers, timeoutMs).catch((error: Error) => {
+      throw new InfrastructureError(
+        'kafka',
+        `Apache Kafka ${distribution.version} did not warm up: ${error.message}`,
+      );
     });
     served = true;
   };
@@ -198,16 +208,8 @@ export async function startApacheKafka(options: {
       (templateLogDir) => serverProperties(templateLogDir, 9092, 9093),
       logDir,
     );
-    await launch([]);
-    await Promise.all([
-      warmUp(brokers, timeoutMs).catch((error: Error) => {
-        throw new InfrastructureError(
-          'kafka',
-          `Apache Kafka ${distribution.version} did not warm up: ${error.message}`,
-        );
-      }),
-      createTopics(brokers, options.topics, { replicationFactor: 1 }),
-    ]);
+    await launch();
+    await createTopics(brokers, options.topics, { replicationFactor: 1 });
   } catch (error) {
     await stop();
     throw error;
@@ -231,8 +233,7 @@ export async function startApacheKafka(options: {
           await stopChild(current, 10_000);
         }
       }
-      // Serving again means every topic it had has a leader: the logs are recovered.
-      await launch(options.topics);
+      await launch();
     },
     stop,
   };

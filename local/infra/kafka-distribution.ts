@@ -47,7 +47,7 @@ export function kafkaCacheRoot(env: NodeJS.ProcessEnv = process.env): string {
 
 const run = promisify(execFile);
 
-async function runMaven(mvn: string, outputDirectory: string): Promise<void> {
+async function runMaven(mvn: string, version: string, outputDirectory: string): Promise<void> {
   try {
     await run(
       mvn,
@@ -57,6 +57,7 @@ async function runMaven(mvn: string, outputDirectory: string): Promise<void> {
         '--file',
         POM,
         'dependency:copy-dependencies',
+        `-Dkafka.version=${version}`,
         `-DoutputDirectory=${outputDirectory}`,
         '-DincludeScope=runtime',
       ],
@@ -77,7 +78,7 @@ async function runMaven(mvn: string, outputDirectory: string): Promise<void> {
       .join(' | ');
     throw new InfrastructureError(
       'kafka',
-      `Maven could not fetch Apache Kafka ${pinnedKafkaVersion()} (${output || failure.message}): Maven Central must be reachable once; later starts use the cache`,
+      `Maven could not fetch Apache Kafka ${version} (${output || failure.message}): Maven Central must be reachable once; later starts use the cache`,
     );
   }
 }
@@ -87,6 +88,9 @@ async function runMaven(mvn: string, outputDirectory: string): Promise<void> {
  * no Maven) by every later start. Resolution goes to a fresh folder renamed into place at the end, so
  * two first starts at once, or one interrupted, never leave a half-filled cache behind.
  *
+ * `KAFKA_VERSION` in `options.env` takes another Apache Kafka version than the pom's, to check the
+ * project against the other versions MSK runs (`KAFKA_VERSION=4.0.2 npm run broker:conformance`).
+ *
  * @param options.mvn - the Maven command @default 'mvn'
  * @param options.onFetch - told once when Maven is about to run (it downloads ~45 MB the first time)
  */
@@ -94,9 +98,10 @@ export async function resolveKafkaDistribution(
   options: { env?: NodeJS.ProcessEnv; mvn?: string; onFetch?: (message: string) => void } = {},
 ): Promise<KafkaDistribution> {
   const pom = readFileSync(POM, 'utf8');
-  const version = pinnedKafkaVersion(pom);
+  const env = options.env ?? process.env;
+  const version = env.KAFKA_VERSION || pinnedKafkaVersion(pom);
   const digest = createHash('sha256').update(pom).digest('hex').slice(0, 12);
-  const root = kafkaCacheRoot(options.env);
+  const root = kafkaCacheRoot(env);
   const target = join(root, `apache-kafka-${version}-${digest}`);
   const libs = join(target, 'libs');
   const describe = async (fetched: boolean): Promise<KafkaDistribution> => {
@@ -115,7 +120,7 @@ export async function resolveKafkaDistribution(
   const staging = await mkdtemp(join(root, '.resolving-'));
   try {
     options.onFetch?.(`fetching Apache Kafka ${version} from Maven Central into ${target} (once)`);
-    await runMaven(options.mvn ?? 'mvn', join(staging, 'libs'));
+    await runMaven(options.mvn ?? 'mvn', version, join(staging, 'libs'));
     const jars = (await readdir(join(staging, 'libs'))).filter((name) => name.endsWith('.jar'));
     if (!jars.some((name) => name.startsWith(`kafka_2.13-${version}`)))
       throw new InfrastructureError('kafka', `Maven resolved no kafka_2.13-${version} jar into ${staging}`);

@@ -24,7 +24,7 @@ export interface ConformanceCase {
   id: string;
   /** what a client relies on, in one line */
   title: string;
-  /** a case this project's local stack depends on: `npm test` requires it of the bundled broker */
+  /** a case this project's local stack depends on: `npm test` requires it of its broker */
   required: boolean;
   /** what the case needs besides kafkajs (kcat installed, a target that restarts); "not run" without it */
   needs?: 'kcat' | 'restart';
