@@ -60,6 +60,22 @@ export class TransactionTooLargeError extends PermanentError {
 }
 
 /**
+ * A record reaches a hard limit of Kafka or DynamoDB — a message above a topic's `max.message.bytes`,
+ * an item above 400 KB, a key above 2 KB, a transaction above 4 MB (docs/aws-behaviours.md, "Limits"):
+ * the same request can never succeed. `limit` names the limit.
+ */
+export class LimitExceededError extends PermanentError {
+  override name = 'LimitExceededError';
+  constructor(
+    message: string,
+    readonly limit: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/**
  * Another invocation holds the claim on this key right now. `retryAfterMs`: when its lease ends — the
  * claimer may have died (its process killed mid-record), and only the lease's end frees the key.
  */

@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { deadLetterTopic } from '../contracts/topics.js';
 import type { OutgoingRecord } from './producer.js';
+import { batchBudget, recordBytes } from './record-size.js';
 import type { MskEvent } from './types.js';
 
 /** Headers on a dead-letter record written by the function itself (Lambda's own destination sets none). */
@@ -11,7 +13,12 @@ export const DEAD_LETTER_HEADERS = {
   errorClass: 'dlq-error-class',
   errorMessage: 'dlq-error-message',
   functionName: 'dlq-function',
+  /** set when the source record's value was left out to fit the dead-letter topic: `<bytes> sha256:<hex>` */
+  payloadOmitted: 'dlq-payload-omitted',
 } as const;
+
+/** Error messages are cut to this length in a dead letter (a zod explanation of a huge value can be huge). */
+const ERROR_MESSAGE_CHARS = 4000;
 
 /** Why a record is dead-lettered by the function: a permanent error, decided without retrying. */
 export const FUNCTION_DEAD_LETTER_CONDITION = 'PermanentError';
@@ -71,28 +78,53 @@ export function destinationValue(input: Omit<DeadLetterInput, 'error'>, failure:
       records: { [input.partitionKey]: [input.raw] },
     },
     ...(failure.error
-      ? { errorInfo: { errorType: failure.error.name, errorMessage: failure.error.message } }
+      ? {
+          errorInfo: {
+            errorType: failure.error.name,
+            errorMessage: failure.error.message.slice(0, ERROR_MESSAGE_CHARS),
+          },
+        }
       : {}),
   };
   return JSON.stringify(value);
 }
 
 /**
+ * The source record with its value left out, when the letter would not fit the dead-letter topic:
+ * everything else of the record is kept (topic, partition, offset, key, headers), and the value's size
+ * and SHA-256 say what it was. Not a record Lambda would write: such a letter cannot be redriven.
+ */
+function withoutValue(raw: unknown): { raw: unknown; omitted: string } {
+  const value = typeof raw === 'object' && raw !== null && 'value' in raw ? raw.value : raw;
+  const bytes =
+    typeof value === 'string' ? Buffer.from(value, 'base64') : Buffer.from(JSON.stringify(value) ?? '');
+  const omitted = `${bytes.length} sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { raw: null, omitted };
+  return { raw: { ...Object.fromEntries(Object.entries(raw)), value: null }, omitted };
+}
+
+/**
  * A dead-letter record written by the function itself for a permanent error: the value in the format
  * Lambda writes to a `kafka://` on-failure destination (docs/aws-behaviours.md, "Error handling"), keyed like the
  * original, with headers that say where it came from and why it failed — so one tool reads both
- * Lambda's and our dead letters.
+ * Lambda's and our dead letters. A letter never exceeds its topic's `max.message.bytes`: when the
+ * source record's value would not fit, it is left out, its size and hash kept, and the letter says so
+ * (`dlq-payload-omitted`).
  */
 export function deadLetterRecord(input: DeadLetterInput): OutgoingRecord {
-  return {
-    topic: deadLetterTopic(input.topic),
+  const topic = deadLetterTopic(input.topic);
+  const letter = (raw: unknown, omitted?: string): OutgoingRecord => ({
+    topic,
     key: input.key,
-    value: destinationValue(input, {
-      condition: FUNCTION_DEAD_LETTER_CONDITION,
-      approximateInvokeCount: 1,
-      functionError: 'Handled',
-      error: input.error,
-    }),
+    value: destinationValue(
+      { ...input, raw },
+      {
+        condition: FUNCTION_DEAD_LETTER_CONDITION,
+        approximateInvokeCount: 1,
+        functionError: 'Handled',
+        error: input.error,
+      },
+    ),
     headers: {
       [DEAD_LETTER_HEADERS.sourceTopic]: input.topic,
       [DEAD_LETTER_HEADERS.sourcePartition]: String(input.partition ?? ''),
@@ -100,6 +132,13 @@ export function deadLetterRecord(input: DeadLetterInput): OutgoingRecord {
       [DEAD_LETTER_HEADERS.errorClass]: input.error.name,
       [DEAD_LETTER_HEADERS.errorMessage]: input.error.message.slice(0, 1000),
       [DEAD_LETTER_HEADERS.functionName]: input.context.functionName,
+      ...(omitted ? { [DEAD_LETTER_HEADERS.payloadOmitted]: omitted } : {}),
     },
-  };
+  });
+  const whole = letter(input.raw);
+  if (recordBytes(whole) <= batchBudget(topic)) return whole;
+  const { raw, omitted } = withoutValue(input.raw);
+  const lighter = letter(raw, omitted);
+  // Still too large (a key or headers of most of a megabyte): the letter keeps only the metadata.
+  return recordBytes(lighter) <= batchBudget(topic) ? lighter : letter(null, omitted);
 }

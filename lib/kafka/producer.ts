@@ -7,6 +7,7 @@ import {
   parseClusterArn,
   splitBrokers,
 } from './msk-iam.js';
+import { sizedRuns } from './record-size.js';
 
 /**
  * A message ready to send: value already serialised. Key and header values may be bytes, and a header
@@ -126,18 +127,24 @@ class KafkaPublisher implements Publisher {
     return this.#connected;
   }
 
+  /**
+   * One request per run of records that fits the topics' `max.message.bytes` (most batches: one), the
+   * runs one after the other so that each key keeps its order.
+   */
   async publish(records: readonly OutgoingRecord[]): Promise<void> {
     if (records.length === 0) return;
     const producer = await this.#producerConnected();
-    const byTopic = new Map<string, OutgoingRecord[]>();
-    for (const record of records) byTopic.set(record.topic, [...(byTopic.get(record.topic) ?? []), record]);
-    await producer.sendBatch({
-      acks: -1,
-      topicMessages: [...byTopic].map(([topic, messages]) => ({
-        topic,
-        messages: messages.map(({ key, value, headers }) => ({ key, value, headers })),
-      })),
-    });
+    for (const run of sizedRuns(records)) {
+      const byTopic = new Map<string, OutgoingRecord[]>();
+      for (const record of run) byTopic.set(record.topic, [...(byTopic.get(record.topic) ?? []), record]);
+      await producer.sendBatch({
+        acks: -1,
+        topicMessages: [...byTopic].map(([topic, messages]) => ({
+          topic,
+          messages: messages.map(({ key, value, headers }) => ({ key, value, headers })),
+        })),
+      });
+    }
   }
 
   async disconnect(): Promise<void> {

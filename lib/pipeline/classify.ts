@@ -29,11 +29,70 @@ const TRANSIENT_NETWORK_CODES = new Set([
   'ECONNABORTED',
 ]);
 
-/** The built-in rules: our classes, AWS SDK errors, Node network errors, kafkajs retriable errors. */
+/**
+ * Kafka errors (kafkajs `type`) that refuse a request for what it is, never for the moment: a record
+ * batch above `max.message.bytes` (one record can be: the broker checks it after compression), a
+ * produce request above the broker's limits, a record the broker cannot take.
+ */
+const PERMANENT_KAFKA_ERRORS = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD']);
+
+/**
+ * DynamoDB's `ValidationException` messages for its hard limits
+ * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html): an item above
+ * 400 KB, a partition key above 2,048 bytes or a sort key above 1,024, a transaction above 4 MB. As
+ * DynamoDB Local and DynamoDB say them. Any other `ValidationException` stays transient: it is a bug
+ * of ours (an expression, a type), which must not turn into dead letters on its first occurrence.
+ */
+const DYNAMODB_LIMIT_MESSAGES = [
+  /Item size (to update )?has exceeded the maximum allowed size/i,
+  /primary key values must be under/i,
+  /exceeded the maximum size limit/i,
+  /Transaction (payload|request) size cannot exceed/i,
+];
+
+const reachesDynamoDbLimit = (message: string | undefined) =>
+  message !== undefined && DYNAMODB_LIMIT_MESSAGES.some((pattern) => pattern.test(message));
+
+/** kafkajs wraps a broker's refusal in its retry errors: the Kafka error type anywhere in the chain. */
+function kafkaErrorTypes(error: unknown): string[] {
+  const types: string[] = [];
+  for (let cause = error; cause instanceof Error; cause = cause.cause) {
+    if ('type' in cause && typeof cause.type === 'string') types.push(cause.type);
+  }
+  return types;
+}
+
+/**
+ * A limit of Kafka or DynamoDB, reached: permanent whichever way it is reported — directly, as a
+ * `TransactionCanceledException` reason (`ValidationError`) or wrapped by kafkajs.
+ */
+function reachesLimit(error: object): boolean {
+  if (kafkaErrorTypes(error).some((type) => PERMANENT_KAFKA_ERRORS.has(type))) return true;
+  if (!('name' in error)) return false;
+  const message = 'message' in error && typeof error.message === 'string' ? error.message : undefined;
+  if (error.name === 'ValidationException') return reachesDynamoDbLimit(message);
+  if (error.name === 'TransactionCanceledException' && 'CancellationReasons' in error) {
+    const reasons = Array.isArray(error.CancellationReasons) ? error.CancellationReasons : [];
+    return reasons.some(
+      (reason: unknown) =>
+        typeof reason === 'object' &&
+        reason !== null &&
+        'Code' in reason &&
+        reason.Code === 'ValidationError' &&
+        'Message' in reason &&
+        typeof reason.Message === 'string' &&
+        reachesDynamoDbLimit(reason.Message),
+    );
+  }
+  return false;
+}
+
+/** The built-in rules: our classes, limits reached, AWS SDK errors, Node network errors, kafkajs retriable errors. */
 export const defaultClassifier: ErrorClassifier = (error) => {
   if (error instanceof PermanentError) return ERROR_KINDS.permanent;
   if (error instanceof TransientError) return ERROR_KINDS.transient;
   if (typeof error !== 'object' || error === null) return undefined;
+  if (reachesLimit(error)) return ERROR_KINDS.permanent;
   const candidate = error as {
     name?: string;
     code?: string;

@@ -1,9 +1,10 @@
-import { ContractViolationError } from '../common/errors.js';
+import { ContractViolationError, LimitExceededError } from '../common/errors.js';
 import { stableId } from '../common/ids.js';
 import { type Envelope, envelopeHeaders } from '../contracts/envelope.js';
 import type { ContractRegistry } from '../contracts/registry.js';
-import { PRODUCE_VALIDATED_TOPICS } from '../contracts/topics.js';
+import { PRODUCE_VALIDATED_TOPICS, topicSettings } from '../contracts/topics.js';
 import type { OutgoingRecord } from '../kafka/producer.js';
+import { batchBudget, recordBytes } from '../kafka/record-size.js';
 import type { OutgoingMessage } from './types.js';
 
 /**
@@ -22,10 +23,19 @@ const VALIDATED_TOPICS: ReadonlySet<string> = new Set(PRODUCE_VALIDATED_TOPICS);
  * Check what a handler is about to publish on an event topic against the topic's contracts, before
  * anything commits. MSK validates nothing at produce time, so without this a producer bug would be
  * found by every consumer downstream instead of where it is made; with it, the record that caused
- * the message is dead-lettered with the reason, and nothing is written.
+ * the message is dead-lettered with the reason, and nothing is written. Every message, on any topic,
+ * must also fit its topic's `max.message.bytes`.
  */
 export function assertPublishable(registry: ContractRegistry, records: readonly OutgoingRecord[]): void {
   for (const record of records) {
+    // A message the broker would refuse (MESSAGE_TOO_LARGE) must not be committed to an outbox that
+    // could then never be published.
+    const bytes = recordBytes(record);
+    if (bytes > batchBudget(record.topic))
+      throw new LimitExceededError(
+        `the message this record produces for ${record.topic} is ${bytes} bytes; the topic takes at most ${batchBudget(record.topic)} (max.message.bytes ${topicSettings(record.topic).maxMessageBytes})`,
+        'max.message.bytes',
+      );
     if (!VALIDATED_TOPICS.has(record.topic)) continue;
     try {
       registry.validate(record.topic, record.value);

@@ -61,7 +61,7 @@ async function main(): Promise<void> {
     for (const letter of letters) {
       const from = letter.original ? `${letter.original.partitionKey}@${letter.original.offset}` : '?';
       process.stdout.write(
-        `${letter.id}  ${letter.timestamp}  from ${from}  by ${letter.functionName}  key=${letter.original?.key ?? ''}  ${letter.errorClass}: ${letter.errorMessage}\n`,
+        `${letter.id}  ${letter.timestamp}  from ${from}  by ${letter.functionName}  key=${letter.original?.key ?? ''}  ${letter.errorClass}: ${letter.errorMessage}${letter.payloadOmitted ? `  [value left out: ${letter.payloadOmitted}]` : ''}\n`,
       );
     }
     process.stdout.write(`${letters.length} dead letters\n`);
@@ -80,6 +80,7 @@ async function main(): Promise<void> {
           condition: letter.condition,
           error: { class: letter.errorClass, message: letter.errorMessage },
           deadLetteredAt: letter.timestamp,
+          ...(letter.payloadOmitted ? { valueLeftOut: letter.payloadOmitted } : {}),
           original: original && {
             topic: original.topic,
             partition: original.partition,

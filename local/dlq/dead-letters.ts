@@ -18,6 +18,8 @@ export interface DeadLetter {
   timestamp: string;
   /** the original record, decoded; undefined when the payload holds no readable record */
   original: DecodedRecord | undefined;
+  /** `<bytes> sha256:<hex>` of the source record's value when it was left out to fit the topic */
+  payloadOmitted?: string;
   value: Record<string, unknown>;
 }
 
@@ -67,6 +69,9 @@ function parseDeadLetter(
       'unknown',
     timestamp: json.timestamp ?? '',
     original: decoded,
+    ...(headers[DEAD_LETTER_HEADERS.payloadOmitted]
+      ? { payloadOmitted: headers[DEAD_LETTER_HEADERS.payloadOmitted] }
+      : {}),
     value: json as Record<string, unknown>,
   };
 }
@@ -183,6 +188,10 @@ export async function redrive(
 ): Promise<number> {
   for (const letter of letters) {
     if (!letter.original) throw new RedriveRefusedError(`${letter.id} holds no original record to redrive`);
+    if (letter.payloadOmitted)
+      throw new RedriveRefusedError(
+        `${letter.id}: its source record's value (${letter.payloadOmitted}) did not fit the dead-letter topic and was left out: nothing to redrive; produce it again from its source`,
+      );
     if (isDeadLetterTopic(letter.original.topic)) {
       throw new RedriveRefusedError(
         `${letter.id} came from ${letter.original.topic}, a dead-letter topic: refusing to redrive into it`,

@@ -137,6 +137,49 @@ describe('classify', () => {
     expect(classify(new PermanentError('p'))).toBe(ERROR_KINDS.permanent);
   });
 
+  it('knows a limit of Kafka or DynamoDB reached as permanent, however it is wrapped', () => {
+    // kafkajs wraps the broker's refusal: KafkaJSNumberOfRetriesExceeded → KafkaJSProtocolError
+    const tooLarge = Object.assign(
+      new Error('The request included a message larger than the max message size'),
+      {
+        name: 'KafkaJSProtocolError',
+        type: 'MESSAGE_TOO_LARGE',
+        retriable: false,
+      },
+    );
+    const wrapped = Object.assign(new Error('retries exhausted', { cause: tooLarge }), {
+      name: 'KafkaJSNumberOfRetriesExceeded',
+      retriable: true,
+    });
+    const itemTooLarge = Object.assign(new Error('Item size has exceeded the maximum allowed size'), {
+      name: 'ValidationException',
+    });
+    const keyTooLong = Object.assign(new Error('Transaction cancelled'), {
+      name: 'TransactionCanceledException',
+      CancellationReasons: [
+        {
+          Code: 'ValidationError',
+          Message:
+            'Hash primary key values must be under 2048 bytes, and range primary key values must be under 1024 bytes',
+        },
+        { Code: 'None' },
+      ],
+    });
+    const transactionTooLarge = Object.assign(
+      new Error('Transaction payload size cannot exceed 4MB. Payload Size: 4290056'),
+      { name: 'ValidationException' },
+    );
+    for (const error of [tooLarge, wrapped, itemTooLarge, keyTooLong, transactionTooLarge])
+      expect(classify(error)).toBe(ERROR_KINDS.permanent);
+  });
+
+  it('keeps any other ValidationException transient: a bug of ours must not turn into dead letters at once', () => {
+    const badExpression = Object.assign(new Error('Invalid UpdateExpression: Syntax error'), {
+      name: 'ValidationException',
+    });
+    expect(classify(badExpression)).toBe(ERROR_KINDS.transient);
+  });
+
   it('treats an unknown error as transient, so that the mapping retries it before its on-failure destination', () => {
     expect(classify(new TypeError('undefined is not a function'))).toBe(ERROR_KINDS.transient);
   });

@@ -1,0 +1,206 @@
+import { createHash } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { contracts } from '../../lib/contracts/index.js';
+import { KAFKA_MESSAGE_MAX_BYTES } from '../../lib/contracts/topics.js';
+import { encodeMskEvent } from '../../lib/kafka/codec.js';
+import { getPublisher } from '../../lib/kafka/producer.js';
+import type { RecordInput } from '../../lib/kafka/types.js';
+import { BatchProcessor } from '../../lib/pipeline/processor.js';
+import type { MessageHandler } from '../../lib/pipeline/types.js';
+import { dynamoDbConfig } from '../../lib/store/dynamodb.js';
+import { IdempotencyStore } from '../../lib/store/idempotency.js';
+import { readTopic } from '../support/kafka.js';
+import { contextWithTime, placeOrderRecord, unique } from '../support/pipeline.js';
+
+// Each limit a record can reach, reached on purpose against DynamoDB Local and Apache Kafka, which
+// enforce them as DynamoDB and MSK do: the record is dead-lettered at once with its reason (no retry,
+// no failed record for the mapping to retry and send to its destination), and the next record of the
+// same key is processed in the same invocation.
+
+const documents = DynamoDBDocumentClient.from(new DynamoDBClient(dynamoDbConfig()));
+const idempotencyTable = process.env.IDEMPOTENCY_TABLE as string;
+const auditTable = process.env.AUDIT_TABLE as string;
+const store = new IdempotencyStore(documents, idempotencyTable);
+const publisher = getPublisher();
+const brokers = inject('kafkaBrokers');
+afterAll(async () => {
+  documents.destroy();
+  await publisher.disconnect();
+});
+
+const processorFor = (handle: MessageHandler) =>
+  new BatchProcessor(
+    {
+      name: unique('limits'),
+      topics: ['orders.commands'],
+      handle,
+      retry: { maxAttempts: 3, baseDelayMs: 5 },
+    },
+    { store, publisher, registry: contracts },
+  );
+
+/** An audit row per message, with `padding` bytes in it; the second record of each test writes none. */
+const auditWriter =
+  (padding: (id: string) => { key?: string; bytes?: number }): MessageHandler =>
+  (message) => {
+    const { key, bytes } = padding(message.id);
+    return {
+      writes: [
+        {
+          Put: {
+            TableName: auditTable,
+            Item: { messageId: key ?? message.id, ...(bytes ? { padding: 'x'.repeat(bytes) } : {}) },
+          },
+        },
+      ],
+    };
+  };
+
+const audited = async (messageId: string) =>
+  (await documents.send(new GetCommand({ TableName: auditTable, Key: { messageId }, ConsistentRead: true })))
+    .Item;
+
+/** Two records of one key: the first reaches a limit, the second is ordinary. */
+function twoRecords(label: string): { first: string; second: string; records: RecordInput[] } {
+  const [first, second, key] = [unique(`${label}-1`), unique(`${label}-2`), unique('k')];
+  return {
+    first,
+    second,
+    records: [
+      placeOrderRecord(first, { partition: 0, offset: 0, key }),
+      placeOrderRecord(second, { partition: 0, offset: 1, key }),
+    ],
+  };
+}
+
+describe('DynamoDB limits (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html)', () => {
+  it('dead-letters at once an item above 400 KB (ValidationException), and processes the next record of its key', async () => {
+    // Prepare
+    const { first, second, records } = twoRecords('item');
+    const handle = auditWriter((id) => (id === first ? { bytes: 410 * 1024 } : {}));
+
+    // Act
+    const report = await processorFor(handle).process(encodeMskEvent(records), contextWithTime(60_000));
+
+    // Assess
+    expect(report.records.map((record) => record.outcome)).toEqual(['dead-lettered', 'processed']);
+    expect(report.records[0]?.error).toMatchObject({
+      name: 'ValidationException',
+      message: expect.stringMatching(/Item size has exceeded the maximum allowed size/),
+    });
+    expect(report.retries).toBe(0);
+    expect(report.response.batchItemFailures).toEqual([]);
+    expect(await audited(second)).toBeDefined();
+  });
+
+  it('dead-letters at once a partition key above 2,048 bytes (a transaction cancelled with ValidationError)', async () => {
+    // Prepare
+    const { first, records } = twoRecords('key');
+    const handle = auditWriter((id) => (id === first ? { key: `k${'x'.repeat(3000)}` } : {}));
+
+    // Act
+    const report = await processorFor(handle).process(encodeMskEvent(records), contextWithTime(60_000));
+
+    // Assess
+    expect(report.records.map((record) => record.outcome)).toEqual(['dead-lettered', 'processed']);
+    expect(report.records[0]?.error?.name).toBe('TransactionCanceledException');
+    expect(report.retries).toBe(0);
+  });
+});
+
+describe("Kafka's max.message.bytes (1,048,588 bytes on MSK and on the local broker)", () => {
+  it('dead-letters before committing anything a record whose message would be above the limit', async () => {
+    // Prepare: the first record's event would carry 1.1 MB
+    const { first, second, records } = twoRecords('message');
+    const handle: MessageHandler = (message) => ({
+      writes: [{ Put: { TableName: auditTable, Item: { messageId: message.id } } }],
+      messages: [
+        {
+          topic: 'orders.events',
+          key: 'k',
+          type: 'OrderRejected',
+          version: 1,
+          data: {
+            orderId: 'o',
+            command: 'PlaceOrder',
+            reason: message.id === first ? 'x'.repeat(1_100_000) : 'fits',
+          },
+        },
+      ],
+    });
+
+    // Act
+    const report = await processorFor(handle).process(encodeMskEvent(records), contextWithTime(60_000));
+
+    // Assess: nothing of the first committed (no audit row, no outbox to strand), the second published
+    expect(report.records.map((record) => record.outcome)).toEqual(['dead-lettered', 'processed']);
+    expect(report.records[0]?.error).toMatchObject({
+      name: 'LimitExceededError',
+      message: expect.stringMatching(/is 11\d{5} bytes; the topic takes at most/),
+    });
+    expect(await audited(first)).toBeUndefined();
+    expect(await audited(second)).toBeDefined();
+    expect(report.published).toBe(2);
+  });
+
+  it("keeps a dead letter under the limit: an 800 KB record's letter leaves the value out, with its size and hash", async () => {
+    // Prepare: 800 KB that is not JSON; base64 in Lambda's format would make a 1.09 MB letter
+    const key = unique('big');
+    const value = Buffer.alloc(800 * 1024, 'y');
+    const event = encodeMskEvent([{ topic: 'orders.commands', partition: 1, offset: 5, key, value }]);
+
+    // Act
+    const report = await processorFor(() => ({})).process(event, contextWithTime(60_000));
+    const [letter] = await readTopic(
+      brokers,
+      'orders.commands.dlq',
+      (message) => message.key === key,
+      (matched) => matched.length > 0,
+    );
+
+    // Assess: the broker took it; everything but the value is there
+    expect(report.records[0]?.outcome).toBe('dead-lettered');
+    expect(report.response.batchItemFailures).toEqual([]);
+    expect(letter?.headers['dlq-payload-omitted']).toBe(
+      `${value.length} sha256:${createHash('sha256').update(value).digest('hex')}`,
+    );
+    expect(Buffer.byteLength(letter?.value ?? '')).toBeLessThan(KAFKA_MESSAGE_MAX_BYTES);
+    const json = JSON.parse(letter?.value ?? '{}');
+    expect(json.payload.records['orders.commands-1'][0]).toMatchObject({ offset: 5, value: null });
+    expect(json.errorInfo.errorType).toBe('ContractViolationError');
+  });
+
+  it('publishes the dead letters of 100 × 40 KB of garbage on one partition (4 MB) in requests that fit', async () => {
+    // Prepare: one key, so every letter goes to one dead-letter partition
+    const key = unique('junk');
+    const event = encodeMskEvent(
+      Array.from({ length: 100 }, (_, offset) => ({
+        topic: 'orders.commands',
+        partition: 3,
+        offset,
+        key,
+        value: `${offset} ${'z'.repeat(40 * 1024)}`,
+      })),
+    );
+
+    // Act
+    const report = await processorFor(() => ({})).process(event, contextWithTime(60_000));
+    const letters = await readTopic(
+      brokers,
+      'orders.commands.dlq',
+      (message) => message.key === key,
+      (matched) => matched.length >= 100,
+      30_000,
+    );
+
+    // Assess
+    expect(report.outcomes['dead-lettered']).toBe(100);
+    expect(report.response.batchItemFailures).toEqual([]);
+    expect(report.published).toBe(100);
+    expect(letters.map((letter) => letter.headers['dlq-source-offset'])).toEqual(
+      Array.from({ length: 100 }, (_, offset) => String(offset)),
+    );
+  });
+});
