@@ -46,6 +46,14 @@ function mappingsOf(template: Template, functionKeys: readonly string[]): Mappin
 }
 
 /** The table environment variables of serverless.yml → the logical ids of the tables they name. */
+/** A function's `vpc` as the framework gives it: `{}` when serverless.yml sets none. */
+function inVpc(vpc: unknown): boolean {
+  if (typeof vpc !== 'object' || vpc === null || !('subnetIds' in vpc)) return false;
+  const { subnetIds } = vpc;
+  // A list, or the stage's `Fn::Split` of one.
+  return Array.isArray(subnetIds) ? subnetIds.length > 0 : subnetIds !== undefined && subnetIds !== null;
+}
+
 function tablesByVariable(template: Template, environment: Record<string, Json>): Record<string, string> {
   const byName = new Map(
     Object.entries(template.Resources)
@@ -119,7 +127,8 @@ export function extendTemplate(
       logGroupLogicalId: ids.logGroup,
       declaration,
       tables,
-      inVpc: fn.vpc !== undefined,
+      // The framework normalises a function without `vpc` to `{}`: in a VPC means subnets are given.
+      inVpc: inVpc(fn.vpc),
       groups: mappings.filter((mapping) => mapping.functionKey === key).map((mapping) => mapping.group),
       cluster,
     });

@@ -1,5 +1,6 @@
 import { deadLetterTopic } from '../lib/contracts/topics.js';
 import { TABLE_ACCESS, type TableAccess } from '../lib/deploy/access.js';
+import { TABLE_VARIABLES } from '../lib/deploy/tables.js';
 import type { ClusterArns } from './arns.js';
 import { getAtt, tableIndexes } from './arns.js';
 import type { FunctionDeclaration } from './declarations.js';
@@ -122,6 +123,7 @@ function kafkaStatements({ declaration, groups, cluster }: RoleInput): Statement
 
 function dynamoDbStatements({ declaration, tables, functionLogicalId }: RoleInput): Statement[] {
   const byAccess = new Map<TableAccess, Json[]>();
+  const statements: Statement[] = [];
   for (const [variable, access] of Object.entries(declaration.tables)) {
     if (!access) continue;
     const table = tables[variable];
@@ -129,14 +131,41 @@ function dynamoDbStatements({ declaration, tables, functionLogicalId }: RoleInpu
       throw new UndeclaredTableError(
         `${functionLogicalId} declares ${variable}, which names no table of serverless.yml (provider.environment)`,
       );
+    if (variable === TABLE_VARIABLES.idempotency && declaration.consumer) {
+      statements.push(idempotencyMarkers(declaration.consumer, getAtt(table, 'Arn'), access));
+      continue;
+    }
     byAccess.set(access, [...(byAccess.get(access) ?? []), getAtt(table, 'Arn'), tableIndexes(table)]);
   }
-  return [...byAccess].map(([access, resources]) => ({
-    Sid: access === TABLE_ACCESS.write ? 'DynamoDbReadWrite' : 'DynamoDbRead',
+  return [
+    ...[...byAccess].map(
+      ([access, resources]): Statement => ({
+        Sid: access === TABLE_ACCESS.write ? 'DynamoDbReadWrite' : 'DynamoDbRead',
+        Effect: 'Allow',
+        Action: [...DYNAMODB_ACTIONS[access]],
+        Resource: resources,
+      }),
+    ),
+    ...statements,
+  ];
+}
+
+/**
+ * A consumer's idempotency markers, and no one else's. Markers are keyed `<consumer>#<message key>`
+ * in one table; a marker holds the outbox its consumer republishes on a duplicate delivery, so a role
+ * that could write another consumer's markers could make that consumer publish what it chose. The
+ * condition limits every item the role reads or writes to its own partition keys
+ * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html:
+ * `dynamodb:LeadingKeys`, `ForAllValues`: every key of a batch or transaction must match).
+ */
+function idempotencyMarkers(consumer: string, table: Json, access: TableAccess): Statement {
+  return {
+    Sid: 'IdempotencyMarkersOfItsOwn',
     Effect: 'Allow',
     Action: [...DYNAMODB_ACTIONS[access]],
-    Resource: resources,
-  }));
+    Resource: [table],
+    Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${consumer}#*`] } },
+  };
 }
 
 /** The execution role of one function: its logs, its network, its tables and its topics, nothing else. */

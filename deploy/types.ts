@@ -21,6 +21,7 @@ export type Statement = {
   Effect: 'Allow' | 'Deny';
   Action: string[];
   Resource: Json[];
+  Condition?: Record<string, Record<string, Json>>;
 };
 
 /** What the builder needs of the resolved serverless.yml. */

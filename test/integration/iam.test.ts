@@ -33,6 +33,23 @@ import {
 interface Call {
   action: string;
   resource: string;
+  /** the partition key values of the items the request names (`dynamodb:LeadingKeys`) */
+  leadingKeys?: string[];
+}
+
+/** Each table's partition key attribute, by table ARN, from the packaged template. */
+const hashKeys = new Map<string, string>();
+
+/** The partition key values of the items in a request's `Item`, `Key` or `Keys`. */
+function leadingKeys(table: string, ...items: unknown[]): { leadingKeys?: string[] } {
+  const attribute = hashKeys.get(tableArn(table));
+  if (!attribute) return {};
+  const values = items.flatMap((item) =>
+    typeof item === 'object' && item !== null && attribute in item
+      ? [String(Reflect.get(item, attribute))]
+      : [],
+  );
+  return values.length > 0 ? { leadingKeys: values } : {};
 }
 
 /**
@@ -61,15 +78,26 @@ function dynamoDbCalls(command: string, input: Record<string, unknown>): Call[] 
   const action = single[operation];
   if (action) {
     const index = input.IndexName ? `/index/${String(input.IndexName)}` : '';
-    return [{ action: `dynamodb:${action}`, resource: `${tableArn(input.TableName)}${index}` }];
+    return [
+      {
+        action: `dynamodb:${action}`,
+        resource: `${tableArn(input.TableName)}${index}`,
+        ...leadingKeys(String(input.TableName), input.Item, input.Key),
+      },
+    ];
   }
   if (operation === 'BatchGet' || operation === 'BatchGetItem')
-    return Object.keys(input.RequestItems ?? {}).map((table) => ({
-      action: 'dynamodb:BatchGetItem',
-      resource: tableArn(table),
-    }));
+    return Object.entries((input.RequestItems ?? {}) as Record<string, { Keys?: unknown[] }>).map(
+      ([table, request]) => ({
+        action: 'dynamodb:BatchGetItem',
+        resource: tableArn(table),
+        ...leadingKeys(table, ...(request.Keys ?? [])),
+      }),
+    );
   if (operation === 'TransactWrite' || operation === 'TransactWriteItems') {
-    const items = (input.TransactItems ?? []) as Array<Record<string, { TableName: string }>>;
+    const items = (input.TransactItems ?? []) as Array<
+      Record<string, { TableName: string; Item?: unknown; Key?: unknown }>
+    >;
     const actions: Record<string, string> = {
       Put: 'PutItem',
       Update: 'UpdateItem',
@@ -80,6 +108,7 @@ function dynamoDbCalls(command: string, input: Record<string, unknown>): Call[] 
       Object.entries(item).map(([kind, request]) => ({
         action: `dynamodb:${actions[kind]}`,
         resource: tableArn(request.TableName),
+        ...leadingKeys(request.TableName, request.Item, request.Key),
       })),
     );
   }
@@ -93,7 +122,7 @@ async function decide(statements: Statement[], call: Call): Promise<string> {
         principal: `arn:aws:iam::${ACCOUNT}:role/function`,
         action: call.action,
         resource: { resource: call.resource, accountId: ACCOUNT },
-        contextVariables: {},
+        contextVariables: call.leadingKeys ? { 'dynamodb:LeadingKeys': call.leadingKeys } : {},
       },
       identityPolicies: [{ name: 'function', policy: { Version: '2012-10-17', Statement: statements } }],
       serviceControlPolicies: [],
@@ -111,6 +140,14 @@ let template: Template;
 
 beforeAll(async () => {
   template = readTemplate(inject('packagedTemplates').dev);
+  for (const [, table] of resourcesOfType(template, 'AWS::DynamoDB::Table')) {
+    const keySchema = (table.Properties?.KeySchema ?? []) as Array<{
+      AttributeName: string;
+      KeyType: string;
+    }>;
+    const hash = keySchema.find((key) => key.KeyType === 'HASH')?.AttributeName;
+    if (hash) hashKeys.set(tableArn(table.Properties?.TableName), hash);
+  }
   const cluster = clusterArns(
     String(resourcesOfType(template, 'AWS::MSK::Topic')[0]?.[1].Properties?.ClusterArn),
   );
@@ -248,5 +285,75 @@ describe('IAM simulation of each function role (the dev stage as packaged)', () 
         await decide(roleStatements(template, roles[name] ?? ''), call),
         `${name}: ${call.action} ${call.resource}`,
       ).toBe('ImplicitlyDenied');
+  });
+
+  it("denies every consumer another consumer's idempotency markers (a marker's outbox is republished as stored)", async () => {
+    // Prepare: every consumer against every other, with each write a marker can take
+    const roles = functionRoles(template);
+    const markers = tableArn(
+      resourcesOfType(template, 'AWS::DynamoDB::Table').find(([id]) => id === 'IdempotencyTable')?.[1]
+        .Properties?.TableName,
+    );
+    const consumers = ['audit', 'orderCommands', 'orderProjector', 'orderSaga', 'inventory', 'payments'];
+    const outcomes: string[] = [];
+
+    // Act
+    for (const name of consumers) {
+      const statements = roleStatements(template, roles[name] ?? '');
+      for (const other of consumers) {
+        for (const action of [
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+          'dynamodb:DeleteItem',
+          'dynamodb:GetItem',
+        ]) {
+          const call = { action, resource: markers, leadingKeys: [`${other}#order-1`] };
+          outcomes.push(`${name} ${action} ${other}#… ${await decide(statements, call)}`);
+        }
+      }
+      // A batch naming its own marker and another's is refused whole (ForAllValues).
+      const mixed = {
+        action: 'dynamodb:BatchGetItem',
+        resource: markers,
+        leadingKeys: [`${name}#a`, 'orderSaga#b'],
+      };
+      if (name !== 'orderSaga')
+        outcomes.push(`${name} batch with orderSaga#… ${await decide(statements, mixed)}`);
+    }
+
+    // Assess
+    const expected = outcomes.map((outcome) => {
+      const [name = '', , key = ''] = outcome.split(' ');
+      return outcome.includes('batch') || !key.startsWith(`${name}#`)
+        ? outcome.replace(/\S+$/, 'ImplicitlyDenied')
+        : outcome.replace(/\S+$/, 'Allowed');
+    });
+    expect(outcomes).toEqual(expected);
+    expect(outcomes.filter((outcome) => outcome.endsWith('Allowed'))).toHaveLength(consumers.length * 4);
+  });
+
+  it('gives no ec2: action to a function outside a VPC (the HTTP queries, the deadline sweep)', () => {
+    const roles = functionRoles(template);
+    const functions = resourcesOfType(template, 'AWS::Lambda::Function');
+    const outside = functions
+      .filter(([, fn]) => !fn.Properties?.VpcConfig)
+      .map(([id]) => functionKeyOf(FUNCTION_KEYS, id));
+    expect(outside.length).toBeGreaterThan(0);
+    for (const name of outside) {
+      const actions = roleStatements(template, roles[name ?? ''] ?? '').flatMap(
+        (statement) => statement.Action,
+      );
+      expect(
+        actions.filter((action) => action.startsWith('ec2:')),
+        `${name}`,
+      ).toEqual([]);
+    }
+    const inside = functions
+      .filter(([, fn]) => fn.Properties?.VpcConfig)
+      .map(([id]) => functionKeyOf(FUNCTION_KEYS, id));
+    for (const name of inside)
+      expect(
+        roleStatements(template, roles[name ?? ''] ?? '').flatMap((statement) => statement.Action),
+      ).toContain('ec2:CreateNetworkInterface');
   });
 });

@@ -41,7 +41,9 @@ beforeAll(async () => {
 afterAll(() => getPublisher().disconnect());
 
 describe('rebuild of the order views from the event store', () => {
-  it('fills a new generation equal to the live one, then switches to it', async () => {
+  // A rebuild reads every order of the event store, and the suite's other tests share it: by the time
+  // this runs it may hold a few thousand orders (the malformed flood alone places 1,000).
+  it('fills a new generation equal to the live one, then switches to it', { timeout: 120_000 }, async () => {
     // Prepare
     const live = await orderViews().activeGeneration();
     const liveViews = await Promise.all(orders.map((orderId) => orderViews().get(orderId, live)));
