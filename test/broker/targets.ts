@@ -1,6 +1,5 @@
-import { Kafka, logLevel } from 'kafkajs';
 import { startApacheKafka } from '../../local/infra/kafka-broker.js';
-import { createTopicsAndWait } from '../../local/infra/kafka-topics.js';
+import { createTestTopic } from '../support/kafka.js';
 import type { BrokerTarget } from './cases.js';
 
 /** A running cluster: topics through kafkajs' admin client (CreateTopics), as the project makes them (local/infra/kafka-topics.ts). */
@@ -9,13 +8,7 @@ export function clusterTarget(name: string, brokers: string[]): BrokerTarget {
     name,
     brokers,
     async createTopic(topic, partitions) {
-      const admin = new Kafka({ brokers, logLevel: logLevel.NOTHING }).admin();
-      await admin.connect();
-      try {
-        await createTopicsAndWait(admin, [{ topic, numPartitions: partitions }]);
-      } finally {
-        await admin.disconnect();
-      }
+      await createTestTopic(brokers, topic, partitions);
     },
   };
 }

@@ -1,17 +1,14 @@
 import { createHash } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, inject, it } from 'vitest';
 import { contracts } from '../../lib/contracts/index.js';
 import { KAFKA_MESSAGE_MAX_BYTES } from '../../lib/contracts/topics.js';
 import { encodeMskEvent } from '../../lib/kafka/codec.js';
-import { getPublisher } from '../../lib/kafka/producer.js';
 import type { RecordInput } from '../../lib/kafka/types.js';
 import { BatchProcessor } from '../../lib/pipeline/processor.js';
 import type { MessageHandler } from '../../lib/pipeline/types.js';
-import { dynamoDbConfig } from '../../lib/store/dynamodb.js';
-import { IdempotencyStore } from '../../lib/store/idempotency.js';
 import { readTopic } from '../support/kafka.js';
+import { localPipeline } from '../support/local-pipeline.js';
 import { contextWithTime, placeOrderRecord, unique } from '../support/pipeline.js';
 
 // Each limit a record can reach, reached on purpose against DynamoDB Local and Apache Kafka, which
@@ -19,16 +16,8 @@ import { contextWithTime, placeOrderRecord, unique } from '../support/pipeline.j
 // no failed record for the mapping to retry and send to its destination), and the next record of the
 // same key is processed in the same invocation.
 
-const documents = DynamoDBDocumentClient.from(new DynamoDBClient(dynamoDbConfig()));
-const idempotencyTable = process.env.IDEMPOTENCY_TABLE as string;
-const auditTable = process.env.AUDIT_TABLE as string;
-const store = new IdempotencyStore(documents, idempotencyTable);
-const publisher = getPublisher();
+const { documents, store, publisher, auditTable } = localPipeline();
 const brokers = inject('kafkaBrokers');
-afterAll(async () => {
-  documents.destroy();
-  await publisher.disconnect();
-});
 
 const processorFor = (handle: MessageHandler) =>
   new BatchProcessor(

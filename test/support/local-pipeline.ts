@@ -1,0 +1,23 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { afterAll } from 'vitest';
+import { TABLE_VARIABLES } from '../../lib/deploy/tables.js';
+import { getPublisher } from '../../lib/kafka/producer.js';
+import { dynamoDbConfig, tableName } from '../../lib/store/dynamodb.js';
+import { IdempotencyStore } from '../../lib/store/idempotency.js';
+
+/**
+ * The pipeline's real dependencies on DynamoDB Local and the local broker, for an integration test
+ * file: a document client, the idempotency store, the deployed publisher, and the audit table for
+ * the handlers' own writes. Closed once the file's tests are done.
+ */
+export function localPipeline() {
+  const documents = DynamoDBDocumentClient.from(new DynamoDBClient(dynamoDbConfig()));
+  const store = new IdempotencyStore(documents, tableName(TABLE_VARIABLES.idempotency));
+  const publisher = getPublisher();
+  afterAll(async () => {
+    documents.destroy();
+    await publisher.disconnect();
+  });
+  return { documents, store, publisher, auditTable: tableName(TABLE_VARIABLES.audit) };
+}
