@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startInfrastructure } from '../../local/infra/index.js';
-import { startApacheKafka } from '../../local/infra/kafka-broker.js';
+import { brokerDataRoot, startApacheKafka } from '../../local/infra/kafka-broker.js';
 import { resolveKafkaDistribution } from '../../local/infra/kafka-distribution.js';
 
 function isAlive(pid: number): boolean {
@@ -132,4 +132,4 @@ async function childPids(pattern: RegExp): Promise<number[]> {
 const dynamoDbPids = () => childPids(/DynamoDBLocal\.jar/);
 const kafkaPids = () => childPids(/kafka\.Kafka/);
 const brokerDataDirectories = () =>
-  readdirSync(tmpdir()).filter((name) => name.startsWith('kafka-patterns-broker-'));
+  readdirSync(brokerDataRoot()).filter((name) => name.startsWith('kafka-patterns-broker-'));
