@@ -1,5 +1,5 @@
 import { Kafka, type KafkaConfig, logLevel } from 'kafkajs';
-import { ALL_TOPICS, isDeadLetterTopic } from '../../lib/contracts/topics.js';
+import { ALL_TOPICS, DEAD_LETTER_SUFFIX, isDeadLetterTopic } from '../../lib/contracts/topics.js';
 import { decodeMskEvent } from '../../lib/kafka/codec.js';
 import { DEAD_LETTER_HEADERS } from '../../lib/kafka/dead-letter.js';
 import type { DecodedRecord } from '../../lib/kafka/types.js';
@@ -195,6 +195,14 @@ export async function redrive(
     if (isDeadLetterTopic(letter.original.topic)) {
       throw new RedriveRefusedError(
         `${letter.id} came from ${letter.original.topic}, a dead-letter topic: refusing to redrive into it`,
+      );
+    }
+    // The letter's content says where it came from, and anyone who can write the dead-letter topic
+    // writes that too: a redrive goes only to the topic this dead-letter topic belongs to.
+    const home = letter.dlqTopic.slice(0, -DEAD_LETTER_SUFFIX.length);
+    if (!isDeadLetterTopic(letter.dlqTopic) || letter.original.topic !== home) {
+      throw new RedriveRefusedError(
+        `${letter.id} says it came from ${letter.original.topic}, but it sits on ${letter.dlqTopic}: a redrive goes only to ${isDeadLetterTopic(letter.dlqTopic) ? home : 'the topic of a dead-letter topic'}; refusing`,
       );
     }
   }

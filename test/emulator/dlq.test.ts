@@ -140,8 +140,21 @@ describe('dead-letter tool', () => {
   it('refuses to redrive into a dead-letter topic', async () => {
     const letter = {
       id: 'x.dlq.dlq/0/0',
+      dlqTopic: 'orders.commands.dlq.dlq',
       original: { topic: 'orders.commands.dlq' },
     } as unknown as DeadLetter;
     await expect(redrive(brokers, [letter], { log: () => {} })).rejects.toBeInstanceOf(RedriveRefusedError);
+  });
+
+  it('redrives only to the topic the dead-letter topic belongs to, whatever the letter says it came from', async () => {
+    // A letter planted on audit's dead-letter topic that names payments.commands as its source
+    const planted = {
+      id: 'orders.commands.dlq/0/7',
+      dlqTopic: 'orders.commands.dlq',
+      original: { topic: 'payments.commands' },
+    } as unknown as DeadLetter;
+    await expect(redrive(brokers, [planted], { dryRun: true, log: () => {} })).rejects.toThrow(
+      'orders.commands.dlq/0/7 says it came from payments.commands, but it sits on orders.commands.dlq: a redrive goes only to orders.commands; refusing',
+    );
   });
 });
