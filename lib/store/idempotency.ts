@@ -244,7 +244,9 @@ export class IdempotencyStore {
     const update = {
       TableName: this.table,
       Key: { id: key },
-      UpdateExpression: 'SET #status = :completed, outbox = :outbox REMOVE leaseExpiresAt',
+      // The token goes with the lease: a release() after a complete() whose answer was lost (the
+      // commit happened, the caller saw an error) must not find a token that deletes a COMPLETED marker.
+      UpdateExpression: 'SET #status = :completed, outbox = :outbox REMOVE leaseExpiresAt, #token',
       ConditionExpression: '#token = :token',
       ExpressionAttributeNames: { '#status': 'status', '#token': 'token' },
       ExpressionAttributeValues: {
@@ -280,9 +282,9 @@ export class IdempotencyStore {
         new DeleteCommand({
           TableName: this.table,
           Key: { id: key },
-          ConditionExpression: '#token = :token',
-          ExpressionAttributeNames: { '#token': 'token' },
-          ExpressionAttributeValues: { ':token': token },
+          ConditionExpression: '#token = :token AND #status = :inProgress',
+          ExpressionAttributeNames: { '#token': 'token', '#status': 'status' },
+          ExpressionAttributeValues: { ':token': token, ':inProgress': MARKER_STATUS.inProgress },
         }),
       )
       .catch((error: unknown) => {

@@ -220,6 +220,21 @@ describe('claim mode on DynamoDB Local', () => {
 
     expect(await store.claim(key, 'h', 60_000)).toEqual({ status: 'duplicate', outbox });
   });
+
+  it('keeps a completed marker when a release follows a complete whose answer was lost', async () => {
+    // Prepare: a complete that DynamoDB committed, though its caller saw an error and releases
+    const key = unique('claim');
+    const claim = await store.claim(key, 'h', 60_000);
+    if (claim.status !== 'claimed') throw new Error('expected a claim');
+    const outbox = [{ topic: 'payments.events', key: 'o-2', value: '{}', headers: {} }];
+    await store.complete(key, claim.token, [], outbox);
+
+    // Act
+    await store.release(key, claim.token);
+
+    // Assess: still completed, with its outbox (before: the token survived and the release deleted it)
+    expect(await store.claim(key, 'h', 60_000)).toEqual({ status: 'duplicate', outbox });
+  });
 });
 
 describe('dead-letter topic and outbox on the Kafka broker', () => {
