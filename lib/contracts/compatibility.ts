@@ -66,7 +66,7 @@ const asSchema = (value: unknown): JsonSchema =>
 
 /**
  * What keeps `reader` from reading every value valid under `writer`, as "path: reason" lines.
- * The rule this project keeps (README, "Contracts"): writers are CLOSED — a producer sends only the
+ * The rule this project keeps (docs/patterns.md, "Contracts"): writers are CLOSED — a producer sends only the
  * fields its contract declares (zod emits `additionalProperties: false`) — and readers ignore fields
  * they do not know (zod strips them). Under it an added optional field is compatible both ways; with
  * an open writer it would not be, because old data may carry that field with any value, so an open
