@@ -77,6 +77,32 @@ export function functionAlarm(
 }
 
 /**
+ * Records a consumer failed and left to its mapping, minute after minute: the pipeline's `Failed`
+ * metric (records failed or held behind a failed record of their key). A record whose messages were
+ * committed but not published is among them: its outbox waits for the redelivery, and once the
+ * mapping's retries are spent the record goes to the on-failure destination, where only a redrive
+ * publishes it (docs/aws-behaviours.md, "Error handling"). One failure is a retry; failures that
+ * last are what this alarm is for.
+ */
+export function failedAlarm(
+  target: AlarmTarget,
+  consumerName: string,
+  threshold: number,
+  minutes: number,
+): Resource {
+  return alarm(
+    target,
+    `${consumerName}: records failing for ${minutes} minutes; committed outboxes may wait on them (npm run dlq -- list --stage <stage> once they reach the destination)`,
+    {
+      namespace: METRICS_NAMESPACE,
+      name: 'Failed',
+      dimensions: [{ Name: 'service', Value: consumerName }],
+    },
+    { statistic: 'Sum', threshold, minutes },
+  );
+}
+
+/**
  * Records a consumer dead-lettered: the `DeadLettered` metric the pipeline emits (Powertools Metrics,
  * EMF), whose `service` dimension is the consumer's name.
  */

@@ -1,5 +1,5 @@
 import { deadLetterTopic } from '../lib/contracts/topics.js';
-import { deadLetteredAlarm, functionAlarm, offsetLagAlarm } from './alarms.js';
+import { deadLetteredAlarm, failedAlarm, functionAlarm, offsetLagAlarm } from './alarms.js';
 import { clusterArns, logicalName } from './arns.js';
 import { type FunctionDeclaration, functionDeclarations } from './declarations.js';
 import { functionKeyOf, functionLogicalIds } from './naming.js';
@@ -144,12 +144,19 @@ export function extendTemplate(
       'Throttles',
       service.alarms.throttles,
     );
-    if (declaration.consumer)
+    if (declaration.consumer) {
       resources[`${ids.function}DeadLetteredAlarm`] = deadLetteredAlarm(
         target,
         declaration.consumer,
         service.alarms.deadLettered,
       );
+      resources[`${ids.function}FailedAlarm`] = failedAlarm(
+        target,
+        declaration.consumer,
+        service.alarms.failed,
+        service.alarms.failedMinutes,
+      );
+    }
   }
 
   const stage = resources.HttpApiStage;

@@ -35,6 +35,8 @@ export interface ServiceDescription {
     errors: number;
     throttles: number;
     deadLettered: number;
+    failed: number;
+    failedMinutes: number;
   };
   httpApiThrottling: { rate: number; burst: number };
   parameters: { alarmTopicArn: string; topicReplicationFactor: number };

@@ -96,7 +96,7 @@ describe.each(['dev', 'example'] as const)('the packaged template of stage %s', 
     }
   });
 
-  it('alarms on the consumer lag of every mapping, on errors and throttles of every function, and on dead letters', () => {
+  it('alarms on the consumer lag of every mapping, on errors and throttles of every function, on dead letters and on lasting failures', () => {
     const alarms = resourcesOfType(template, 'AWS::CloudWatch::Alarm').map(
       ([, alarm]) => alarm.Properties ?? {},
     );
@@ -116,6 +116,11 @@ describe.each(['dev', 'example'] as const)('the packaged template of stage %s', 
           `${id} ${metric}`,
         ).toBe(true);
     expect(alarms.filter((alarm) => alarm.MetricName === 'DeadLettered')).toHaveLength(6);
+    // A record failing on and on may hold a committed outbox that only its redelivery publishes.
+    const failed = alarms.filter((alarm) => alarm.MetricName === 'Failed');
+    expect(failed).toHaveLength(6);
+    for (const alarm of failed)
+      expect(alarm).toMatchObject({ Namespace: 'KafkaPatterns', EvaluationPeriods: 5 });
     for (const alarm of alarms) expect(alarm.AlarmActions).toEqual([expect.stringMatching(/^arn:aws:sns:/)]);
   });
 

@@ -36,7 +36,15 @@ function compiled(): Template {
 const service = (createTopics: boolean): ServiceDescription => ({
   functions: { audit: { handler: 'functions/audit/handler.handler', role: 'AuditRole', vpc: {} } },
   kafkaMapping: { MaximumRetryAttempts: 5 },
-  alarms: { offsetLag: 10, offsetLagMinutes: 3, errors: 1, throttles: 1, deadLettered: 1 },
+  alarms: {
+    offsetLag: 10,
+    offsetLagMinutes: 3,
+    errors: 1,
+    throttles: 1,
+    deadLettered: 1,
+    failed: 1,
+    failedMinutes: 5,
+  },
   httpApiThrottling: { rate: 1, burst: 2 },
   parameters: { alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:alarms', topicReplicationFactor: 3 },
   createTopics,
@@ -61,7 +69,7 @@ describe('extendTemplate', () => {
     });
     const types = Object.values(template.Resources).map((resource) => resource.Type);
     expect(types.filter((type) => type === 'AWS::MSK::Topic')).toHaveLength(ALL_TOPICS.length);
-    expect(types.filter((type) => type === 'AWS::CloudWatch::Alarm')).toHaveLength(4);
+    expect(types.filter((type) => type === 'AWS::CloudWatch::Alarm')).toHaveLength(5);
     expect(JSON.stringify(template.Resources.AuditRole)).toContain(
       'arn:aws:kafka:eu-west-1:123456789012:topic/orders/abc-1/orders.commands.dlq',
     );
