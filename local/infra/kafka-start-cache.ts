@@ -9,7 +9,7 @@ import type { KafkaDistribution } from './kafka-distribution.js';
 
 /**
  * What every start of the broker would otherwise redo, kept in the distribution's cache folder by the
- * first start (docs/local-infrastructure.md, "Start-up"): the formatted storage, copied instead of
+ * first start (docs/local-infrastructure.md, "How it starts"): the formatted storage, copied instead of
  * running Kafka's storage tool in a JVM of its own (~1.1 s), and a class data archive of the classes
  * the broker loads, which the next JVMs map instead of loading them from 45 jars (~3.8 → ~2.7 s to
  * listen). Both are only ever an optimisation: without them the broker starts all the same.
