@@ -1,7 +1,7 @@
 import { messageSchema } from './compatibility.js';
 import { ENVELOPE_HEADERS } from './envelope.js';
 import type { ContractRegistry } from './registry.js';
-import { ALL_TOPICS, isDeadLetterTopic, topicSettings } from './topics.js';
+import { ALL_TOPICS, isDeadLetterTopic, topicConfigs, topicSettings } from './topics.js';
 
 export interface AsyncApiOptions {
   /** the Kafka server, e.g. the local broker */
@@ -54,9 +54,11 @@ export function asyncApiDocument(
       bindings: {
         kafka: {
           partitions: topicSettings(topic).partitions,
+          // The binding types these configs as integers; Kafka names them as text.
           topicConfiguration: {
-            'retention.ms': topicSettings(topic).retentionHours * 3_600_000,
-            'max.message.bytes': topicSettings(topic).maxMessageBytes,
+            ...Object.fromEntries(
+              Object.entries(topicConfigs(topic)).map(([name, value]) => [name, Number(value)]),
+            ),
             'confluent.value.schema.validation': validate,
           },
           bindingVersion: '0.5.0',

@@ -53,8 +53,8 @@ const DYNAMODB_LIMIT_MESSAGES = [
 const reachesDynamoDbLimit = (message: string | undefined) =>
   message !== undefined && DYNAMODB_LIMIT_MESSAGES.some((pattern) => pattern.test(message));
 
-/** kafkajs wraps a broker's refusal in its retry errors: the Kafka error type anywhere in the chain. */
-function kafkaErrorTypes(error: unknown): string[] {
+/** kafkajs wraps a broker's refusal in its retry errors: the Kafka error types anywhere in the cause chain. */
+export function kafkaErrorTypes(error: unknown): string[] {
   const types: string[] = [];
   for (let cause = error; cause instanceof Error; cause = cause.cause) {
     if ('type' in cause && typeof cause.type === 'string') types.push(cause.type);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import kafkajs, { CompressionTypes, Kafka, logLevel, type Message } from 'kafkajs';
 import { KAFKA_MESSAGE_MAX_BYTES, topicConfigs } from '../../lib/contracts/topics.js';
+import { kafkaErrorTypes } from '../../lib/pipeline/classify.js';
 import { createTopicsAndWait } from '../../local/infra/kafka-topics.js';
 import { kcatConsume, kcatProduce } from './kcat.js';
 import { type FetchedRecord, readRecords } from './reader.js';
@@ -475,20 +476,11 @@ const recordTooLarge: ConformanceCase = {
       (error: unknown) => error,
     );
     if (refused === undefined) fail(`a ${KAFKA_MESSAGE_MAX_BYTES}-byte value was accepted`);
-    if (!protocolErrorTypes(refused).includes('MESSAGE_TOO_LARGE'))
+    if (!kafkaErrorTypes(refused).includes('MESSAGE_TOO_LARGE'))
       fail(`refused, but not with MESSAGE_TOO_LARGE: ${String(refused)}`);
     return `${KAFKA_MESSAGE_MAX_BYTES}-byte value refused: MESSAGE_TOO_LARGE`;
   },
 };
-
-/** The Kafka error codes (kafkajs `type`) in an error and its causes. */
-function protocolErrorTypes(error: unknown): string[] {
-  const types: string[] = [];
-  for (let cause: unknown = error; cause instanceof Error; cause = cause.cause) {
-    if ('type' in cause && typeof cause.type === 'string') types.push(cause.type);
-  }
-  return types;
-}
 
 const binaryHeaders: ConformanceCase = {
   id: 'binary-headers',
