@@ -57,6 +57,43 @@ export function offsetLagAlarm(
   );
 }
 
+/**
+ * What a mapping's own metrics (`MetricsConfig` EventCount) say about records it gave up on
+ * (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html#event-source-mapping-metrics):
+ * sent to the on-failure destination after the retries or the record age ran out — where a committed
+ * outbox waits for a redrive — or dropped, its delivery to the destination having failed.
+ */
+export const MAPPING_FAILURE_METRICS = [
+  'OnFailureDestinationDeliveredEventCount',
+  'DroppedEventCount',
+] as const;
+export type MappingFailureMetric = (typeof MAPPING_FAILURE_METRICS)[number];
+
+const MAPPING_FAILURE_MEANING = {
+  OnFailureDestinationDeliveredEventCount:
+    'records sent to the on-failure destination; a redrive publishes their committed outboxes (npm run dlq -- list --stage <stage>)',
+  DroppedEventCount: 'records dropped: their delivery to the on-failure destination failed',
+} as const satisfies Record<MappingFailureMetric, string>;
+
+/** One record given up on is one too many: Sum ≥ 1 in a minute, by the mapping's UUID. */
+export function mappingFailureAlarm(
+  target: AlarmTarget,
+  mappingLogicalId: string,
+  topic: string,
+  metric: MappingFailureMetric,
+): Resource {
+  return alarm(
+    target,
+    `${mappingLogicalId} (${topic}): ${MAPPING_FAILURE_MEANING[metric]}`,
+    {
+      namespace: 'AWS/Lambda',
+      name: metric,
+      dimensions: [{ Name: 'EventSourceMappingUUID', Value: ref(mappingLogicalId) }],
+    },
+    { statistic: 'Sum', threshold: 1, minutes: 1 },
+  );
+}
+
 /** `Errors` or `Throttles` of one function (AWS/Lambda, by FunctionName). */
 export function functionAlarm(
   target: AlarmTarget,

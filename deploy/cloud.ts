@@ -1,5 +1,12 @@
-import { deadLetterTopic } from '../lib/contracts/topics.js';
-import { deadLetteredAlarm, failedAlarm, functionAlarm, offsetLagAlarm } from './alarms.js';
+import { deadLetterTopic, MAX_RECORD_AGE_HOURS } from '../lib/contracts/topics.js';
+import {
+  deadLetteredAlarm,
+  failedAlarm,
+  functionAlarm,
+  MAPPING_FAILURE_METRICS,
+  mappingFailureAlarm,
+  offsetLagAlarm,
+} from './alarms.js';
 import { clusterArns, logicalName } from './arns.js';
 import { type FunctionDeclaration, functionDeclarations } from './declarations.js';
 import { functionKeyOf, functionLogicalIds } from './naming.js';
@@ -45,7 +52,6 @@ function mappingsOf(template: Template, functionKeys: readonly string[]): Mappin
     });
 }
 
-/** The table environment variables of serverless.yml → the logical ids of the tables they name. */
 /** A function's `vpc` as the framework gives it: `{}` when serverless.yml sets none. */
 function inVpc(vpc: unknown): boolean {
   if (typeof vpc !== 'object' || vpc === null || !('subnetIds' in vpc)) return false;
@@ -54,6 +60,21 @@ function inVpc(vpc: unknown): boolean {
   return Array.isArray(subnetIds) ? subnetIds.length > 0 : subnetIds !== undefined && subnetIds !== null;
 }
 
+/**
+ * A mapping must give up on a record within the age the idempotency markers are kept for
+ * (lib/store/idempotency.ts, MARKER_LIFETIME_SECONDS): older, a redrive could no longer find the
+ * committed outbox of its record. Lambda's default, -1, never gives up.
+ */
+function assertRecordAgeBounded(kafkaMapping: Record<string, Json>): void {
+  const age = kafkaMapping.MaximumRecordAgeInSeconds;
+  const largest = MAX_RECORD_AGE_HOURS * 3600;
+  if (typeof age !== 'number' || age < 60 || age > largest)
+    throw new DeploymentError(
+      `custom.kafkaMapping.MaximumRecordAgeInSeconds must be set, between 60 and ${largest} (got ${JSON.stringify(age ?? null)})`,
+    );
+}
+
+/** The table environment variables of serverless.yml → the logical ids of the tables they name. */
 function tablesByVariable(template: Template, environment: Record<string, Json>): Record<string, string> {
   const byName = new Map(
     Object.entries(template.Resources)
@@ -82,6 +103,7 @@ export function extendTemplate(
   environment: Record<string, Json>,
 ): Template {
   const resources = template.Resources;
+  assertRecordAgeBounded(service.kafkaMapping);
   const mappings = mappingsOf(template, Object.keys(service.functions));
   const clusterArn = mappings[0]?.resource.Properties?.EventSourceArn;
   if (typeof clusterArn !== 'string')
@@ -113,6 +135,13 @@ export function extendTemplate(
       service.alarms.offsetLag,
       service.alarms.offsetLagMinutes,
     );
+    for (const metric of MAPPING_FAILURE_METRICS)
+      resources[`${mapping.logicalId}${metric}Alarm`] = mappingFailureAlarm(
+        target,
+        mapping.logicalId,
+        mapping.topic,
+        metric,
+      );
   }
 
   const tables = tablesByVariable(template, environment);

@@ -58,6 +58,11 @@ export interface TopicSettings {
   retentionHours: number;
   /** the largest record batch the topic accepts (`max.message.bytes`) */
   maxMessageBytes: number;
+  /**
+   * how often the broker starts a new log segment (`segment.ms`): retention deletes whole segments,
+   * so a record can outlive `retentionHours` by up to this much
+   */
+  segmentHours: number;
 }
 
 /**
@@ -66,9 +71,26 @@ export interface TopicSettings {
  * and 28 days, time for an operator to look and redrive.
  */
 export const TOPIC_SETTINGS = {
-  source: { partitions: 6, retentionHours: 7 * 24, maxMessageBytes: KAFKA_MESSAGE_MAX_BYTES },
-  deadLetter: { partitions: 3, retentionHours: 28 * 24, maxMessageBytes: KAFKA_MESSAGE_MAX_BYTES },
+  source: {
+    partitions: 6,
+    retentionHours: 7 * 24,
+    maxMessageBytes: KAFKA_MESSAGE_MAX_BYTES,
+    segmentHours: 24,
+  },
+  deadLetter: {
+    partitions: 3,
+    retentionHours: 28 * 24,
+    maxMessageBytes: KAFKA_MESSAGE_MAX_BYTES,
+    segmentHours: 24,
+  },
 } as const satisfies Record<string, TopicSettings>;
+
+/**
+ * The oldest a record can be when its mapping gives up on it: the largest MaximumRecordAgeInSeconds
+ * Lambda accepts, 604,800 s (https://docs.aws.amazon.com/lambda/latest/api/API_CreateEventSourceMapping.html).
+ * The deploy refuses a mapping without a finite one (deploy/cloud.ts).
+ */
+export const MAX_RECORD_AGE_HOURS = 7 * 24;
 
 export function topicSettings(topic: string): TopicSettings {
   return isDeadLetterTopic(topic) ? TOPIC_SETTINGS.deadLetter : TOPIC_SETTINGS.source;
@@ -76,9 +98,10 @@ export function topicSettings(topic: string): TopicSettings {
 
 /** A topic's configuration as Kafka names it: what `AWS::MSK::Topic` deploys and the local broker gets. */
 export function topicConfigs(topic: string): Record<string, string> {
-  const { retentionHours, maxMessageBytes } = topicSettings(topic);
+  const { retentionHours, maxMessageBytes, segmentHours } = topicSettings(topic);
   return {
     'retention.ms': String(retentionHours * 3_600_000),
     'max.message.bytes': String(maxMessageBytes),
+    'segment.ms': String(segmentHours * 3_600_000),
   };
 }

@@ -5,14 +5,15 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { contracts as projectContracts } from '../contracts/index.js';
-import type { ContractRegistry, MessageContract, MessageOf } from '../contracts/registry.js';
+import type { ContractRegistry, MessageContract, MessageOf, ValidMessage } from '../contracts/registry.js';
 import { declareAccess, METRICS_NAMESPACE, TABLE_ACCESS, type TableDeclaration } from '../deploy/access.js';
 import { TABLE_VARIABLES } from '../deploy/tables.js';
 import { getPublisher } from '../kafka/producer.js';
+import type { DecodedRecord } from '../kafka/types.js';
 import { getDocumentClient, tableName } from '../store/dynamodb.js';
 import { IdempotencyStore } from '../store/idempotency.js';
 import { releaseConnectionsLocally } from './middlewares/release-connections-locally.js';
-import { BatchProcessor } from './processor.js';
+import { BatchProcessor, markerKey } from './processor.js';
 import type { BatchReport, KafkaBatchResponse, ProcessorDependencies, ProcessorOptions } from './types.js';
 
 /**
@@ -112,10 +113,32 @@ export function consumer<const TContracts extends readonly MessageContract[]>(
         options.dependencies?.publisher ? Promise.resolve() : getPublisher().disconnect(),
       ),
     );
-  return declareAccess(handler, {
-    tables: { ...options.tables, [TABLE_VARIABLES.idempotency]: TABLE_ACCESS.write },
-    consumes: options.topics,
-    consumer: options.name,
-    handles: options.accepts.map(({ topic, type, version }) => ({ topic, type, version })),
-  });
+  /**
+   * The idempotency marker a record of this consumer's topics commits under, or `undefined` for one
+   * it would dead-letter on sight: what the dead-letter tool reads to tell whether a letter's record
+   * has a committed outbox (local/dlq).
+   */
+  function accepted(message: ValidMessage): message is MessageOf<TContracts> {
+    return options.accepts.includes(message.contract);
+  }
+
+  function markerKeyOf(record: DecodedRecord): string | undefined {
+    if (!options.topics.includes(record.topic)) return undefined;
+    try {
+      const message = (options.registry ?? projectContracts).validate(record.topic, record.value);
+      return accepted(message) ? markerKey(options, message, record) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  return Object.assign(
+    declareAccess(handler, {
+      tables: { ...options.tables, [TABLE_VARIABLES.idempotency]: TABLE_ACCESS.write },
+      consumes: options.topics,
+      consumer: options.name,
+      handles: options.accepts.map(({ topic, type, version }) => ({ topic, type, version })),
+    }),
+    { markerKeyOf },
+  );
 }

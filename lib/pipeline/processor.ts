@@ -96,6 +96,19 @@ function offsetOrder(entries: readonly unknown[]): {
   return { order, first, next: last === undefined ? undefined : last + 1 };
 }
 
+/**
+ * The idempotency marker of a message: the consumer's name, then the message's key (its envelope id
+ * unless the consumer says otherwise). The prefix is also what fences a role to its own markers
+ * (`dynamodb:LeadingKeys`, deploy/roles.ts).
+ */
+export function markerKey<TMessage>(
+  options: Pick<ProcessorOptions<TMessage>, 'name' | 'idempotencyKey'>,
+  message: TMessage & Pick<ValidMessage, 'id'>,
+  record: DecodedRecord,
+): string {
+  return `${options.name}#${options.idempotencyKey?.(message, record) ?? message.id}`;
+}
+
 function asError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
 }
@@ -311,8 +324,7 @@ export class BatchProcessor<TMessage extends ValidMessage = ValidMessage> {
         }
         throw new UnhandledMessageError(reason, record.topic, message.type);
       }
-      const key = this.#options.idempotencyKey?.(message, record) ?? message.id;
-      return { record, message, idempotencyKey: `${this.#options.name}#${key}`, state };
+      return { record, message, idempotencyKey: markerKey(this.#options, message, record), state };
     } catch (error) {
       deadLetter(state, asError(error));
       return undefined;

@@ -15,6 +15,7 @@ import {
   PayloadMismatchError,
   TransactionTooLargeError,
 } from '../common/errors.js';
+import { MAX_RECORD_AGE_HOURS, TOPIC_SETTINGS } from '../contracts/topics.js';
 import type { OutgoingRecord } from '../kafka/producer.js';
 import { batchGetAll } from './dynamodb.js';
 
@@ -45,14 +46,25 @@ export type ClaimResult =
 
 export interface IdempotencyStoreOptions {
   /**
-   * How long a marker lives (DynamoDB TTL). Must outlast every redelivery: the default, 8 days, is
-   * longer than the largest MaximumRecordAgeInSeconds (7 days, docs/aws-behaviours.md, "Error handling").
+   * How long a marker lives (DynamoDB TTL).
+   * @default {@link MARKER_LIFETIME_SECONDS}, as long as a dead letter of its record can exist
    */
   ttlSeconds?: number;
+  /** the clock, in epoch milliseconds (tests move it forward) */
   now?: () => number;
 }
 
-const DEFAULT_TTL_SECONDS = 8 * 24 * 3600;
+/**
+ * How long a marker, and the outbox in it, lives: as long as a dead letter of its record can exist,
+ * so that a redrive publishes the committed outbox instead of deciding again on later state (the
+ * outbox guarantee, docs/patterns.md). A record reaches its mapping's on-failure destination at most
+ * MaximumRecordAgeInSeconds after it was written — 7 days at most
+ * (https://docs.aws.amazon.com/lambda/latest/api/API_CreateEventSourceMapping.html) — and its letter
+ * lives the dead-letter topic's retention plus one segment roll (Kafka deletes whole segments).
+ */
+export const MARKER_LIFETIME_SECONDS =
+  (MAX_RECORD_AGE_HOURS + TOPIC_SETTINGS.deadLetter.retentionHours + TOPIC_SETTINGS.deadLetter.segmentHours) *
+  3600;
 
 /**
  * What a duplicate publishes again. The first delivery publishes after its commit; a copy cannot tell
@@ -79,12 +91,25 @@ export class IdempotencyStore {
     readonly table: string,
     options: IdempotencyStoreOptions = {},
   ) {
-    this.#ttlSeconds = options.ttlSeconds ?? DEFAULT_TTL_SECONDS;
+    this.#ttlSeconds = options.ttlSeconds ?? MARKER_LIFETIME_SECONDS;
     this.#now = options.now ?? Date.now;
   }
 
+  #nowSeconds(): number {
+    return Math.floor(this.#now() / 1000);
+  }
+
   #expiresAt(): number {
-    return Math.floor(this.#now() / 1000) + this.#ttlSeconds;
+    return this.#nowSeconds() + this.#ttlSeconds;
+  }
+
+  /**
+   * DynamoDB deletes an expired item within days, not at once, and reads return it until then
+   * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/howitworks-ttl.html): a marker
+   * past `expiresAt` counts as gone, the same on AWS and on DynamoDB Local (which never deletes it).
+   */
+  #live<TItem extends Record<string, unknown>>(marker: TItem | undefined): marker is TItem {
+    return marker !== undefined && Number(marker.expiresAt) >= this.#nowSeconds();
   }
 
   /** A stored marker says "done": hand back its outbox, or refuse a different payload under the same key. */
@@ -127,8 +152,29 @@ export class IdempotencyStore {
   async existing(keys: readonly string[]): Promise<Set<string>> {
     // Distinct keys: one message may arrive twice in a batch.
     const unique = [...new Set(keys)].map((id) => ({ id }));
-    const items = await batchGetAll(this.client, this.table, unique, { projection: 'id' });
-    return new Set(items.map((item) => String(item.id)));
+    const items = await batchGetAll(this.client, this.table, unique, { projection: 'id, expiresAt' });
+    return new Set(items.filter((item) => this.#live(item)).map((item) => String(item.id)));
+  }
+
+  /**
+   * The committed outboxes under `keys` that a redelivery of their records would publish: how many
+   * messages each holds, and whether a redelivery already republished them (read consistently, one
+   * BatchGetItem per 100 keys). What the dead-letter tool says of a letter before a redrive.
+   */
+  async outboxes(keys: readonly string[]): Promise<Map<string, { messages: number; republished: boolean }>> {
+    const unique = [...new Set(keys)].map((id) => ({ id }));
+    const items = await batchGetAll(this.client, this.table, unique, { consistentRead: true });
+    return new Map(
+      items
+        .filter((item) => this.#live(item) && item.status === MARKER_STATUS.completed)
+        .map((item) => [
+          String(item.id),
+          {
+            messages: Array.isArray(item.outbox) ? item.outbox.length : 0,
+            republished: item.outboxRepublished === true,
+          },
+        ]),
+    );
   }
 
   /**
@@ -139,7 +185,7 @@ export class IdempotencyStore {
     const { Item } = await this.client.send(
       new GetCommand({ TableName: this.table, Key: { id: key }, ConsistentRead: true }),
     );
-    if (!Item || Item.status !== MARKER_STATUS.completed) return undefined;
+    if (!this.#live(Item) || Item.status !== MARKER_STATUS.completed) return undefined;
     return this.#duplicateOf(key, payloadHash, Item as MarkerItem);
   }
 
@@ -166,7 +212,8 @@ export class IdempotencyStore {
     const put = {
       TableName: this.table,
       Item: marker,
-      ConditionExpression: 'attribute_not_exists(id)',
+      ConditionExpression: 'attribute_not_exists(id) OR expiresAt < :now',
+      ExpressionAttributeValues: { ':now': this.#nowSeconds() },
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
     };
     try {
@@ -216,9 +263,13 @@ export class IdempotencyStore {
             expiresAt: this.#expiresAt(),
           } satisfies MarkerItem,
           ConditionExpression:
-            'attribute_not_exists(id) OR (#status = :inProgress AND leaseExpiresAt < :now)',
+            'attribute_not_exists(id) OR expiresAt < :nowSeconds OR (#status = :inProgress AND leaseExpiresAt < :now)',
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':inProgress': MARKER_STATUS.inProgress, ':now': now },
+          ExpressionAttributeValues: {
+            ':inProgress': MARKER_STATUS.inProgress,
+            ':now': now,
+            ':nowSeconds': this.#nowSeconds(),
+          },
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );

@@ -7,10 +7,53 @@
  *   redrive [the list filters] [--dry-run] [--every-copy]: one copy per source record unless --every-copy
  */
 import { parseArgs } from 'node:util';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { TABLE_VARIABLES } from '../../lib/deploy/tables.js';
 import { kafkaConfig } from '../../lib/kafka/producer.js';
+import { dynamoDbConfig, tableName } from '../../lib/store/dynamodb.js';
+import { IdempotencyStore } from '../../lib/store/idempotency.js';
 import { runCli, UsageError } from '../cli.js';
+import { loadServerlessConfig } from '../infra/serverless-config.js';
 import { STAGE_OPTIONS, stageEnvironment } from '../stage.js';
-import { type DeadLetterFilter, RedriveRefusedError, readDeadLetters, redrive } from './dead-letters.js';
+import {
+  type DeadLetter,
+  type DeadLetterFilter,
+  RedriveRefusedError,
+  readDeadLetters,
+  redrive,
+} from './dead-letters.js';
+import { type CommittedOutbox, committedOutboxes, consumerMarkerKeys } from './outboxes.js';
+import { printable } from './printable.js';
+
+/**
+ * Which letters' records hold a committed outbox, read from the stage's idempotency table (or
+ * DynamoDB Local's, DYNAMODB_ENDPOINT); `undefined` when no table can be reached from here.
+ */
+async function outboxesOf(
+  letters: readonly DeadLetter[],
+  env: NodeJS.ProcessEnv | undefined,
+): Promise<Map<string, CommittedOutbox> | undefined> {
+  if (!env) return undefined;
+  const client = DynamoDBDocumentClient.from(new DynamoDBClient(dynamoDbConfig(env)));
+  try {
+    const store = new IdempotencyStore(client, tableName(TABLE_VARIABLES.idempotency, env));
+    const consumers = await consumerMarkerKeys(loadServerlessConfig().functions);
+    return await committedOutboxes(letters, consumers, store);
+  } finally {
+    client.destroy();
+  }
+}
+
+/** JSON escapes C0 controls itself; C1 and bidirectional controls it leaves as they are. */
+const printableLines = (text: string) => text.split('\n').map(printable).join('\n');
+
+function outboxNote(outbox: CommittedOutbox | undefined): string {
+  if (!outbox) return '';
+  return outbox.republished
+    ? `  [committed outbox of ${outbox.messages} already republished]`
+    : `  [committed outbox: a redrive publishes its ${outbox.messages} stored message(s)]`;
+}
 
 const USAGE =
   'usage: npm run dlq -- list|show <id>|redrive [--topic T.dlq] [--source T] [--error E] [--since ISO] [--until ISO] [--dry-run] [--every-copy] [--stage S [--param name=value]]';
@@ -35,11 +78,16 @@ async function main(): Promise<void> {
   });
   const [command, id] = positionals;
   let brokers: ReturnType<typeof kafkaConfig>;
-  if (values.stage) brokers = kafkaConfig(stageEnvironment(values.stage, values.param));
-  else {
+  /** where the idempotency table is, when it can be read from here */
+  let tables: NodeJS.ProcessEnv | undefined;
+  if (values.stage) {
+    tables = stageEnvironment(values.stage, values.param);
+    brokers = kafkaConfig(tables);
+  } else {
     if (!process.env.KAFKA_BROKERS)
       usage('KAFKA_BROKERS is not set: run `npm start` and use the Kafka address it prints, or give --stage');
     brokers = kafkaConfig({ KAFKA_AUTH: 'none', ...process.env });
+    if (process.env.DYNAMODB_ENDPOINT) tables = { ...stageEnvironment('dev'), ...process.env };
   }
   const date = (text: string | undefined, name: string) => {
     if (text === undefined) return undefined;
@@ -58,13 +106,16 @@ async function main(): Promise<void> {
 
   if (command === 'list') {
     const letters = await readDeadLetters(brokers, filter);
+    const outboxes = await outboxesOf(letters, tables);
     for (const letter of letters) {
       const from = letter.original ? `${letter.original.partitionKey}@${letter.original.offset}` : '?';
       process.stdout.write(
-        `${letter.id}  ${letter.timestamp}  from ${from}  by ${letter.functionName}  key=${letter.original?.key ?? ''}  ${letter.errorClass}: ${letter.errorMessage}${letter.payloadOmitted ? `  [value left out: ${letter.payloadOmitted}]` : ''}\n`,
+        `${printable(`${letter.id}  ${letter.timestamp}  from ${from}  by ${letter.functionName}  key=${letter.original?.key ?? ''}  ${letter.errorClass}: ${letter.errorMessage}`)}${letter.payloadOmitted ? `  [value left out: ${letter.payloadOmitted}]` : ''}${outboxNote(outboxes?.get(letter.id))}\n`,
       );
     }
-    process.stdout.write(`${letters.length} dead letters\n`);
+    process.stdout.write(
+      `${letters.length} dead letters${outboxes ? '' : ' (committed outboxes not checked: set DYNAMODB_ENDPOINT as `npm start` prints it, or give --stage)'}\n`,
+    );
   } else if (command === 'show') {
     if (!id) usage('show needs an id <dlqTopic>/<partition>/<offset>');
     const [topic = ''] = id.split('/');
@@ -73,25 +124,30 @@ async function main(): Promise<void> {
     );
     if (!letter) usage(`no dead letter ${id}`);
     const { original } = letter;
+    const outbox = (await outboxesOf([letter], tables))?.get(letter.id);
     process.stdout.write(
-      `${JSON.stringify(
-        {
-          id: letter.id,
-          condition: letter.condition,
-          error: { class: letter.errorClass, message: letter.errorMessage },
-          deadLetteredAt: letter.timestamp,
-          ...(letter.payloadOmitted ? { valueLeftOut: letter.payloadOmitted } : {}),
-          original: original && {
-            topic: original.topic,
-            partition: original.partition,
-            offset: original.offset,
-            key: original.key,
-            headers: original.headers,
-            value: original.value?.toString('utf8'),
+      `${printableLines(
+        JSON.stringify(
+          {
+            id: letter.id,
+            condition: letter.condition,
+            error: { class: letter.errorClass, message: letter.errorMessage },
+            function: letter.functionName,
+            deadLetteredAt: letter.timestamp,
+            ...(letter.payloadOmitted ? { valueLeftOut: letter.payloadOmitted } : {}),
+            ...(outbox ? { committedOutbox: outbox } : {}),
+            original: original && {
+              topic: original.topic,
+              partition: original.partition,
+              offset: original.offset,
+              key: original.key,
+              headers: original.headers,
+              value: original.value?.toString('utf8'),
+            },
           },
-        },
-        null,
-        2,
+          null,
+          2,
+        ),
       )}\n`,
     );
   } else if (command === 'redrive') {

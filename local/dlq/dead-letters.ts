@@ -1,4 +1,5 @@
 import { Kafka, type KafkaConfig, logLevel } from 'kafkajs';
+import * as z from 'zod/mini';
 import { ALL_TOPICS, DEAD_LETTER_SUFFIX, isDeadLetterTopic } from '../../lib/contracts/topics.js';
 import { decodeMskEvent } from '../../lib/kafka/codec.js';
 import { DEAD_LETTER_HEADERS } from '../../lib/kafka/dead-letter.js';
@@ -34,27 +35,60 @@ export interface DeadLetterFilter {
   until?: Date;
 }
 
+/** The JSON Lambda's destination and our functions write as a letter's value; anything else is malformed. */
+const letterValue = z.looseObject({
+  requestContext: z.optional(
+    z.looseObject({ condition: z.optional(z.string()), functionArn: z.optional(z.string()) }),
+  ),
+  responseContext: z.optional(z.nullable(z.looseObject({ functionError: z.optional(z.string()) }))),
+  timestamp: z.optional(z.string()),
+  payload: z.optional(z.looseObject({ records: z.optional(z.record(z.string(), z.array(z.unknown()))) })),
+  errorInfo: z.optional(
+    z.looseObject({ errorType: z.optional(z.string()), errorMessage: z.optional(z.string()) }),
+  ),
+});
+
+/** What a letter that is not one (not JSON, not a letter's shape) is listed as: never skipped, never fatal. */
+export const MALFORMED_LETTER = 'MalformedDeadLetter';
+
 function parseDeadLetter(
   dlqTopic: string,
   partition: number,
   offset: string,
-  value: string,
+  value: Buffer | null,
   headers: Record<string, string>,
+  writtenAt: string,
 ): DeadLetter {
-  const json = JSON.parse(value) as {
-    requestContext?: { condition?: string; functionArn?: string };
-    responseContext?: { functionError?: string } | null;
-    timestamp?: string;
-    payload?: { records?: Record<string, unknown[]> };
-    errorInfo?: { errorType?: string; errorMessage?: string };
-  };
+  const id = `${dlqTopic}/${partition}/${offset}`;
+  let json: z.infer<typeof letterValue>;
+  try {
+    json = letterValue.parse(JSON.parse(value?.toString('utf8') ?? 'null'));
+  } catch (error) {
+    const reason = error instanceof SyntaxError ? 'not JSON' : 'not a dead letter';
+    return {
+      id,
+      dlqTopic,
+      condition: MALFORMED_LETTER,
+      errorClass: MALFORMED_LETTER,
+      errorMessage: `${value?.length ?? 0} bytes, ${reason}`,
+      functionName: headers[DEAD_LETTER_HEADERS.functionName] ?? 'unknown',
+      timestamp: writtenAt,
+      original: undefined,
+      value: {},
+    };
+  }
   const condition = json.requestContext?.condition ?? 'unknown';
-  const decoded = json.payload?.records
-    ? decodeMskEvent({ eventSource: 'aws:kafka', bootstrapServers: '', records: json.payload.records })
-        .records[0]
-    : undefined;
+  let original: DecodedRecord | undefined;
+  try {
+    original = json.payload?.records
+      ? decodeMskEvent({ eventSource: 'aws:kafka', bootstrapServers: '', records: json.payload.records })
+          .records[0]
+      : undefined;
+  } catch {
+    original = undefined;
+  }
   return {
-    id: `${dlqTopic}/${partition}/${offset}`,
+    id,
     dlqTopic,
     condition,
     errorClass: headers[DEAD_LETTER_HEADERS.errorClass] ?? json.errorInfo?.errorType ?? condition,
@@ -67,12 +101,12 @@ function parseDeadLetter(
       headers[DEAD_LETTER_HEADERS.functionName] ??
       json.requestContext?.functionArn?.split(':').at(6) ??
       'unknown',
-    timestamp: json.timestamp ?? '',
-    original: decoded,
+    timestamp: json.timestamp ?? writtenAt,
+    original,
     ...(headers[DEAD_LETTER_HEADERS.payloadOmitted]
       ? { payloadOmitted: headers[DEAD_LETTER_HEADERS.payloadOmitted] }
       : {}),
-    value: json as Record<string, unknown>,
+    value: json,
   };
 }
 
@@ -150,8 +184,9 @@ export async function readDeadLetters(
               topic,
               partition,
               message.offset,
-              message.value?.toString() ?? '{}',
+              message.value,
               headers,
+              new Date(Number(message.timestamp)).toISOString(),
             );
             if (matches(letter, filter)) letters.push(letter);
             const key = `${topic}/${partition}`;
@@ -173,14 +208,14 @@ export class RedriveRefusedError extends Error {
   override readonly name = 'RedriveRefusedError';
 }
 
-/**
- * Re-publish dead letters to their original topic with their original key, headers and value — the
- * envelope keeps its id, so consumers' idempotency still applies to a record that had half-succeeded.
- */
 /** A letter's source record: several consumers of one topic may each dead-letter the same record. */
 const sourceOf = (letter: DeadLetter) =>
   `${letter.original?.topic}/${letter.original?.partition}/${letter.original?.offset}`;
 
+/**
+ * Re-publish dead letters to their original topic with their original key, headers and value — the
+ * envelope keeps its id, so consumers' idempotency still applies to a record that had half-succeeded.
+ */
 export async function redrive(
   connection: KafkaConnection,
   letters: readonly DeadLetter[],

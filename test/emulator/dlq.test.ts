@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import {
   type DeadLetter,
+  MALFORMED_LETTER,
   RedriveRefusedError,
   readDeadLetters,
   redrive,
@@ -155,6 +156,33 @@ describe('dead-letter tool', () => {
     } as unknown as DeadLetter;
     await expect(redrive(brokers, [planted], { dryRun: true, log: () => {} })).rejects.toThrow(
       'orders.commands.dlq/0/7 says it came from payments.commands, but it sits on orders.commands.dlq: a redrive goes only to orders.commands; refusing',
+    );
+  });
+
+  it('lists a letter that is not JSON, or not a letter, as malformed instead of stalling, and refuses to redrive it', async () => {
+    // Prepare: whoever can write a dead-letter topic can write anything there
+    const marker = `malformed-${Math.random().toString(36).slice(2, 8)}`;
+    await produce(brokers, 'payments.commands.dlq', [
+      { key: marker, value: Buffer.from([0xff, 0x1b, 0x5d, 0x30, 0x3b, 0x07]), partition: 0 },
+      { key: marker, value: '{"requestContext":"a string, not an object"}', partition: 0 },
+    ]);
+
+    // Act
+    const letters = (await readDeadLetters(brokers, { topics: ['payments.commands.dlq'] })).filter(
+      (letter) =>
+        letter.errorMessage.endsWith('not JSON') || letter.errorMessage.endsWith('not a dead letter'),
+    );
+    const ours = letters.slice(-2);
+
+    // Assess
+    expect(
+      ours.map(({ condition, errorMessage, original }) => ({ condition, errorMessage, original })),
+    ).toEqual([
+      { condition: MALFORMED_LETTER, errorMessage: '6 bytes, not JSON', original: undefined },
+      { condition: MALFORMED_LETTER, errorMessage: '44 bytes, not a dead letter', original: undefined },
+    ]);
+    await expect(redrive(brokers, ours, { dryRun: true, log: () => {} })).rejects.toThrow(
+      /holds no original record to redrive/,
     );
   });
 });

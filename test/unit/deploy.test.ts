@@ -35,7 +35,7 @@ function compiled(): Template {
 
 const service = (createTopics: boolean): ServiceDescription => ({
   functions: { audit: { handler: 'functions/audit/handler.handler', role: 'AuditRole', vpc: {} } },
-  kafkaMapping: { MaximumRetryAttempts: 5 },
+  kafkaMapping: { MaximumRetryAttempts: 5, MaximumRecordAgeInSeconds: 3600 },
   alarms: {
     offsetLag: 10,
     offsetLagMinutes: 3,
@@ -69,7 +69,7 @@ describe('extendTemplate', () => {
     });
     const types = Object.values(template.Resources).map((resource) => resource.Type);
     expect(types.filter((type) => type === 'AWS::MSK::Topic')).toHaveLength(ALL_TOPICS.length);
-    expect(types.filter((type) => type === 'AWS::CloudWatch::Alarm')).toHaveLength(5);
+    expect(types.filter((type) => type === 'AWS::CloudWatch::Alarm')).toHaveLength(7);
     expect(JSON.stringify(template.Resources.AuditRole)).toContain(
       'arn:aws:kafka:eu-west-1:123456789012:topic/orders/abc-1/orders.commands.dlq',
     );
@@ -93,6 +93,21 @@ describe('extendTemplate', () => {
     };
     expect(() => extendTemplate(compiled(), roleless, { audit }, {})).toThrow(DeploymentError);
     expect(() => extendTemplate(compiled(), service(true), { audit }, {})).toThrow(UndeclaredTableError);
+  });
+
+  it('refuses a mapping that would keep retrying a record longer than its committed outbox is kept', () => {
+    // Lambda's default MaximumRecordAgeInSeconds is -1 (never give up); the markers live 7 days past the
+    // largest finite age Lambda accepts (604,800 s) plus the dead letter's lifetime.
+    for (const age of [undefined, -1, 604_801]) {
+      const unbounded = {
+        ...service(true),
+        kafkaMapping: { MaximumRetryAttempts: 5, MaximumRecordAgeInSeconds: age ?? null },
+      };
+      expect(
+        () => extendTemplate(compiled(), unbounded, { audit }, { AUDIT_TABLE: 'svc-dev-audit' }),
+        String(age),
+      ).toThrow(/MaximumRecordAgeInSeconds must be set, between 60 and 604800/);
+    }
   });
 });
 

@@ -1,0 +1,73 @@
+import { handlerExport, importFunctionModule } from '../../deploy/declarations.js';
+import type { DecodedRecord } from '../../lib/kafka/types.js';
+import type { IdempotencyStore } from '../../lib/store/idempotency.js';
+import type { DeadLetter } from './dead-letters.js';
+
+/** A consumer's marker key for a record of its topics (`markerKeyOf` on a `consumer()` handler). */
+export type MarkerKeyOf = (record: DecodedRecord) => string | undefined;
+
+/** What a redrive of a letter's record would publish from its committed outbox. */
+export interface CommittedOutbox {
+  /** the marker the outbox is stored in */
+  marker: string;
+  messages: number;
+  /** a redelivery already republished it (and the broker confirmed): a redrive publishes nothing more */
+  republished: boolean;
+}
+
+function markerKeyOfExport(handler: unknown): MarkerKeyOf | undefined {
+  if (typeof handler !== 'function') return undefined;
+  const markerKeyOf: unknown = Reflect.get(handler, 'markerKeyOf');
+  return typeof markerKeyOf === 'function'
+    ? (record) => {
+        const key: unknown = markerKeyOf(record);
+        return typeof key === 'string' ? key : undefined;
+      }
+    : undefined;
+}
+
+/** Every Kafka consumer of serverless.yml by function key, with how it keys its markers. */
+export async function consumerMarkerKeys(
+  functions: Record<string, { handler: string }>,
+): Promise<Map<string, MarkerKeyOf>> {
+  const consumers = new Map<string, MarkerKeyOf>();
+  for (const [functionKey, { handler }] of Object.entries(functions)) {
+    const markerKeyOf = markerKeyOfExport(handlerExport(await importFunctionModule(handler), handler));
+    if (markerKeyOf) consumers.set(functionKey, markerKeyOf);
+  }
+  return consumers;
+}
+
+/**
+ * The function key a letter's function name stands for: the key itself locally, `<service>-<stage>-<key>`
+ * in AWS (the framework's default function name).
+ */
+function functionKeyOf(functionName: string, functionKeys: Iterable<string>): string | undefined {
+  return [...functionKeys]
+    .filter((key) => functionName === key || functionName.endsWith(`-${key}`))
+    .sort((a, b) => b.length - a.length)[0];
+}
+
+/**
+ * For each letter whose source record committed an outbox that is still stored, what a redrive would
+ * publish from it, by letter id. A letter whose function or record the tool cannot place has none.
+ */
+export async function committedOutboxes(
+  letters: readonly DeadLetter[],
+  consumers: ReadonlyMap<string, MarkerKeyOf>,
+  store: Pick<IdempotencyStore, 'outboxes'>,
+): Promise<Map<string, CommittedOutbox>> {
+  const markerOf = new Map<string, string>();
+  for (const letter of letters) {
+    const functionKey = functionKeyOf(letter.functionName, consumers.keys());
+    const marker = functionKey && letter.original && consumers.get(functionKey)?.(letter.original);
+    if (marker) markerOf.set(letter.id, marker);
+  }
+  const stored = await store.outboxes([...markerOf.values()]);
+  const outboxes = new Map<string, CommittedOutbox>();
+  for (const [letterId, marker] of markerOf) {
+    const outbox = stored.get(marker);
+    if (outbox && outbox.messages > 0) outboxes.set(letterId, { marker, ...outbox });
+  }
+  return outboxes;
+}
