@@ -1,10 +1,9 @@
 import * as z from 'zod/mini';
+import { entityId as id } from '../../lib/contracts/fields.js';
 import { TABLE_VARIABLES } from '../../lib/deploy/tables.js';
 import { HttpError, httpQuery } from '../../lib/pipeline/http.js';
 import { loadOrder } from '../../lib/store/orders.js';
 import { orderEventStore, orderViews } from './stores.js';
-
-const id = z.string().check(z.regex(/^[A-Za-z0-9._:-]{1,128}$/, 'letters, digits and . _ : - only'));
 
 function notFound(orderId: string): never {
   throw new HttpError(404, `order ${orderId} not found`);

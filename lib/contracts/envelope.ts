@@ -1,13 +1,23 @@
 import * as z from 'zod/mini';
+import { entityId } from './fields.js';
+
+/**
+ * The largest message value a contract accepts, checked before it is parsed. A message is kept in an
+ * idempotency marker's outbox beside the others its cause produced (an item takes 400 KB at most) and
+ * embedded in a dead letter (a topic takes 1 MB): 64 KiB leaves room for both; the largest valid
+ * message, an order of 98 lines, is about 9 KB.
+ */
+export const MAX_MESSAGE_BYTES = 64 * 1024;
 
 /** Every message value is this JSON envelope; `data` is checked against the message type's contract. */
 export const envelopeSchema = z.object({
-  id: z.string().check(z.minLength(1)),
-  type: z.string().check(z.minLength(1)),
+  /** a key part of every idempotency marker: bounded and `#`-free like an entity id */
+  id: entityId,
+  type: z.string().check(z.minLength(1), z.maxLength(64)),
   version: z.int().check(z.positive()),
   occurredAt: z.iso.datetime({ offset: true }),
-  correlationId: z.string().check(z.minLength(1)),
-  causationId: z.nullable(z.string().check(z.minLength(1))),
+  correlationId: entityId,
+  causationId: z.nullable(entityId),
   data: z.unknown(),
 });
 

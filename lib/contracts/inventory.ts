@@ -1,16 +1,13 @@
 import * as z from 'zod/mini';
-import { entityId, text } from './fields.js';
+import { entityId, MAX_ORDER_LINES, stockLine, stockLines, text } from './fields.js';
 import { defineContract } from './registry.js';
-
-/** A quantity of one SKU held for an order. */
-const stockLine = z.object({ sku: entityId, quantity: z.int().check(z.positive()) });
 
 export const reserveStockV1 = defineContract({
   topic: 'inventory.commands',
   type: 'ReserveStock',
   version: 1,
   description: 'The saga asks to hold every line of an order, all or nothing.',
-  data: z.object({ orderId: entityId, items: z.array(stockLine).check(z.minLength(1)) }),
+  data: z.object({ orderId: entityId, items: stockLines }),
 });
 
 export const releaseStockV1 = defineContract({
@@ -35,7 +32,7 @@ export const stockReservedV1 = defineContract({
   type: 'StockReserved',
   version: 1,
   description: 'Every line of the order is held.',
-  data: z.object({ orderId: entityId, items: z.array(stockLine).check(z.minLength(1)) }),
+  data: z.object({ orderId: entityId, items: stockLines }),
 });
 
 export const stockRejectedV1 = defineContract({
@@ -51,7 +48,7 @@ export const stockReleasedV1 = defineContract({
   type: 'StockReleased',
   version: 1,
   description: 'What the order held is available again (`items` is empty when it held nothing).',
-  data: z.object({ orderId: entityId, items: z.array(stockLine) }),
+  data: z.object({ orderId: entityId, items: z.array(stockLine).check(z.maxLength(MAX_ORDER_LINES)) }),
 });
 
 export const stockCommittedV1 = defineContract({
@@ -59,7 +56,7 @@ export const stockCommittedV1 = defineContract({
   type: 'StockCommitted',
   version: 1,
   description: 'What the order held is sold.',
-  data: z.object({ orderId: entityId, items: z.array(stockLine) }),
+  data: z.object({ orderId: entityId, items: z.array(stockLine).check(z.maxLength(MAX_ORDER_LINES)) }),
 });
 
 export const INVENTORY_COMMANDS = [reserveStockV1, releaseStockV1, commitStockV1] as const;

@@ -1,5 +1,13 @@
 import * as z from 'zod/mini';
-import { currencyCode, entityId, minorUnits, orderLine, text } from './fields.js';
+import {
+  currencyCode,
+  entityId,
+  MAX_ORDER_LINES,
+  MAX_QUANTITY,
+  minorUnits,
+  orderLines,
+  text,
+} from './fields.js';
 import { defineContract } from './registry.js';
 
 /** v1 (as first published): prices as decimal strings in euros. Kept so old events still read. */
@@ -15,11 +23,11 @@ export const orderPlacedV1 = defineContract({
       .array(
         z.object({
           sku: entityId,
-          quantity: z.int().check(z.positive()),
-          price: z.string().check(z.regex(/^\d+\.\d{2}$/)),
+          quantity: z.int().check(z.positive(), z.lte(MAX_QUANTITY)),
+          price: z.string().check(z.regex(/^\d{1,7}\.\d{2}$/)),
         }),
       )
-      .check(z.minLength(1)),
+      .check(z.minLength(1), z.maxLength(MAX_ORDER_LINES)),
   }),
 });
 
@@ -32,7 +40,7 @@ export const orderPlacedV2 = defineContract({
     orderId: entityId,
     customerId: entityId,
     currency: currencyCode,
-    items: z.array(orderLine).check(z.minLength(1)),
+    items: orderLines,
     total: minorUnits,
   }),
 });

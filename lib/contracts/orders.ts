@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { keyedByOrderId, type ProducerDeclaration } from './consumer-driven.js';
-import { currencyCode, entityId, orderLine, text } from './fields.js';
+import { currencyCode, entityId, orderLines, text } from './fields.js';
 import { defineContract } from './registry.js';
 
 export const placeOrderV1 = defineContract({
@@ -12,7 +12,7 @@ export const placeOrderV1 = defineContract({
     orderId: entityId,
     customerId: entityId,
     currency: currencyCode,
-    items: z.array(orderLine).check(z.minLength(1)),
+    items: orderLines,
   }),
 });
 

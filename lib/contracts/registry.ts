@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { ContractViolationError } from '../common/errors.js';
 import { compileGuard } from './acceptor.js';
-import { type Envelope, envelopeSchema } from './envelope.js';
+import { type Envelope, envelopeSchema, MAX_MESSAGE_BYTES } from './envelope.js';
 import { describeIssues } from './issues.js';
 
 /** One message type at one version on one topic. */
@@ -139,6 +139,12 @@ export class ContractRegistry {
   validate(topic: string, value: Buffer | string | undefined): ValidMessage {
     if (value === undefined)
       throw new ContractViolationError(`a tombstone (null value) is not a message on ${topic}`, topic);
+    const bytes = typeof value === 'string' ? Buffer.byteLength(value) : value.length;
+    if (bytes > MAX_MESSAGE_BYTES)
+      throw new ContractViolationError(
+        `value is ${bytes} bytes; a message on ${topic} takes at most ${MAX_MESSAGE_BYTES}`,
+        topic,
+      );
     let json: unknown;
     try {
       json = JSON.parse(typeof value === 'string' ? value : value.toString('utf8'));

@@ -1,15 +1,21 @@
 import { createHash } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, inject, it } from 'vitest';
+import { inventoryConsumer, inventoryStore } from '../../functions/inventory/handler.js';
+import { orderCommandsConsumer } from '../../functions/orders/commands.js';
+import { MAX_MESSAGE_BYTES } from '../../lib/contracts/envelope.js';
+import { MAX_ORDER_LINES } from '../../lib/contracts/fields.js';
 import { contracts } from '../../lib/contracts/index.js';
+import { reserveStockV1 } from '../../lib/contracts/inventory.js';
 import { KAFKA_MESSAGE_MAX_BYTES } from '../../lib/contracts/topics.js';
 import { encodeMskEvent } from '../../lib/kafka/codec.js';
+import { envelopeFor, recordFor } from '../../lib/kafka/examples.js';
 import type { RecordInput } from '../../lib/kafka/types.js';
 import { BatchProcessor } from '../../lib/pipeline/processor.js';
 import type { MessageHandler } from '../../lib/pipeline/types.js';
 import { readTopic } from '../support/kafka.js';
 import { localPipeline } from '../support/local-pipeline.js';
-import { contextWithTime, placeOrderRecord, unique } from '../support/pipeline.js';
+import { contextWithTime, placeOrderCommand, placeOrderRecord, unique } from '../support/pipeline.js';
 
 // Each limit a record can reach, reached on purpose against DynamoDB Local and Apache Kafka, which
 // enforce them as DynamoDB and MSK do: the record is dead-lettered at once with its reason (no retry,
@@ -191,5 +197,85 @@ describe("Kafka's max.message.bytes (1,048,588 bytes on MSK and on the local bro
     expect(letters.map((letter) => letter.headers['dlq-source-offset'])).toEqual(
       Array.from({ length: 100 }, (_, offset) => String(offset)),
     );
+  });
+});
+
+describe('contract bounds (lib/contracts/fields.ts): refused at once, before any DynamoDB or Kafka limit is met', () => {
+  const writeSide = () =>
+    new BatchProcessor(
+      { ...orderCommandsConsumer, name: unique('bounds'), retry: { maxAttempts: 3, baseDelayMs: 5 } },
+      { store, publisher, registry: contracts },
+    );
+
+  it('dead-letters a 3,000-character order id, an order id in another key space (X#snapshot) and a 100 KB envelope id, and places the next order of the partition', async () => {
+    // Prepare: three commands that could never be stored as asked, then an ordinary one, on one partition
+    const good = unique('good');
+    const longOrderId = placeOrderCommand(unique('long'), `o${'x'.repeat(3000)}`);
+    const keySpace = placeOrderCommand(unique('hash'), `${unique('X')}#snapshot`);
+    const hugeId = placeOrderCommand(`m${'9'.repeat(100 * 1024)}`, unique('huge'));
+    const commands = [longOrderId, keySpace, hugeId, placeOrderCommand(unique('ok'), good)];
+    const event = encodeMskEvent(
+      commands.map((command, offset) =>
+        recordFor('orders.commands', command, { partition: 4, offset, key: good }),
+      ),
+    );
+
+    // Act
+    const report = await writeSide().process(event, contextWithTime(60_000));
+
+    // Assess: each with its reason, no retry, no failure left to the mapping
+    expect(report.records.map((record) => record.outcome)).toEqual([
+      'dead-lettered',
+      'dead-lettered',
+      'dead-lettered',
+      'processed',
+    ]);
+    expect(report.records.slice(0, 3).map((record) => record.error?.message)).toEqual([
+      expect.stringMatching(/data\.orderId.*128/),
+      expect.stringMatching(/data\.orderId.*letters, digits and \. _ : - only/),
+      expect.stringMatching(
+        new RegExp(`value is \\d+ bytes; a message on orders.commands takes at most ${MAX_MESSAGE_BYTES}`),
+      ),
+    ]);
+    expect(report.retries).toBe(0);
+    expect(report.response.batchItemFailures).toEqual([]);
+  });
+
+  it(`reserves an order of ${MAX_ORDER_LINES} SKUs — a transaction of exactly 100 items, DynamoDB's most — and refuses one more line at once`, async () => {
+    // Prepare: stock for every SKU; a ReserveStock at the bound and one above it
+    const skus = Array.from({ length: MAX_ORDER_LINES + 1 }, (_, index) => unique(`sku${index}`));
+    await Promise.all(skus.map((sku) => inventoryStore().receive(sku, 5)));
+    const reserve = (orderId: string, count: number) =>
+      envelopeFor(
+        reserveStockV1,
+        { orderId, items: skus.slice(0, count).map((sku) => ({ sku, quantity: 1 })) },
+        { id: unique('reserve') },
+      );
+    const [atBound, above] = [unique('bound'), unique('above')];
+    const event = encodeMskEvent([
+      recordFor('inventory.commands', reserve(above, MAX_ORDER_LINES + 1), {
+        partition: 0,
+        offset: 0,
+        key: above,
+      }),
+      recordFor('inventory.commands', reserve(atBound, MAX_ORDER_LINES), {
+        partition: 0,
+        offset: 1,
+        key: atBound,
+      }),
+    ]);
+    const inventory = new BatchProcessor(
+      { ...inventoryConsumer, name: unique('inventory') },
+      { store, publisher, registry: contracts },
+    );
+
+    // Act
+    const report = await inventory.process(event, contextWithTime(60_000));
+
+    // Assess
+    expect(report.records.map((record) => record.outcome)).toEqual(['dead-lettered', 'processed']);
+    expect(report.records[0]?.error?.message).toMatch(/data\.items.*98/);
+    expect((await inventoryStore().reservation(atBound))?.status).toBe('reserved');
+    expect(report.retries).toBe(0);
   });
 });
