@@ -1,8 +1,8 @@
 import * as z from 'zod/mini';
 import { entityId as id } from '../../lib/contracts/fields.js';
 import { TABLE_VARIABLES } from '../../lib/deploy/tables.js';
-import { HttpError, httpQuery } from '../../lib/pipeline/http.js';
-import { loadOrder } from '../../lib/store/orders.js';
+import { HttpError, httpQuery, pageCursor, pageLimit } from '../../lib/pipeline/http.js';
+import { loadOrder, orderEventsPage } from '../../lib/store/orders.js';
 import { orderEventStore, orderViews } from './stores.js';
 
 function notFound(orderId: string): never {
@@ -20,14 +20,23 @@ export const getOrder = httpQuery(
   },
 );
 
-/** GET /customers/{customerId}/orders: the customer's orders (read side). */
+const afterOrder = pageCursor(z.object({ afterOrderId: id }));
+
+/**
+ * GET /customers/{customerId}/orders?limit=N&cursor=C: a page of the customer's orders (read side), by
+ * order id, with the cursor of the next page while there may be more.
+ */
 export const listCustomerOrders = httpQuery(
   [TABLE_VARIABLES.orderViews],
-  z.object({ customerId: id }),
-  async ({ customerId }) => ({
-    customerId,
-    orders: await orderViews().listByCustomer(customerId),
-  }),
+  z.object({ customerId: id, limit: pageLimit, cursor: afterOrder.param }),
+  async ({ customerId, limit, cursor }) => {
+    const page = await orderViews().pageByCustomer(customerId, { limit, afterOrderId: cursor?.afterOrderId });
+    return {
+      customerId,
+      orders: page.orders,
+      ...(page.lastOrderId ? { next: afterOrder.encode({ afterOrderId: page.lastOrderId }) } : {}),
+    };
+  },
 );
 
 /** GET /orders/{orderId}/history?version=N | ?at=ISO-8601: the order as it was (from the event store). */
@@ -56,13 +65,25 @@ export const getOrderAsOf = httpQuery(
   },
 );
 
-/** GET /orders/{orderId}/events: the order's events, upcast to their current versions. */
+const afterVersion = pageCursor(z.object({ afterVersion: z.int().check(z.positive()) }));
+
+/**
+ * GET /orders/{orderId}/events?limit=N&cursor=C: a page of the order's events in stream order, upcast
+ * to their current versions, with the cursor of the next page while there may be more.
+ */
 export const listOrderEvents = httpQuery(
   [TABLE_VARIABLES.eventStore],
-  z.object({ orderId: id }),
-  async ({ orderId }) => {
-    const { events } = await loadOrder(orderEventStore(), orderId, { fromStart: true });
-    if (events.length === 0) notFound(orderId);
-    return { orderId, events };
+  z.object({ orderId: id, limit: pageLimit, cursor: afterVersion.param }),
+  async ({ orderId, limit, cursor }) => {
+    const events = await orderEventsPage(orderEventStore(), orderId, cursor?.afterVersion ?? 0, limit);
+    if (events.length === 0 && cursor === undefined) notFound(orderId);
+    const last = events.at(-1)?.streamVersion;
+    return {
+      orderId,
+      events,
+      ...(events.length === limit && last !== undefined
+        ? { next: afterVersion.encode({ afterVersion: last }) }
+        : {}),
+    };
   },
 );

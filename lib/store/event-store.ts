@@ -82,6 +82,14 @@ export class EventStore<TState> {
     return item && item.stateVersion === this.options.stateVersion ? item : undefined;
   }
 
+  /**
+   * Up to `limit` events after `afterVersion`, in order: one page of a stream. Versions have no gaps,
+   * so a page is a range of versions and one Query.
+   */
+  async page(streamId: string, afterVersion: number, limit: number): Promise<StoredEvent[]> {
+    return this.#query(streamId, afterVersion, afterVersion + limit);
+  }
+
   /** Load a stream from its latest snapshot, or as it was at a version or an instant (time travel). */
   async load(streamId: string, options: LoadOptions = {}): Promise<LoadedStream<TState>> {
     if (options.asOfTime) {

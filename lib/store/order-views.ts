@@ -1,4 +1,4 @@
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { evolve, initialOrderState, type OrderEvent, type OrderState } from '../domain/order.js';
 import { queryAll } from './dynamodb.js';
 import type { TransactItem } from './idempotency.js';
@@ -14,7 +14,22 @@ export interface OrderView {
   cancelReason?: string | undefined;
   /** the stream version of the last event applied */
   version: number;
+  /** the last {@link TIMELINE_LENGTH} events; the whole stream is at `GET /orders/{id}/events` */
   timeline: Array<{ version: number; type: string; occurredAt: string; reason?: string }>;
+}
+
+/**
+ * Events an order's view keeps in its timeline. A view is one DynamoDB item (400 KB at most) that
+ * every event of the order rewrites: refused commands alone (an `OrderRejected` each) would otherwise
+ * grow it past the limit, and the projector could never update that order again.
+ */
+export const TIMELINE_LENGTH = 50;
+
+/** One page of a customer's orders, and the cursor of the next when there may be more. */
+export interface CustomerOrdersPage {
+  orders: CustomerOrder[];
+  /** the last order id of this page: where the next one starts */
+  lastOrderId?: string;
 }
 
 /** One line of the by-customer view. */
@@ -55,7 +70,7 @@ export function projectOrderView(
     timeline: [
       ...(view?.timeline ?? []),
       { version, type: event.type, occurredAt, ...(reason ? { reason } : {}) },
-    ],
+    ].slice(-TIMELINE_LENGTH),
     ...(next.customerId ? { customerId: next.customerId } : {}),
     ...(next.currency ? { currency: next.currency } : {}),
     ...(next.cancelReason ? { cancelReason: next.cancelReason } : {}),
@@ -105,6 +120,28 @@ export class OrderViews {
       ExpressionAttributeValues: { ':pk': pk },
     });
     return items.map((item) => item.order as CustomerOrder);
+  }
+
+  /**
+   * Up to `limit` of a customer's orders by order id, after `afterOrderId`: one Query, whatever the
+   * number of orders (a whole list could pass Lambda's 6 MB response).
+   */
+  async pageByCustomer(
+    customerId: string,
+    page: { limit: number; afterOrderId?: string | undefined },
+  ): Promise<CustomerOrdersPage> {
+    const pk = customerPk(await this.activeGeneration(), customerId);
+    const { Items = [], LastEvaluatedKey } = await this.client.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': pk },
+        Limit: page.limit,
+        ...(page.afterOrderId ? { ExclusiveStartKey: { pk, sk: page.afterOrderId } } : {}),
+      }),
+    );
+    const orders = Items.map((item) => item.order as CustomerOrder);
+    return LastEvaluatedKey ? { orders, lastOrderId: String(LastEvaluatedKey.sk) } : { orders };
   }
 
   /**

@@ -1,8 +1,12 @@
 import type { Server } from 'node:http';
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { confirmOrderV1, placeOrderV1 } from '../../lib/contracts/orders.js';
+import { orderViews } from '../../functions/orders/stores.js';
+import { cancelOrderV1, confirmOrderV1, placeOrderV1 } from '../../lib/contracts/orders.js';
 import { envelopeFor } from '../../lib/kafka/examples.js';
 import { getPublisher } from '../../lib/kafka/producer.js';
+import { MAX_PAGE_SIZE } from '../../lib/pipeline/http.js';
+import { TIMELINE_LENGTH } from '../../lib/store/order-views.js';
 import { startHttpServer } from '../../local/http-server.js';
 import { loadServerlessConfig } from '../../local/infra/serverless-config.js';
 import { runOrderChain } from '../support/orders.js';
@@ -49,6 +53,7 @@ describe('query API (HTTP functions served locally as API Gateway v2 events)', (
       customerId,
       orders: [{ orderId, status: 'confirmed', total: 2100, currency: 'EUR', version: 2 }],
     });
+    expect(body).not.toHaveProperty('next');
   });
 
   it('GET /orders/{orderId}/history travels back to a version or an instant (event store)', async () => {
@@ -89,4 +94,102 @@ describe('query API (HTTP functions served locally as API Gateway v2 events)', (
       issues: [': give exactly one of version or at'],
     });
   });
+});
+
+/** Every page of a list route, following `next` from the first: the items of each page, in order. */
+async function allPages(path: string, field: string): Promise<unknown[][]> {
+  const pages: unknown[][] = [];
+  let cursor: string | undefined;
+  do {
+    const separator = path.includes('?') ? '&' : '?';
+    const { status, body } = await get(`${path}${cursor ? `${separator}cursor=${cursor}` : ''}`);
+    expect(status).toBe(200);
+    pages.push(body[field] as unknown[]);
+    cursor = typeof body.next === 'string' ? body.next : undefined;
+  } while (cursor && pages.length < 100);
+  return pages;
+}
+
+describe('list routes are paged (a whole list could pass Lambda’s 6 MB response)', () => {
+  it("pages a customer's 120 orders by limit and cursor, each once, and refuses a bad cursor or limit with 400", async () => {
+    // Prepare: 120 view rows of one customer, written as the projector writes them
+    const busy = `customer-busy-${suffix}`;
+    const views = orderViews();
+    const ids = Array.from(
+      { length: 120 },
+      (_, index) => `order-${suffix}-${String(index).padStart(3, '0')}`,
+    );
+    await Promise.all(
+      ids.map((id) =>
+        views.client.send(
+          new TransactWriteCommand({
+            TransactItems: views.applyItems(
+              1,
+              {
+                orderId: id,
+                customerId: busy,
+                status: 'placed',
+                items: [],
+                total: 1,
+                version: 1,
+                timeline: [],
+              },
+              0,
+            ),
+          }),
+        ),
+      ),
+    );
+
+    // Act
+    const pages = await allPages(`/customers/${busy}/orders?limit=50`, 'orders');
+    const badCursor = await get(`/customers/${busy}/orders?cursor=not-a-cursor`);
+    const otherShape = await get(
+      `/customers/${busy}/orders?cursor=${Buffer.from('{"afterOrderId":"a#b"}').toString('base64url')}`,
+    );
+    const tooMany = await get(`/customers/${busy}/orders?limit=${MAX_PAGE_SIZE + 1}`);
+
+    // Assess
+    expect(pages.map((page) => page.length)).toEqual([50, 50, 20]);
+    expect(pages.flat().map((order) => (order as { orderId: string }).orderId)).toEqual(ids);
+    expect(badCursor).toMatchObject({
+      status: 400,
+      body: { issues: ['cursor: not a cursor this API gave'] },
+    });
+    expect(otherShape.status).toBe(400);
+    expect(tooMany.status).toBe(400);
+  });
+
+  it(`pages an order's 62 events, and keeps its view's timeline to the last ${TIMELINE_LENGTH}`, async () => {
+    // Prepare: placed, cancelled, then 60 confirmations refused (an OrderRejected each)
+    const busyOrder = `order-rejected-${suffix}`;
+    const commands = [
+      envelopeFor(
+        placeOrderV1,
+        { orderId: busyOrder, customerId, currency: 'EUR', items: [{ sku: 's', quantity: 1, unitPrice: 1 }] },
+        { id: `bp-${suffix}` },
+      ),
+      envelopeFor(cancelOrderV1, { orderId: busyOrder, reason: 'changed my mind' }, { id: `bc-${suffix}` }),
+      ...Array.from({ length: 60 }, (_, index) =>
+        envelopeFor(confirmOrderV1, { orderId: busyOrder }, { id: `bx-${index}-${suffix}` }),
+      ),
+    ];
+    await runOrderChain(inject('kafkaBrokers'), `busy-${suffix}`, commands);
+
+    // Act
+    const pages = await allPages(`/orders/${busyOrder}/events?limit=25`, 'events');
+    const view = await get(`/orders/${busyOrder}`);
+
+    // Assess
+    expect(pages.map((page) => page.length)).toEqual([25, 25, 12]);
+    expect(pages.flat().map((event) => (event as { streamVersion: number }).streamVersion)).toEqual(
+      Array.from({ length: 62 }, (_, index) => index + 1),
+    );
+    const timeline = view.body.timeline as Array<{ version: number; type: string }>;
+    expect(view.body.version).toBe(62);
+    expect(timeline.map((entry) => entry.version)).toEqual(
+      Array.from({ length: TIMELINE_LENGTH }, (_, index) => 62 - TIMELINE_LENGTH + index + 1),
+    );
+    expect(new Set(timeline.map((entry) => entry.type))).toEqual(new Set(['OrderRejected']));
+  }, 60_000);
 });
