@@ -18,6 +18,13 @@ export const DYNAMODB_ACTIONS: Record<TableAccess, readonly string[]> = {
     'dynamodb:Query',
     'dynamodb:ConditionCheckItem',
   ],
+  [TABLE_ACCESS.insert]: [
+    'dynamodb:GetItem',
+    'dynamodb:BatchGetItem',
+    'dynamodb:Query',
+    'dynamodb:ConditionCheckItem',
+    'dynamodb:PutItem',
+  ],
   [TABLE_ACCESS.write]: [
     'dynamodb:GetItem',
     'dynamodb:BatchGetItem',
@@ -28,6 +35,12 @@ export const DYNAMODB_ACTIONS: Record<TableAccess, readonly string[]> = {
     'dynamodb:DeleteItem',
   ],
 };
+
+const DYNAMODB_SIDS = {
+  [TABLE_ACCESS.read]: 'DynamoDbRead',
+  [TABLE_ACCESS.insert]: 'DynamoDbInsert',
+  [TABLE_ACCESS.write]: 'DynamoDbReadWrite',
+} as const satisfies Record<TableAccess, string>;
 
 /**
  * Lambda creates and removes the network interfaces of a function in a VPC with its execution role;
@@ -140,7 +153,7 @@ function dynamoDbStatements({ declaration, tables, functionLogicalId }: RoleInpu
   return [
     ...[...byAccess].map(
       ([access, resources]): Statement => ({
-        Sid: access === TABLE_ACCESS.write ? 'DynamoDbReadWrite' : 'DynamoDbRead',
+        Sid: DYNAMODB_SIDS[access],
         Effect: 'Allow',
         Action: [...DYNAMODB_ACTIONS[access]],
         Resource: resources,

@@ -16,7 +16,7 @@ export const orderCommandsConsumer = {
   name: 'orderCommands',
   topics: ['orders.commands'],
   accepts: ORDER_COMMANDS,
-  tables: { [TABLE_VARIABLES.eventStore]: TABLE_ACCESS.write },
+  tables: { [TABLE_VARIABLES.eventStore]: TABLE_ACCESS.insert },
   handle: decideOrderCommand,
 } as const satisfies ConsumerOptions<typeof ORDER_COMMANDS>;
 

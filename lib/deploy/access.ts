@@ -9,8 +9,11 @@
 
 import type { TableVariable } from './tables.js';
 
-/** How a function uses one DynamoDB table. `write` includes `read`. */
-export const TABLE_ACCESS = { read: 'read', write: 'write' } as const;
+/**
+ * How a function uses one DynamoDB table: `read`; `insert`, read and put (a table written once per key,
+ * conditionally: an append-only log); `write`, read, put, update and delete.
+ */
+export const TABLE_ACCESS = { read: 'read', insert: 'insert', write: 'write' } as const;
 export type TableAccess = (typeof TABLE_ACCESS)[keyof typeof TABLE_ACCESS];
 
 /**

@@ -1,12 +1,17 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
-import { handler } from '../../functions/audit/handler.js';
+import { auditConsumer, handler } from '../../functions/audit/handler.js';
+import { contracts } from '../../lib/contracts/index.js';
 import { placeOrderV1 } from '../../lib/contracts/orders.js';
+import { TABLE_VARIABLES } from '../../lib/deploy/tables.js';
 import { encodeMskEvent } from '../../lib/kafka/codec.js';
 import { envelopeFor, recordFor } from '../../lib/kafka/examples.js';
-import { dynamoDbConfig } from '../../lib/store/dynamodb.js';
+import { BatchProcessor } from '../../lib/pipeline/processor.js';
+import { dynamoDbConfig, tableName } from '../../lib/store/dynamodb.js';
+import { IdempotencyStore } from '../../lib/store/idempotency.js';
 import { lambdaContext } from '../../local/runner/lambda-context.js';
+import { contextWithTime, recordingPublisher } from '../support/pipeline.js';
 
 const client = DynamoDBDocumentClient.from(new DynamoDBClient(dynamoDbConfig()));
 afterAll(() => client.destroy());
@@ -63,25 +68,63 @@ describe('audit function on the core pipeline (DynamoDB Local)', () => {
     ]);
   });
 
-  it('changes nothing when the same batch is delivered again (at-least-once redelivery, docs/aws-behaviours.md, "Batching, ordering and offsets")', async () => {
-    // Prepare
-    const event = encodeMskEvent([
-      recordFor('orders.commands', placeOrder('audit-b1', 'audit-b'), {
-        partition: 2,
-        offset: 0,
-        key: 'order-audit-b1',
-      }),
-    ]);
-    await handler(event, lambdaContext('audit', 60));
-    const before = await auditItemsOf('audit-b');
+  it('keeps the first row when the same command comes again at another offset (a redelivery or a redrive, docs/aws-behaviours.md, "Batching, ordering and offsets")', async () => {
+    // Prepare: the command audited at offset 0 of partition 2
+    const command = placeOrder('audit-b1', 'audit-b');
+    const at = (offset: number) =>
+      encodeMskEvent([
+        recordFor('orders.commands', command, { partition: 2, offset, key: 'order-audit-b1' }),
+      ]);
+    await handler(at(0), lambdaContext('audit', 60));
 
-    // Act
-    const replay = await handler(structuredClone(event), lambdaContext('audit', 60));
+    // Act: the same message redriven (offset 7); an unguarded put would rewrite the row's offset
+    const replay = await handler(at(7), lambdaContext('audit', 60));
 
     // Assess
     expect(replay).toEqual({ batchItemFailures: [] });
-    expect(await auditItemsOf('audit-b')).toEqual(before);
-    expect(before).toHaveLength(1);
+    expect((await auditItemsOf('audit-b')).map((item) => [item.messageId, item.offset])).toEqual([
+      ['audit-b1', 0],
+    ]);
+  });
+
+  it('after its marker expired (36 days), dead-letters another command reusing its id and takes the same command again without a change (DynamoDB TTL: the marker is gone, the audit row is not)', async () => {
+    // Prepare: audited today; then a consumer whose clock is 40 days on, when the marker has expired
+    const first = placeOrder('audit-c1', 'audit-c');
+    await handler(
+      encodeMskEvent([
+        recordFor('orders.commands', first, { partition: 0, offset: 0, key: 'order-audit-c1' }),
+      ]),
+      lambdaContext('audit', 60),
+    );
+    const later = new BatchProcessor(auditConsumer, {
+      store: new IdempotencyStore(client, tableName(TABLE_VARIABLES.idempotency), {
+        now: () => Date.now() + 40 * 86_400_000,
+      }),
+      publisher: recordingPublisher(),
+      registry: contracts,
+    });
+    const reused = {
+      ...first,
+      correlationId: 'audit-c',
+      data: { ...first.data, customerId: 'someone-else' },
+    };
+
+    // Act
+    const report = await later.process(
+      encodeMskEvent([
+        recordFor('orders.commands', reused, { partition: 0, offset: 1, key: 'order-audit-c1' }),
+        recordFor('orders.commands', first, { partition: 0, offset: 2, key: 'order-audit-c1' }),
+      ]),
+      contextWithTime(60_000),
+    );
+
+    // Assess: the reuse is refused with its reason; the same message is done; the row is the first's
+    expect(report.records.map((record) => record.outcome)).toEqual(['dead-lettered', 'processed']);
+    expect(report.records[0]?.error?.message).toBe(
+      'message id audit-c1 was audited before for another PlaceOrder message: ids are not reused',
+    );
+    const rows = await auditItemsOf('audit-c');
+    expect(rows.map((item) => [item.offset, item.data.customerId])).toEqual([[0, 'c-1']]);
   });
 
   it('rejects an event that is not an MSK event with an error naming the problem', async () => {

@@ -250,7 +250,7 @@ describe('IAM simulation of each function role (the dev stage as packaged)', () 
     );
   });
 
-  it('denies what a function must not do: writes from queries, other tables, topics and groups, scans', async () => {
+  it('denies what a function must not do: writes from queries, changes to append-only tables, other tables, topics and groups, scans', async () => {
     const roles = functionRoles(template);
     const cluster = clusterArns(
       String(resourcesOfType(template, 'AWS::MSK::Topic')[0]?.[1].Properties?.ClusterArn),
@@ -268,6 +268,11 @@ describe('IAM simulation of each function role (the dev stage as packaged)', () 
       ['listOrderEvents', { action: 'dynamodb:DeleteItem', resource: tables.EventStoreTable ?? '' }],
       ['getOrderAsOf', { action: 'kafka-cluster:Connect', resource: cluster.cluster }],
       ['audit', { action: 'dynamodb:PutItem', resource: tables.EventStoreTable ?? '' }],
+      // Append-only: the audit trail and the event store are inserted into, never changed
+      ['audit', { action: 'dynamodb:UpdateItem', resource: tables.AuditTable ?? '' }],
+      ['audit', { action: 'dynamodb:DeleteItem', resource: tables.AuditTable ?? '' }],
+      ['orderCommands', { action: 'dynamodb:UpdateItem', resource: tables.EventStoreTable ?? '' }],
+      ['orderCommands', { action: 'dynamodb:DeleteItem', resource: tables.EventStoreTable ?? '' }],
       ['audit', { action: 'kafka-cluster:WriteData', resource: cluster.topic('orders.events') }],
       ['audit', { action: 'kafka-cluster:ReadData', resource: cluster.topic('payments.commands') }],
       ['orderProjector', { action: 'kafka-cluster:WriteData', resource: cluster.topic('orders.commands') }],
