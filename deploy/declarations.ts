@@ -1,5 +1,5 @@
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { ProducerDeclaration } from '../lib/contracts/consumer-driven.js';
+import { publishedTopics } from '../lib/contracts/consumer-driven.js';
 import { accessOf, type FunctionAccess } from '../lib/deploy/access.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -25,8 +25,7 @@ export class MissingDeclarationError extends Error {
 }
 
 function producedTopics(exported: unknown): string[] {
-  if (!Array.isArray(exported)) return [];
-  return exported.map((declaration: ProducerDeclaration) => declaration.topic);
+  return Array.isArray(exported) ? publishedTopics(exported) : [];
 }
 
 /** Every function's declaration, read from the handler each serverless.yml function names. */
@@ -41,7 +40,7 @@ export async function functionDeclarations(
         throw new MissingDeclarationError(
           `${name}: ${handler} declares no access (consumer({ tables }), httpQuery(reads, …) or declareAccess): its role cannot be generated`,
         );
-      return [name, { ...access, publishes: [...new Set(producedTopics(module.produces))] }] as const;
+      return [name, { ...access, publishes: producedTopics(module.produces) }] as const;
     }),
   );
   return Object.fromEntries(entries);

@@ -68,6 +68,7 @@ export const auditCommand: MessageHandler<MessageOf<typeof ORDER_COMMANDS>> = as
 };
 
 export const auditConsumer = {
+  publishes: [],
   name: 'audit',
   topics: ['orders.commands'],
   accepts: ORDER_COMMANDS,

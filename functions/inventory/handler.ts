@@ -3,6 +3,7 @@ import {
   type ConsumerExpectation,
   keyedByOrderId,
   type ProducerDeclaration,
+  publishedTopics,
 } from '../../lib/contracts/consumer-driven.js';
 import { INVENTORY_COMMANDS } from '../../lib/contracts/inventory.js';
 import type { MessageOf } from '../../lib/contracts/registry.js';
@@ -77,8 +78,18 @@ export const handleInventoryCommand: MessageHandler<MessageOf<typeof INVENTORY_C
   }
 };
 
+export const produces: ProducerDeclaration[] = [
+  {
+    producer: 'inventory',
+    topic: 'inventory.events',
+    types: ['StockReserved', 'StockRejected', 'StockReleased', 'StockCommitted'],
+    key: keyedByOrderId,
+  },
+];
+
 /** The participant's pipeline options (the tests drive the same ones). */
 export const inventoryConsumer = {
+  publishes: publishedTopics(produces),
   name: 'inventory',
   topics: ['inventory.commands'],
   accepts: INVENTORY_COMMANDS,
@@ -99,15 +110,6 @@ export const expectations: ConsumerExpectation[] = [
       ReleaseStock: z.object({ orderId: z.string(), reason: z.string() }),
       CommitStock: z.object({ orderId: z.string() }),
     },
-    key: keyedByOrderId,
-  },
-];
-
-export const produces: ProducerDeclaration[] = [
-  {
-    producer: 'inventory',
-    topic: 'inventory.events',
-    types: ['StockReserved', 'StockRejected', 'StockReleased', 'StockCommitted'],
     key: keyedByOrderId,
   },
 ];

@@ -3,6 +3,7 @@ import {
   type ConsumerExpectation,
   keyedByOrderId,
   type ProducerDeclaration,
+  publishedTopics,
 } from '../../lib/contracts/consumer-driven.js';
 import { STREAM_VERSION_HEADER } from '../../lib/contracts/envelope.js';
 import { ORDER_COMMANDS } from '../../lib/contracts/orders.js';
@@ -11,8 +12,20 @@ import { TABLE_VARIABLES } from '../../lib/deploy/tables.js';
 import { type ConsumerOptions, consumer } from '../../lib/pipeline/consumer.js';
 import { decideOrderCommand } from './decide-command.js';
 
+/** What it writes: every order event, keyed by order id, with its version in the stream. */
+export const produces: ProducerDeclaration[] = [
+  {
+    producer: 'orderCommands',
+    topic: 'orders.events',
+    types: ['OrderPlaced', 'OrderConfirmed', 'OrderCancelled', 'OrderRejected'],
+    key: keyedByOrderId,
+    headers: (_data, position) => ({ [STREAM_VERSION_HEADER]: String(position) }),
+  },
+];
+
 /** The write side's pipeline options (the tests drive the same ones). */
 export const orderCommandsConsumer = {
+  publishes: publishedTopics(produces),
   name: 'orderCommands',
   topics: ['orders.commands'],
   accepts: ORDER_COMMANDS,
@@ -40,16 +53,5 @@ export const expectations: ConsumerExpectation[] = [
       ConfirmOrder: z.object({ orderId: z.string() }),
     },
     key: keyedByOrderId,
-  },
-];
-
-/** What it writes: every order event, keyed by order id, with its version in the stream. */
-export const produces: ProducerDeclaration[] = [
-  {
-    producer: 'orderCommands',
-    topic: 'orders.events',
-    types: ['OrderPlaced', 'OrderConfirmed', 'OrderCancelled', 'OrderRejected'],
-    key: keyedByOrderId,
-    headers: (_data, position) => ({ [STREAM_VERSION_HEADER]: String(position) }),
   },
 ];

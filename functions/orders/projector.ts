@@ -64,6 +64,7 @@ export const projectOrderEvent: MessageHandler<MessageOf<typeof ORDER_EVENTS>> =
 
 /** The read side's pipeline options (the tests drive the same ones). */
 export const orderProjectorConsumer = {
+  publishes: [],
   name: 'orderProjector',
   topics: ['orders.events'],
   accepts: ORDER_EVENTS,

@@ -3,6 +3,7 @@ import {
   type ConsumerExpectation,
   keyedByOrderId,
   type ProducerDeclaration,
+  publishedTopics,
 } from '../../lib/contracts/consumer-driven.js';
 import { PAYMENT_COMMANDS } from '../../lib/contracts/payments.js';
 import type { MessageOf } from '../../lib/contracts/registry.js';
@@ -145,8 +146,18 @@ export const handlePaymentCommand: MessageHandler<MessageOf<typeof PAYMENT_COMMA
   };
 };
 
+export const produces: ProducerDeclaration[] = [
+  {
+    producer: 'payments',
+    topic: 'payments.events',
+    types: ['PaymentCompleted', 'PaymentDeclined', 'PaymentRefunded'],
+    key: keyedByOrderId,
+  },
+];
+
 /** The participant's pipeline options (the tests drive the same ones): claim mode, the provider is outside. */
 export const paymentsConsumer = {
+  publishes: publishedTopics(produces),
   name: 'payments',
   topics: ['payments.commands'],
   accepts: PAYMENT_COMMANDS,
@@ -170,15 +181,6 @@ export const expectations: ConsumerExpectation[] = [
       }),
       RefundPayment: z.object({ orderId: z.string(), reason: z.string() }),
     },
-    key: keyedByOrderId,
-  },
-];
-
-export const produces: ProducerDeclaration[] = [
-  {
-    producer: 'payments',
-    topic: 'payments.events',
-    types: ['PaymentCompleted', 'PaymentDeclined', 'PaymentRefunded'],
     key: keyedByOrderId,
   },
 ];

@@ -4,6 +4,7 @@ import {
   type ConsumerExpectation,
   keyedByOrderId,
   type ProducerDeclaration,
+  publishedTopics,
 } from '../../lib/contracts/consumer-driven.js';
 import { INVENTORY_EVENTS } from '../../lib/contracts/inventory.js';
 import { ORDER_EVENTS } from '../../lib/contracts/order-events.js';
@@ -84,8 +85,31 @@ export const driveSaga: MessageHandler<SagaEvent> = async (message): Promise<Dec
   };
 };
 
+/** What it sends: commands to the participants and to the order, keyed by order id. */
+export const produces: ProducerDeclaration[] = [
+  {
+    producer: 'orderSaga',
+    topic: 'inventory.commands',
+    types: ['ReserveStock', 'ReleaseStock', 'CommitStock'],
+    key: keyedByOrderId,
+  },
+  {
+    producer: 'orderSaga',
+    topic: 'payments.commands',
+    types: ['ChargePayment', 'RefundPayment'],
+    key: keyedByOrderId,
+  },
+  {
+    producer: 'orderSaga',
+    topic: 'orders.commands',
+    types: ['ConfirmOrder', 'CancelOrder'],
+    key: keyedByOrderId,
+  },
+];
+
 /** The orchestrator's pipeline options (the tests drive the same ones). */
 export const orderSagaConsumer = {
+  publishes: publishedTopics(produces),
   name: 'orderSaga',
   topics: ['orders.events', 'inventory.events', 'payments.events', 'sagas.deadlines'],
   accepts: SAGA_EVENTS,
@@ -144,28 +168,6 @@ export const expectations: ConsumerExpectation[] = [
     consumer: 'orderSaga',
     topic: 'sagas.deadlines',
     messages: { DeadlineExpired: z.extend(orderId, { sagaVersion: z.int(), deadlineAt: z.int() }) },
-    key: keyedByOrderId,
-  },
-];
-
-/** What it sends: commands to the participants and to the order, keyed by order id. */
-export const produces: ProducerDeclaration[] = [
-  {
-    producer: 'orderSaga',
-    topic: 'inventory.commands',
-    types: ['ReserveStock', 'ReleaseStock', 'CommitStock'],
-    key: keyedByOrderId,
-  },
-  {
-    producer: 'orderSaga',
-    topic: 'payments.commands',
-    types: ['ChargePayment', 'RefundPayment'],
-    key: keyedByOrderId,
-  },
-  {
-    producer: 'orderSaga',
-    topic: 'orders.commands',
-    types: ['ConfirmOrder', 'CancelOrder'],
     key: keyedByOrderId,
   },
 ];

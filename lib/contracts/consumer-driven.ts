@@ -24,5 +24,10 @@ export interface ProducerDeclaration {
   headers?: (data: Record<string, unknown>, position: number) => Record<string, string>;
 }
 
+/** The topics a producer's declarations name, each once: what its function may publish to. */
+export function publishedTopics(declarations: readonly ProducerDeclaration[]): string[] {
+  return [...new Set(declarations.map((declaration) => declaration.topic))];
+}
+
 /** Orders are keyed by their id on every orders topic, so that each order's messages stay in order. */
 export const keyedByOrderId = (data: Record<string, unknown>) => String(data.orderId);

@@ -23,6 +23,8 @@ import type { BatchReport, KafkaBatchResponse, ProcessorDependencies, ProcessorO
 export interface ConsumerOptions<TContracts extends readonly MessageContract[] = readonly MessageContract[]>
   extends ProcessorOptions<MessageOf<TContracts>> {
   accepts: TContracts;
+  /** required of a deployed consumer: the topics of its module's `produces` (`publishedTopics`) */
+  publishes: readonly string[];
   /**
    * The tables the handler uses, by the environment variable naming each; the idempotency table is
    * added here. The deployed role grants exactly these (lib/deploy/access.ts).

@@ -1,4 +1,4 @@
-import { ContractViolationError, LimitExceededError } from '../common/errors.js';
+import { ContractViolationError, LimitExceededError, PermanentError } from '../common/errors.js';
 import { stableId } from '../common/ids.js';
 import { type Envelope, envelopeHeaders } from '../contracts/envelope.js';
 import type { ContractRegistry } from '../contracts/registry.js';
@@ -26,8 +26,16 @@ const VALIDATED_TOPICS: ReadonlySet<string> = new Set(PRODUCE_VALIDATED_TOPICS);
  * the message is dead-lettered with the reason, and nothing is written. Every message, on any topic,
  * must also fit its topic's `max.message.bytes`.
  */
-export function assertPublishable(registry: ContractRegistry, records: readonly OutgoingRecord[]): void {
+export function assertPublishable(
+  registry: ContractRegistry,
+  records: readonly OutgoingRecord[],
+  publishes?: readonly string[],
+): void {
   for (const record of records) {
+    if (publishes && !publishes.includes(record.topic))
+      throw new PermanentError(
+        `a message for ${record.topic}, which this function does not publish to (it publishes to ${publishes.join(', ') || 'no topic'})`,
+      );
     // A message the broker would refuse (MESSAGE_TOO_LARGE) must not be committed to an outbox that
     // could then never be published.
     const bytes = recordBytes(record);

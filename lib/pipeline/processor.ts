@@ -382,12 +382,12 @@ export class BatchProcessor<TMessage extends ValidMessage = ValidMessage> {
     const handlerContext = { record: item.record, lambda, idempotencyKey: item.idempotencyKey, attempt };
     if (this.#options.mode === IDEMPOTENCY_MODES.claim) {
       const claim = await store.claim(item.idempotencyKey, hash, lambda.getRemainingTimeInMillis());
-      if (claim.status === 'duplicate') return { outcome: RECORD_OUTCOMES.duplicate, outgoing: claim.outbox };
+      if (claim.status === 'duplicate') return this.#republish(item.idempotencyKey, claim.outbox);
       try {
         const handled = this.#options.handle(item.message, handlerContext);
         const decision = isPending(handled) ? await handled : handled;
         const outbox = toOutgoingRecords(item.message, decision.messages ?? []);
-        assertPublishable(this.#deps.registry, outbox);
+        assertPublishable(this.#deps.registry, outbox, this.#options.publishes);
         await store.complete(item.idempotencyKey, claim.token, decision.writes ?? [], outbox);
         decision.committed?.();
         return { outcome: RECORD_OUTCOMES.processed, outgoing: outbox };
@@ -399,20 +399,35 @@ export class BatchProcessor<TMessage extends ValidMessage = ValidMessage> {
     if (known.has(item.idempotencyKey)) {
       // Committed before: hand back the stored outbox. No marker after all (expired meanwhile): decide.
       const stored = await store.find(item.idempotencyKey, hash);
-      if (stored?.status === 'duplicate')
-        return { outcome: RECORD_OUTCOMES.duplicate, outgoing: stored.outbox };
+      if (stored?.status === 'duplicate') return this.#republish(item.idempotencyKey, stored.outbox);
       known.delete(item.idempotencyKey);
     }
     const handled = this.#options.handle(item.message, handlerContext);
     const decision = isPending(handled) ? await handled : handled;
     const outbox = toOutgoingRecords(item.message, decision.messages ?? []);
-    assertPublishable(this.#deps.registry, outbox);
+    assertPublishable(this.#deps.registry, outbox, this.#options.publishes);
     const result = await store.commit(item.idempotencyKey, hash, decision.writes ?? [], outbox);
     // A second copy of this message later in the batch (a producer retry) now skips the handler.
     known.add(item.idempotencyKey);
-    if (result.status === 'duplicate') return { outcome: RECORD_OUTCOMES.duplicate, outgoing: result.outbox };
+    if (result.status === 'duplicate') return this.#republish(item.idempotencyKey, result.outbox);
     decision.committed?.();
     return { outcome: RECORD_OUTCOMES.processed, outgoing: outbox };
+  }
+
+  /**
+   * A duplicate's stored outbox, checked as a fresh decision is before it is published: a marker is
+   * data that something other than this function could have written (a role's mistake, an operator's
+   * edit), and what it holds goes out under this function's name.
+   */
+  #republish(key: string, outbox: OutgoingRecord[]): { outcome: RecordOutcome; outgoing: OutgoingRecord[] } {
+    try {
+      assertPublishable(this.#deps.registry, outbox, this.#options.publishes);
+    } catch (error) {
+      throw new PermanentError(`the stored outbox of ${key} is refused: ${asError(error).message}`, {
+        cause: error,
+      });
+    }
+    return { outcome: RECORD_OUTCOMES.duplicate, outgoing: outbox };
   }
 
   #report(states: readonly RecordState[]): Omit<BatchReport, 'retries' | 'published'> {

@@ -84,6 +84,13 @@ export interface ProcessorOptions<TMessage = ValidMessage> {
   /** default: dead-letter */
   onUnknown?: UnknownMessagePolicy;
   handle: MessageHandler<TMessage>;
+  /**
+   * The topics the handler may publish to (its module's `produces`; its role may write no others). A
+   * message for another topic is refused before anything commits, and a stored outbox naming one is
+   * never republished: whoever could change a marker cannot make the function publish elsewhere.
+   * Without it, any topic (tests).
+   */
+  publishes?: readonly string[];
   mode?: IdempotencyMode;
   /** the idempotency key of a message; default: its envelope id */
   idempotencyKey?: (message: TMessage, record: DecodedRecord) => string;

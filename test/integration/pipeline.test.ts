@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { InProgressError } from '../../lib/common/errors.js';
 import { contracts } from '../../lib/contracts/index.js';
@@ -306,5 +306,52 @@ describe('dead-letter topic and outbox on the Kafka broker', () => {
     expect(second.outcomes).toMatchObject({ duplicate: 1 });
     expect(published).toHaveLength(1);
     expect(published[0]?.headers['message-type']).toBe('OrderConfirmed');
+  });
+
+  it('never republishes a stored outbox that names a topic the function does not publish to (a marker rewritten by someone else)', async () => {
+    // Prepare: a record committed with its OrderConfirmed; then its marker's outbox rewritten into a
+    // RefundPayment on payments.commands, as a role allowed to write the marker could have done
+    const name = unique('tampered');
+    const id = unique('m');
+    const event = encodeMskEvent([placeOrderRecord(id, { partition: 0, offset: 0, key: `k-${id}` })]);
+    const options = { name, publishes: ['orders.events'] };
+    await processorFor(writingHandler({ count: 0 }), options).process(event, contextWithTime(60_000));
+    const marker = await getItem(idempotencyTable, { id: `${name}#${id}` });
+    const refund = {
+      topic: 'payments.commands',
+      key: 'order-1',
+      value: JSON.stringify({
+        id: 'r-1',
+        type: 'RefundPayment',
+        version: 1,
+        occurredAt: new Date().toISOString(),
+        correlationId: 'c',
+        causationId: null,
+        data: { orderId: 'order-1', reason: 'x' },
+      }),
+      headers: {},
+    };
+    await documents.send(
+      new PutCommand({ TableName: idempotencyTable, Item: { ...marker, outbox: [refund] } }),
+    );
+    const sent: string[] = [];
+    const recording: Publisher = {
+      publish: async (records) => {
+        sent.push(...records.map((record) => record.topic));
+      },
+    };
+
+    // Act: the record is delivered again
+    const report = await processorFor(writingHandler({ count: 0 }), options, recording).process(
+      event,
+      contextWithTime(60_000),
+    );
+
+    // Assess: dead-lettered with the reason, nothing sent but the dead letter
+    expect(report.records[0]?.outcome).toBe('dead-lettered');
+    expect(report.records[0]?.error?.message).toBe(
+      `the stored outbox of ${name}#${id} is refused: a message for payments.commands, which this function does not publish to (it publishes to orders.events)`,
+    );
+    expect(sent).toEqual(['orders.commands.dlq']);
   });
 });
