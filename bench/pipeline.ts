@@ -192,6 +192,8 @@ function freeStore(): IdempotencyBackend {
     complete: async () => {},
     release: async () => {},
     markRepublished: async () => {},
+    lettersWritten: async () => new Set(),
+    markLettersWritten: async () => {},
   };
 }
 const freePublisher: Publisher = { publish: async () => {} };

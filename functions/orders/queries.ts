@@ -75,13 +75,15 @@ export const listOrderEvents = httpQuery(
   [TABLE_VARIABLES.eventStore],
   z.object({ orderId: id, limit: pageLimit, cursor: afterVersion.param }),
   async ({ orderId, limit, cursor }) => {
-    const events = await orderEventsPage(orderEventStore(), orderId, cursor?.afterVersion ?? 0, limit);
-    if (events.length === 0 && cursor === undefined) notFound(orderId);
+    // One more than asked: whether a next page exists, without an empty last page.
+    const read = await orderEventsPage(orderEventStore(), orderId, cursor?.afterVersion ?? 0, limit + 1);
+    if (read.length === 0 && cursor === undefined) notFound(orderId);
+    const events = read.slice(0, limit);
     const last = events.at(-1)?.streamVersion;
     return {
       orderId,
       events,
-      ...(events.length === limit && last !== undefined
+      ...(read.length > limit && last !== undefined
         ? { next: afterVersion.encode({ afterVersion: last }) }
         : {}),
     };

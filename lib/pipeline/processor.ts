@@ -9,7 +9,7 @@ import type { DecodedRecord } from '../kafka/types.js';
 import { classify, ERROR_KINDS } from './classify.js';
 import { KeyedLanes } from './keyed-lanes.js';
 import { assertPublishable, toOutgoingRecords } from './outbox.js';
-import { DEFAULT_RETRY, type RetryOptions, retryTransient } from './retry.js';
+import { DEFAULT_RETRY, invocationDeadline, type RetryOptions, retryTransient } from './retry.js';
 import {
   type BatchReport,
   type Decision,
@@ -47,6 +47,8 @@ interface RecordState {
 
 const DEFAULT_CONCURRENCY = 16;
 const MAX_SAFETY_MARGIN_MS = 5_000;
+/** the publish may use the safety margin but this much: the answer must still reach Lambda */
+const PUBLISH_MARGIN_MS = 1_000;
 /** records decoded between two chances for the lanes to run (a record decodes in ~10 µs) */
 const DECODE_CHUNK = 32;
 /** records of a redelivered partition looked up together (BatchGetItem reads up to 100 items) */
@@ -140,6 +142,33 @@ export class BatchProcessor<TMessage extends ValidMessage = ValidMessage> {
     const started = lambda.getRemainingTimeInMillis();
     const margin = this.#options.safetyMarginMs ?? Math.min(MAX_SAFETY_MARGIN_MS, Math.floor(started * 0.2));
     const budgetMs = () => lambda.getRemainingTimeInMillis() - margin;
+    // Every network call of the batch is bounded by the invocation's time: records still running at
+    // the deadline fail and are redelivered (a partial batch response), instead of the function timing
+    // out and the whole batch coming again.
+    const work = invocationDeadline(budgetMs(), 'the record');
+    const publishing = invocationDeadline(
+      started - Math.min(margin, PUBLISH_MARGIN_MS),
+      "the batch's publish",
+    );
+    try {
+      return await this.#processWithin(event, lambda, {
+        margin,
+        budgetMs,
+        work: work.deadline,
+        publishing: publishing.deadline,
+      });
+    } finally {
+      work.clear();
+      publishing.clear();
+    }
+  }
+
+  async #processWithin(
+    event: unknown,
+    lambda: Context,
+    time: { margin: number; budgetMs: () => number; work: Promise<never>; publishing: Promise<never> },
+  ): Promise<BatchReport> {
+    const { margin, budgetMs } = time;
     const { event: mskEvent, partitions } = readMskEvent(event);
     const batchSize = partitions.reduce((sum, [, entries]) => sum + entries.length, 0);
     const states: RecordState[] = [];
@@ -187,6 +216,7 @@ export class BatchProcessor<TMessage extends ValidMessage = ValidMessage> {
       onRetry: () => {
         retries++;
       },
+      deadline: time.work,
     };
     /** idempotency keys of redelivered records that were committed before (claim mode decides per record) */
     const known = new Set<string>();
@@ -260,20 +290,29 @@ export class BatchProcessor<TMessage extends ValidMessage = ValidMessage> {
     await Promise.all(lookups);
     await lanes.close();
 
-    // 5. Publish everything this batch produced, after the commits, in one request.
+    // 5. Publish everything this batch produced, after the commits, in one request — but a dead letter
+    // an earlier delivery of the batch already wrote (a redelivery after a failure of another record)
+    // is not written twice. Only batches with dead letters ask.
+    const letters = await this.#unwrittenLetters(states, time.publishing);
     const outgoing = states.flatMap((state) => state.outgoing);
     let published = 0;
     if (outgoing.length > 0) {
       try {
         await retryTransient(() => this.#deps.publisher.publish(outgoing), {
           ...DEFAULT_RETRY,
-          budgetMs: () => lambda.getRemainingTimeInMillis() - Math.min(margin, 1_000),
+          budgetMs: () => lambda.getRemainingTimeInMillis() - Math.min(margin, PUBLISH_MARGIN_MS),
           sleep: this.#deps.sleep,
           random: this.#deps.random,
+          deadline: time.publishing,
         });
         published = outgoing.length;
         const republished = states.flatMap((state) => (state.republishes ? [state.republishes] : []));
-        if (republished.length > 0) await this.#deps.store.markRepublished(republished);
+        // Best effort, like the records they speak of: a marker missed costs one more copy later.
+        const told = [
+          ...(republished.length > 0 ? [this.#deps.store.markRepublished(republished)] : []),
+          ...(letters.length > 0 ? [this.#deps.store.markLettersWritten(letters)] : []),
+        ];
+        if (told.length > 0) await Promise.race([Promise.all(told), time.publishing]).catch(() => undefined);
       } catch (error) {
         // Committed records republish from their markers when the mapping redelivers them.
         for (const state of states) {
@@ -286,6 +325,39 @@ export class BatchProcessor<TMessage extends ValidMessage = ValidMessage> {
     }
 
     return { ...this.#report(states), retries, published };
+  }
+
+  /** Where a record's dead letter is remembered once written: its place, under the consumer's prefix. */
+  #letterKey(record: RecordState['record']): string | undefined {
+    return record.offset === undefined
+      ? undefined
+      : `${this.#options.name}#dead-letter#${record.partitionKey}@${record.offset}`;
+  }
+
+  /**
+   * Drop the dead letters an earlier delivery of these records already wrote (one BatchGetItem, only
+   * when the batch has letters; they then count as duplicates) and return the keys of those to write.
+   * When the store cannot say in time, every letter is written: a second copy rather than none.
+   */
+  async #unwrittenLetters(states: RecordState[], deadline: Promise<never>): Promise<string[]> {
+    const lettered = new Map<string, RecordState>();
+    for (const state of states) {
+      const key = state.outcome === RECORD_OUTCOMES.deadLettered ? this.#letterKey(state.record) : undefined;
+      if (key) lettered.set(key, state);
+    }
+    if (lettered.size === 0) return [];
+    const written = await Promise.race([
+      this.#deps.store.lettersWritten([...lettered.keys()]),
+      deadline,
+    ]).catch(() => new Set<string>());
+    for (const key of written) {
+      const state = lettered.get(key);
+      if (!state) continue;
+      state.outgoing = [];
+      state.outcome = RECORD_OUTCOMES.duplicate;
+      lettered.delete(key);
+    }
+    return [...lettered.keys()];
   }
 
   /** Decode and validate one entry: the work for a lane, or nothing (dead-lettered or ignored). */

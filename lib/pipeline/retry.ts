@@ -13,6 +13,43 @@ export interface RetryOptions {
   random?: (() => number) | undefined;
   sleep?: ((ms: number) => Promise<void>) | undefined;
   onRetry?: ((error: unknown, attempt: number, delayMs: number) => void) | undefined;
+  /**
+   * Rejects when the invocation's time for work is up ({@link invocationDeadline}): every attempt and
+   * wait is raced against it, so a call that does not answer (a broker brownout, a DynamoDB request
+   * without a timeout) cannot hold the record past the end of the invocation.
+   */
+  deadline?: Promise<never> | undefined;
+}
+
+/**
+ * One timer per invocation, not per record: a promise that rejects with a transient
+ * {@link TimeBudgetExceededError} `ms` from now, and the function that clears it.
+ * @param ms time left for work (the remaining time minus the safety margin)
+ * @param what what runs out of time, for the error message
+ */
+export function invocationDeadline(
+  ms: number,
+  what: string,
+): { deadline: Promise<never>; clear: () => void } {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new TimeBudgetExceededError(
+            `${what} did not finish within the invocation's time (${Math.max(0, ms)} ms); the mapping will redeliver it`,
+          ),
+        ),
+      Math.max(0, ms),
+    );
+  });
+  // Nobody may be racing it when it fires: that is not an unhandled rejection.
+  deadline.catch(() => {});
+  return { deadline, clear: () => clearTimeout(timer) };
+}
+
+function raced<T>(work: Promise<T>, deadline: Promise<never> | undefined): Promise<T> {
+  return deadline ? Promise.race([work, deadline]) : work;
 }
 
 /** The wait an error asks for before a retry (a claim's remaining lease), or 0. */
@@ -43,7 +80,7 @@ export function retryTransient<T>(work: (attempt: number) => Promise<T>, options
   if (options.budgetMs() <= 0) return Promise.reject(outOfTime());
   let first: Promise<T>;
   try {
-    first = work(1);
+    first = raced(work(1), options.deadline);
   } catch (error) {
     first = Promise.reject(error);
   }
@@ -75,14 +112,14 @@ async function retryAfter<T>(
     if (delay >= options.budgetMs()) {
       // The lease outlasts this invocation: spend what is left waiting, so that the mapping's next
       // delivery finds it over instead of failing fast again until the retries are exhausted.
-      if (leaseLeft > 0) await sleep(options.budgetMs());
+      if (leaseLeft > 0) await raced(sleep(options.budgetMs()), options.deadline).catch(() => {});
       throw error;
     }
     options.onRetry?.(error, attempt, delay);
-    await sleep(delay);
+    await raced(sleep(delay), options.deadline);
     if (options.budgetMs() <= 0) throw outOfTime();
     try {
-      return await work(attempt + 1);
+      return await raced(work(attempt + 1), options.deadline);
     } catch (next) {
       error = next;
     }

@@ -122,6 +122,10 @@ export interface IdempotencyBackend {
   release(key: string, token: string): Promise<void>;
   /** the outboxes of these duplicates were republished and confirmed: later copies publish nothing */
   markRepublished(keys: readonly string[]): Promise<void>;
+  /** which of these dead letters (by their records' keys) an earlier delivery already wrote */
+  lettersWritten(keys: readonly string[]): Promise<Set<string>>;
+  /** these dead letters were written and confirmed by the broker: a redelivery writes them no more */
+  markLettersWritten(keys: readonly string[]): Promise<void>;
 }
 
 export interface ProcessorDependencies {

@@ -14,7 +14,13 @@ import {
  * any credentials, so when none are configured we give it placeholders instead of failing the lookup.
  */
 export function dynamoDbConfig(env: NodeJS.ProcessEnv = process.env): DynamoDBClientConfig {
-  const config: DynamoDBClientConfig = { region: env.AWS_REGION ?? 'eu-west-1' };
+  const config: DynamoDBClientConfig = {
+    region: env.AWS_REGION ?? 'eu-west-1',
+    // The SDK waits forever for an answer by default; the pipeline bounds a record by the invocation's
+    // time, and a request it gave up on must not hold a socket for good (a DynamoDB request answers in
+    // milliseconds; a transaction of 100 items in well under a second).
+    requestHandler: { connectionTimeout: 1_000, requestTimeout: 5_000 },
+  };
   if (env.DYNAMODB_ENDPOINT) {
     config.endpoint = env.DYNAMODB_ENDPOINT;
     if (!env.AWS_ACCESS_KEY_ID) config.credentials = { accessKeyId: 'local', secretAccessKey: 'local' };

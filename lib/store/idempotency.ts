@@ -27,6 +27,9 @@ export const MAX_TRANSACTION_ITEMS = 100;
 
 export const MARKER_STATUS = { inProgress: 'IN_PROGRESS', completed: 'COMPLETED' } as const;
 
+/** The status of the item that remembers a record's dead letter was written. */
+const LETTER_WRITTEN = 'DEAD_LETTER_WRITTEN';
+
 interface MarkerItem {
   id: string;
   status: (typeof MARKER_STATUS)[keyof typeof MARKER_STATUS];
@@ -140,6 +143,29 @@ export class IdempotencyStore {
               ExpressionAttributeValues: { ':yes': true },
             }),
           )
+          .catch(() => {}),
+      ),
+    );
+  }
+
+  /**
+   * Which of these dead letters were written already (their `markLettersWritten` markers, live):
+   * one BatchGetItem per 100 keys.
+   */
+  async lettersWritten(keys: readonly string[]): Promise<Set<string>> {
+    return this.existing(keys);
+  }
+
+  /**
+   * Remember that these dead letters were written, for as long as a marker lives. Best effort, one
+   * PutItem each (the role's rights are per item: no BatchWriteItem).
+   */
+  async markLettersWritten(keys: readonly string[]): Promise<void> {
+    const expiresAt = this.#expiresAt();
+    await Promise.all(
+      [...new Set(keys)].map((id) =>
+        this.client
+          .send(new PutCommand({ TableName: this.table, Item: { id, status: LETTER_WRITTEN, expiresAt } }))
           .catch(() => {}),
       ),
     );

@@ -131,17 +131,19 @@ export class OrderViews {
     page: { limit: number; afterOrderId?: string | undefined },
   ): Promise<CustomerOrdersPage> {
     const pk = customerPk(await this.activeGeneration(), customerId);
-    const { Items = [], LastEvaluatedKey } = await this.client.send(
+    // One more than asked: whether a next page exists, without an empty last page.
+    const { Items = [] } = await this.client.send(
       new QueryCommand({
         TableName: this.table,
         KeyConditionExpression: 'pk = :pk',
         ExpressionAttributeValues: { ':pk': pk },
-        Limit: page.limit,
+        Limit: page.limit + 1,
         ...(page.afterOrderId ? { ExclusiveStartKey: { pk, sk: page.afterOrderId } } : {}),
       }),
     );
-    const orders = Items.map((item) => item.order as CustomerOrder);
-    return LastEvaluatedKey ? { orders, lastOrderId: String(LastEvaluatedKey.sk) } : { orders };
+    const orders = Items.slice(0, page.limit).map((item) => item.order as CustomerOrder);
+    const last = orders.at(-1);
+    return Items.length > page.limit && last ? { orders, lastOrderId: last.orderId } : { orders };
   }
 
   /**

@@ -143,6 +143,9 @@ describe('list routes are paged (a whole list could pass Lambda’s 6 MB respons
 
     // Act
     const pages = await allPages(`/customers/${busy}/orders?limit=50`, 'orders');
+    const exact = await get(
+      `/customers/${busy}/orders?limit=100&cursor=${String((await get(`/customers/${busy}/orders?limit=20`)).body.next)}`,
+    );
     const badCursor = await get(`/customers/${busy}/orders?cursor=not-a-cursor`);
     const otherShape = await get(
       `/customers/${busy}/orders?cursor=${Buffer.from('{"afterOrderId":"a#b"}').toString('base64url')}`,
@@ -151,6 +154,8 @@ describe('list routes are paged (a whole list could pass Lambda’s 6 MB respons
 
     // Assess
     expect(pages.map((page) => page.length)).toEqual([50, 50, 20]);
+    expect((exact.body.orders as unknown[]).length).toBe(100);
+    expect(exact.body).not.toHaveProperty('next');
     expect(pages.flat().map((order) => (order as { orderId: string }).orderId)).toEqual(ids);
     expect(badCursor).toMatchObject({
       status: 400,
@@ -178,10 +183,14 @@ describe('list routes are paged (a whole list could pass Lambda’s 6 MB respons
 
     // Act
     const pages = await allPages(`/orders/${busyOrder}/events?limit=25`, 'events');
+    const exact = await get(`/orders/${busyOrder}/events?limit=62`);
     const view = await get(`/orders/${busyOrder}`);
 
     // Assess
     expect(pages.map((page) => page.length)).toEqual([25, 25, 12]);
+    // A page that ends exactly at the end says so: no cursor to an empty page
+    expect((exact.body.events as unknown[]).length).toBe(62);
+    expect(exact.body).not.toHaveProperty('next');
     expect(pages.flat().map((event) => (event as { streamVersion: number }).streamVersion)).toEqual(
       Array.from({ length: 62 }, (_, index) => index + 1),
     );

@@ -15,6 +15,7 @@ export function memoryStore(): IdempotencyBackend & {
   const stored = (old: { outbox: OutgoingRecord[]; republished?: boolean }) =>
     old.republished ? [] : old.outbox;
   const calls: string[] = [];
+  const letters = new Set<string>();
   return {
     markers,
     calls,
@@ -45,6 +46,14 @@ export function memoryStore(): IdempotencyBackend & {
     },
     async release() {
       calls.push('release');
+    },
+    async lettersWritten(keys) {
+      calls.push('lettersWritten');
+      return new Set(keys.filter((key) => letters.has(key)));
+    },
+    async markLettersWritten(keys) {
+      calls.push('markLettersWritten');
+      for (const key of keys) letters.add(key);
     },
     async markRepublished(keys) {
       calls.push('markRepublished');

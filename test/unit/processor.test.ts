@@ -519,3 +519,93 @@ describe('BatchProcessor: dead letters keep the record’s bytes', () => {
     expect(Buffer.isBuffer(letter?.key) && letter.key.equals(key)).toBe(true);
   });
 });
+
+describe('BatchProcessor: one dead letter per record, and the invocation’s time', () => {
+  it('writes a poison record’s dead letter once when its batch is delivered again (a later record of another key failed)', async () => {
+    // Prepare: offset 0 is not JSON (dead-lettered), offset 1 fails the first time (the batch comes again)
+    let failures = 1;
+    const { store, publisher, processor } = setup(
+      () => {
+        if (failures-- > 0) throw new TransientError('throttled');
+        return {};
+      },
+      { retry: { maxAttempts: 1 } },
+    );
+    const event = encodeMskEvent([
+      { topic: 'orders.commands', partition: 0, offset: 0, key: 'poison', value: 'not json' },
+      placeOrderRecord('m-1', { partition: 0, offset: 1, key: 'k' }),
+    ]);
+    const first = await processor.process(event, contextWithTime(60_000));
+
+    // Act: the mapping redelivers from the failed record's partition — the poison record with it
+    const again = await processor.process(event, contextWithTime(60_000));
+
+    // Assess: one letter on the topic; the second delivery counts the poison record as a duplicate
+    expect(first.records.map((record) => record.outcome)).toEqual(['dead-lettered', 'failed']);
+    expect(again.records.map((record) => record.outcome)).toEqual(['duplicate', 'processed']);
+    expect(publisher.sent.filter((record) => record.topic === 'orders.commands.dlq')).toHaveLength(1);
+    expect(store.calls.filter((call) => call === 'lettersWritten')).toHaveLength(2);
+  });
+
+  it('asks nothing more of the store for a batch without dead letters', async () => {
+    const { store, processor } = setup(() => ({}));
+    await processor.process(keyedEvent(10, 3), contextWithTime(60_000));
+    expect(store.calls.filter((call) => call.toLowerCase().includes('letter'))).toEqual([]);
+  });
+
+  it('answers with a partial batch response before the invocation ends when a DynamoDB call never answers', async () => {
+    // Prepare: the commit of key k0 hangs (a request without a timeout); 1.5 s left, 300 ms margin
+    const { store, processor } = setup(() => ({}), { safetyMarginMs: 300 });
+    const commit = store.commit.bind(store);
+    store.commit = (key, ...rest) => (key.endsWith('#m-0') ? new Promise(() => {}) : commit(key, ...rest));
+    const end = Date.now() + 1_500;
+
+    // Act
+    const report = await processor.process(
+      keyedEvent(4, 2),
+      contextWithTime(() => end - Date.now()),
+    );
+
+    // Assess: answered in time; k0's records wait for the redelivery, k1's are done
+    expect(Date.now()).toBeLessThan(end);
+    expect(report.response.batchItemFailures.map((failure) => failure.itemIdentifier.offset)).toEqual([0, 2]);
+    expect(report.records.map((record) => record.outcome)).toEqual([
+      'failed',
+      'processed',
+      'skipped',
+      'processed',
+    ]);
+    expect(report.records[0]?.error?.name).toBe('TimeBudgetExceededError');
+  });
+
+  it('fails the records that publish, in time, when the broker never answers', async () => {
+    // Prepare
+    const { publisher, processor } = setup(
+      (message) => ({
+        messages: [
+          {
+            topic: 'orders.events',
+            key: 'k',
+            type: 'OrderConfirmed',
+            version: 1,
+            data: { orderId: message.id },
+          },
+        ],
+      }),
+      { safetyMarginMs: 300 },
+    );
+    publisher.publish = () => new Promise(() => {});
+    const end = Date.now() + 1_500;
+
+    // Act
+    const report = await processor.process(
+      keyedEvent(3, 3),
+      contextWithTime(() => end - Date.now()),
+    );
+
+    // Assess
+    expect(Date.now()).toBeLessThan(end);
+    expect(report.response.batchItemFailures).toHaveLength(3);
+    expect(report.records[0]?.error?.name).toBe('TimeBudgetExceededError');
+  });
+});
