@@ -63,7 +63,9 @@ export async function awaitCaughtUp(
   try {
     await pollUntil(
       async () => {
-        const now = await snapshot(admin, consumers);
+        // A broker restarting (the chaos run kills it) answers nothing for a moment: look again.
+        const now = await snapshot(admin, consumers).catch(() => undefined);
+        if (!now) return false;
         behindAtFirst ??= [...now.behind.values()].reduce((sum, records) => sum + records, 0);
         const settled = now.behind.size === 0 && last?.behind.size === 0 && last.ends === now.ends;
         last = now;

@@ -30,8 +30,16 @@ const consumerName = unique('orderCommands');
 
 /** Run commands through the real pipeline and the orderCommands handler, one batch each. */
 async function send(...commands: Array<ReturnType<typeof envelopeFor>>) {
+  return sendWith(orderCommandsConsumer.handle, ...commands);
+}
+
+/** `send`, with the handler wrapped (to hold a decision until a concurrent one is made too). */
+async function sendWith(
+  handle: typeof orderCommandsConsumer.handle,
+  ...commands: Array<ReturnType<typeof envelopeFor>>
+) {
   const processor = new BatchProcessor(
-    { ...orderCommandsConsumer, name: consumerName },
+    { ...orderCommandsConsumer, name: consumerName, handle },
     {
       store: new IdempotencyStore(documents, process.env.IDEMPOTENCY_TABLE as string),
       publisher,
@@ -210,10 +218,25 @@ describe('concurrent commands on one order', () => {
     const confirm = envelopeFor(confirmOrderV1, { orderId }, { id: unique('m') });
     const cancel = envelopeFor(cancelOrderV1, { orderId, reason: 'customer' }, { id: unique('m') });
 
+    // Both first decisions are made on version 1 before either commits: the race is certain
+    let decided = 0;
+    let bothDecided: () => void = () => {};
+    const barrier = new Promise<void>((resolve) => {
+      bothDecided = resolve;
+    });
+    const heldUntilBoth: typeof orderCommandsConsumer.handle = async (message, context) => {
+      const decision = await orderCommandsConsumer.handle(message, context);
+      if (context.attempt === 1 && ++decided === 2) bothDecided();
+      if (context.attempt === 1) await barrier;
+      return decision;
+    };
+
     // Act
-    await Promise.all([send(confirm), send(cancel)]);
+    const reports = await Promise.all([sendWith(heldUntilBoth, confirm), sendWith(heldUntilBoth, cancel)]);
 
     // Assess: one won; the other, re-decided after its append conflicted, was rejected on the new state
+    expect(decided).toBe(2);
+    expect(reports.map((report) => report.retries).sort()).toEqual([0, 1]);
     const { events, version } = await loadOrder(orderEventStore(), orderId, { fromStart: true });
     expect(version).toBe(3);
     const [, winner, loser] = events;

@@ -127,11 +127,27 @@ describe('idempotency on DynamoDB Local', () => {
       ids.map((id, offset) => placeOrderRecord(id, { partition: 1, offset, key: `k-${id}` })),
     );
 
+    // Each record's handler runs in both invocations before either commits it: the race is certain
+    const decided = new Map<string, number>();
+    const opened = new Map<string, () => void>();
+    const gates = new Map(
+      ids.map((id) => [id, new Promise<void>((resolve) => opened.set(id, resolve))] as const),
+    );
+    const write = writingHandler(calls);
+    const heldUntilBoth: MessageHandler = async (message, context) => {
+      const decision = await write(message, context);
+      decided.set(message.id, (decided.get(message.id) ?? 0) + 1);
+      if (decided.get(message.id) === 2) opened.get(message.id)?.();
+      await gates.get(message.id);
+      return decision;
+    };
+
     const [a, b] = await Promise.all([
-      processorFor(writingHandler(calls), { name }).process(event, contextWithTime(60_000)),
-      processorFor(writingHandler(calls), { name }).process(event, contextWithTime(60_000)),
+      processorFor(heldUntilBoth, { name }).process(event, contextWithTime(60_000)),
+      processorFor(heldUntilBoth, { name }).process(event, contextWithTime(60_000)),
     ]);
 
+    expect(calls.count).toBe(20);
     expect(a.outcomes.processed + b.outcomes.processed).toBe(10);
     expect(a.outcomes.duplicate + b.outcomes.duplicate).toBe(10);
   });

@@ -5,33 +5,44 @@ const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 describe('KeyedLanes', () => {
   it('runs a key’s items one at a time in push order, keys side by side, never more than the limit', async () => {
-    // Prepare
+    // Prepare: uneven step times (a plain pool of 3 would then run two items of one key at once)
     const ran: string[] = [];
+    const inFlight = new Map<string, number>();
+    let mostOfOneKey = 0;
     let running = 0;
     let mostRunning = 0;
     const lanes = new KeyedLanes<string>(3, async (item) => {
+      const key = item.split(':')[0] ?? '';
+      inFlight.set(key, (inFlight.get(key) ?? 0) + 1);
+      mostOfOneKey = Math.max(mostOfOneKey, inFlight.get(key) ?? 0);
       running++;
       mostRunning = Math.max(mostRunning, running);
-      await tick();
+      const index = Number(item.split(':')[1]);
+      for (let step = 0; step < (index * 7) % 5; step++) await tick();
       ran.push(item);
       running--;
+      inFlight.set(key, (inFlight.get(key) ?? 0) - 1);
       return true;
     });
 
-    // Act: items arrive while the first ones already run
+    // Act: items arrive while the first ones already run; two keys carry most of them
     for (let index = 0; index < 4; index++) lanes.push(`k${index % 4}`, `k${index % 4}:${index}`);
     await tick();
-    for (let index = 4; index < 20; index++) lanes.push(`k${index % 4}`, `k${index % 4}:${index}`);
+    for (let index = 4; index < 40; index++) {
+      const key = index % 3 === 0 ? 'k0' : `k${index % 4}`;
+      lanes.push(key, `${key}:${index}`);
+    }
     await lanes.close();
 
     // Assess
-    expect(ran).toHaveLength(20);
-    for (let key = 0; key < 4; key++) {
+    expect(ran).toHaveLength(40);
+    for (const key of ['k0', 'k1', 'k2', 'k3']) {
       const order = ran
-        .filter((item) => item.startsWith(`k${key}:`))
+        .filter((item) => item.startsWith(`${key}:`))
         .map((item) => Number(item.split(':')[1]));
       expect(order).toEqual([...order].sort((a, b) => a - b));
     }
+    expect(mostOfOneKey).toBe(1);
     expect(mostRunning).toBe(3);
   });
 

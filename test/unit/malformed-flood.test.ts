@@ -113,6 +113,11 @@ describe('a malformed flood through one consumer', () => {
     const letters = publisher.sent.filter((record) => record.topic === 'orders.commands.dlq');
     expect(failures).toBe(0);
     expect(handled.sort()).toEqual([...goodIds].sort());
+    // Bounded work: a commit per good record, and per batch at most a marker lookup, a dead-letter
+    // lookup and its confirmation, and one publish
+    const batches = Math.ceil(records.length / BATCH);
+    expect(store.calls.filter((call) => call === 'commit')).toHaveLength(GOOD);
+    expect(store.calls.length).toBeLessThanOrEqual(GOOD + 3 * batches);
     expect(letters).toHaveLength(BAD);
     // A letter names its source offset, except for an entry so broken it has none (reported as such).
     const located = letters.filter((letter) => letter.headers['dlq-source-offset'] !== '');
