@@ -91,11 +91,19 @@ async function awaitSagas(
           state !== undefined && (isTerminal(state) || (index % 2 === 0 && LATE_CANCEL_STATES.has(state)));
         return !lateSent.has(command.data.orderId) && wanted;
       });
-      if (due.length > 0) {
-        await producer.send({ topic: 'orders.commands', acks: -1, messages: due.map(asMessage) });
+      // A broker that is restarting (the chaos run kills it) refuses the send: try again next time.
+      const sent =
+        due.length > 0 &&
+        (await producer
+          .send({ topic: 'orders.commands', acks: -1, messages: due.map(asMessage) })
+          .then(() => true)
+          .catch((error: unknown) => {
+            options.log(`demo: late cancels not sent yet (${String(error)}); again in a moment`);
+            return false;
+          }));
+      if (sent)
         for (const command of due)
           lateSent.set(command.data.orderId, finished.get(command.data.orderId)?.state ?? '');
-      }
       const done = orderIds.filter((id) => {
         const saga = finished.get(id);
         return (saga && isTerminal(saga.state)) || deadLettered.has(id);

@@ -55,7 +55,6 @@ export async function awaitCaughtUp(
   timeoutMs: number,
 ): Promise<CaughtUp> {
   const admin = kafka.admin();
-  await admin.connect();
   const started = Date.now();
   let last: Snapshot | undefined;
   let behind = new Map<string, number>();
@@ -64,7 +63,10 @@ export async function awaitCaughtUp(
     await pollUntil(
       async () => {
         // A broker restarting (the chaos run kills it) answers nothing for a moment: look again.
-        const now = await snapshot(admin, consumers).catch(() => undefined);
+        const now = await admin
+          .connect()
+          .then(() => snapshot(admin, consumers))
+          .catch(() => undefined);
         if (!now) return false;
         behindAtFirst ??= [...now.behind.values()].reduce((sum, records) => sum + records, 0);
         const settled = now.behind.size === 0 && last?.behind.size === 0 && last.ends === now.ends;
@@ -75,7 +77,7 @@ export async function awaitCaughtUp(
       { timeoutMs, intervalMs: 300 },
     );
   } finally {
-    await admin.disconnect();
+    await admin.disconnect().catch(() => {});
   }
   return { behind, behindAtFirst: behindAtFirst ?? 0, ms: Date.now() - started };
 }

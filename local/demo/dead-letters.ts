@@ -2,6 +2,7 @@ import type { Kafka } from 'kafkajs';
 import { deadLetterTopic, SOURCE_TOPICS } from '../../lib/contracts/topics.js';
 import { DEAD_LETTER_HEADERS } from '../../lib/kafka/dead-letter.js';
 import { readDeadLetters } from '../dlq/dead-letters.js';
+import { pollUntil } from '../poll.js';
 
 /**
  * The run's dead letters (keys carrying its tag) as they arrive, logged with their reason and handed
@@ -43,7 +44,16 @@ export async function watchDeadLetters(
   return {
     letters,
     async settle(brokers: string[]): Promise<void> {
-      for (const letter of await readDeadLetters(brokers)) {
+      // Read again while a restarting broker refuses (the chaos run kills it); a few seconds at most.
+      let read: Awaited<ReturnType<typeof readDeadLetters>> | undefined;
+      await pollUntil(
+        async () => {
+          read = await readDeadLetters(brokers).catch(() => undefined);
+          return read !== undefined;
+        },
+        { timeoutMs: 60_000, intervalMs: 1_000 },
+      );
+      for (const letter of read ?? (await readDeadLetters(brokers))) {
         const key = letter.original?.key ?? '';
         if (key.includes(tag)) letters.set(key, `${letter.errorClass}: ${letter.errorMessage}`);
       }
