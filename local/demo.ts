@@ -66,6 +66,21 @@ const asMessage = (command: Envelope<{ orderId: string }>) => ({
   headers: envelopeHeaders(command),
 });
 
+/** Send commands; false (logged) when the broker refused them, as a restarting broker does. */
+function trySend(
+  producer: Producer,
+  commands: readonly Envelope<{ orderId: string }>[],
+  log: (line: string) => void,
+): Promise<boolean> {
+  return producer
+    .send({ topic: 'orders.commands', acks: -1, messages: commands.map(asMessage) })
+    .then(() => true)
+    .catch((error: unknown) => {
+      log(`demo: ${commands.length} commands not sent yet (${String(error)}); again in a moment`);
+      return false;
+    });
+}
+
 /**
  * Wait until every saga is terminal or its message dead-lettered, sending each late customer's cancel
  * once its saga is far enough: every other one while it charges or later, the rest once it ended (a
@@ -92,15 +107,7 @@ async function awaitSagas(
         return !lateSent.has(command.data.orderId) && wanted;
       });
       // A broker that is restarting (the chaos run kills it) refuses the send: try again next time.
-      const sent =
-        due.length > 0 &&
-        (await producer
-          .send({ topic: 'orders.commands', acks: -1, messages: due.map(asMessage) })
-          .then(() => true)
-          .catch((error: unknown) => {
-            options.log(`demo: late cancels not sent yet (${String(error)}); again in a moment`);
-            return false;
-          }));
+      const sent = due.length > 0 && (await trySend(producer, due, options.log));
       if (sent)
         for (const command of due)
           lateSent.set(command.data.orderId, finished.get(command.data.orderId)?.state ?? '');
@@ -159,7 +166,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         timeoutMs: 60_000,
       },
     );
-    await producer.send({ topic: 'orders.commands', acks: -1, messages: early.map(asMessage) });
+    await pollUntil(() => trySend(producer, early, options.log), { timeoutMs: 60_000, intervalMs: 1_000 });
     options.log(
       `demo: ${commands.summary}; provider failure rate ${options.environment.PAYMENT_PROVIDER_FAILURE_RATE ?? 0}`,
     );
