@@ -15,6 +15,7 @@
 import { getDocumentClient } from '../lib/store/dynamodb.js';
 import { type BrokerProxy, startBrokerProxy } from './chaos/broker-proxy.js';
 import { injectDynamoDbFaults } from './chaos/dynamodb-faults.js';
+import { KILL_POINTS, type KillPoint } from './chaos/kill-points.js';
 import { runCli } from './cli.js';
 import { demoSummary, emulatorTotals, type LocalStack, runStackDemo, startLocalStack } from './demo/stack.js';
 import { InfrastructureError } from './infra/errors.js';
@@ -44,11 +45,28 @@ function log(line: string): void {
   if (process.env.CHAOS_VERBOSE) process.stdout.write(`${new Date().toISOString().slice(11, 23)} ${line}\n`);
 }
 
+/** Kill points each new function process may be told to die at, while that point has not happened yet. */
+const FORCED_KILLS_PER_POINT = 2;
+
 async function main(): Promise<number> {
   const started = performance.now();
   const packaging = new AbortController();
   const faults = new Map<string, number>();
   const onFault = (fault: string) => faults.set(fault, (faults.get(fault) ?? 0) + 1);
+  // Every kill point must happen (npm run chaos exits 1 otherwise): one still missing is assigned to a
+  // new process, at most FORCED_KILLS_PER_POINT times, skipping the first processes (the run's start).
+  const assigned = new Map<KillPoint, number>();
+  let spawned = 0;
+  const forcedKill = (): { CHAOS_FORCE_KILL_AT?: KillPoint } => {
+    spawned += 1;
+    if (spawned <= 12) return {};
+    const missing = Object.values(KILL_POINTS).find(
+      (point) => !faults.has(`kill:${point}`) && (assigned.get(point) ?? 0) < FORCED_KILLS_PER_POINT,
+    );
+    if (!missing) return {};
+    assigned.set(missing, (assigned.get(missing) ?? 0) + 1);
+    return { CHAOS_FORCE_KILL_AT: missing };
+  };
   let stack: LocalStack | undefined;
   let proxy: BrokerProxy | undefined;
   let outages: NodeJS.Timeout | undefined;
@@ -63,7 +81,11 @@ async function main(): Promise<number> {
       faults: { duplicateRate: DUPLICATE_RATE, random: Math.random },
       processes: {
         // The functions reach the broker through the proxy, which has its outages; the pollers do not.
-        env: () => ({ ...process.env, ...(proxy ? { KAFKA_BROKERS: proxy.address } : {}) }),
+        env: () => ({
+          ...process.env,
+          ...(proxy ? { KAFKA_BROKERS: proxy.address } : {}),
+          ...forcedKill(),
+        }),
         killAfterResponseRate: KILL_RATE,
         onFault,
       },
@@ -111,11 +133,14 @@ async function main(): Promise<number> {
     const killsAt = [...faults].filter(([fault]) => fault.startsWith('kill:')).sort();
     const kills = killsAt.reduce((sum, [, n]) => sum + n, 0);
     const { drops, refusals } = proxy.counts;
+    // Every fault kind and every kill point, or the run proved less than its line says.
+    const killPoints = [...Object.values(KILL_POINTS), 'after-response'];
     const injected =
-      kills > 0 &&
-      count('throttles') > 0 &&
+      killPoints.every((point) => count(`kill:${point}`) > 0) &&
+      ['throttles', 'serverErrors', 'conflicts'].every((kind) => count(kind) > 0) &&
       totals.duplicateDeliveries > 0 &&
       drops > 0 &&
+      refusals > 0 &&
       (brokerRestarts > 0 || !localBroker);
     const line = [
       'chaos',

@@ -25,13 +25,16 @@ export function installKillPoints(
   report: (message: { fault: string }) => Promise<void>,
 ): { maybeKill(point: KillPoint): Promise<void>; beginInvocation(records: number): void } {
   const killRate = Number(env.CHAOS_KILL_RATE ?? 0);
+  // The run assigns a kill point that has not happened yet to some new processes: each dies there at
+  // its first chance, so that every point is reached at least once however the dice fall.
+  const forced = Object.values(KILL_POINTS).find((point) => point === env.CHAOS_FORCE_KILL_AT);
   const faultRate = Number(env.CHAOS_DYNAMODB_FAULT_RATE ?? 0);
   // A batch commits once per record: spread the after-commit chance over them, so that an invocation
   // dies after one of its commits as often as at any other point.
   let perCommitRate = killRate;
   const maybeKill = async (point: KillPoint) => {
     const rate = point === KILL_POINTS.afterCommit ? perCommitRate : killRate;
-    if (rate <= 0 || Math.random() >= rate) return;
+    if (point !== forced && (rate <= 0 || Math.random() >= rate)) return;
     await report({ fault: `kill:${point}` });
     process.kill(process.pid, 'SIGKILL');
     await new Promise(() => {});
@@ -43,7 +46,7 @@ export function installKillPoints(
       onFault: (kind) => void report({ fault: kind }),
     });
   }
-  if (killRate > 0) {
+  if (killRate > 0 || forced === KILL_POINTS.afterCommit) {
     getDocumentClient().middlewareStack.add(
       (next, context) => async (args) => {
         const output = await next(args);
