@@ -1,7 +1,7 @@
 /**
  * `npm run chaos`: the saga demo with 500 orders on the local stack, faults switched on, ending with
- * one line `chaos … lost=<n>` and exit 0 only when every invariant holds and every fault was really
- * injected. Each mapping's function runs in a process of its own, killed (SIGKILL) at step boundaries:
+ * one line `chaos … lost=<n>` and exit 0 only when every invariant holds and every fault kind and every
+ * kill point really happened (a point the dice missed is forced on a few new processes). Each mapping's function runs in a process of its own, killed (SIGKILL) at step boundaries:
  * after the event arrived, after a DynamoDB commit and before publishing, after publishing and before
  * the response, after the response and before the offsets commit. DynamoDB throttling, 5xx and
  * transaction conflicts hit a share of the functions' requests (the SDK's retries included), and every
