@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -11,18 +11,38 @@ export const PACKAGED_TEMPLATE = join(ROOT, '.serverless/cloudformation-template
 
 /** Two packagings in one folder collide (both write .serverless and .esbuild): one at a time. */
 const LOCK = join(ROOT, '.package.lock');
-/** A lock older than any packaging is left over from a killed process. */
+/** the lock's owner, so that a lock whose process is gone (a killed run) is taken over at once */
+const OWNER = join(LOCK, 'pid');
+/** A lock older than any packaging is left over, whoever owns it. */
 const STALE_LOCK_MS = 300_000;
+
+/** Whether the process that took the lock is gone (SIGKILLed runs leave their lock behind). */
+function ownerGone(): boolean {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(OWNER, 'utf8'));
+  } catch {
+    return false; // not written yet, or the lock is gone already: look again
+  }
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return error instanceof Error && 'code' in error && error.code === 'ESRCH';
+  }
+}
 
 async function withPackagingLock<T>(work: () => Promise<T>, signal?: AbortSignal): Promise<T> {
   for (;;) {
     signal?.throwIfAborted();
     try {
       mkdirSync(LOCK);
+      writeFileSync(OWNER, String(process.pid));
       break;
     } catch {
       const age = Date.now() - (statSync(LOCK, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
-      if (age > STALE_LOCK_MS) rmSync(LOCK, { recursive: true, force: true });
+      if (age > STALE_LOCK_MS || ownerGone()) rmSync(LOCK, { recursive: true, force: true });
       else await sleep(200, undefined, signal ? { signal } : {});
     }
   }
