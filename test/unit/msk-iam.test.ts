@@ -1,3 +1,4 @@
+import { createHash, createHmac } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -107,6 +108,52 @@ async function mskApi(reply: { status: number; headers?: Record<string, string>;
   };
 }
 
+/** RFC 3986 encoding, as SigV4 wants each segment of the canonical URI. */
+const rfc3986 = (text: string) =>
+  encodeURIComponent(text).replace(/[!'()*]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
+
+/**
+ * The SigV4 signature a request as received should carry, computed here from AWS's documented steps
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html) with node:crypto alone —
+ * not with the signer the code uses: canonical request (method, the path's segments encoded again,
+ * no query, the signed headers, the payload hash), string to sign, the HMAC chain of the signing key.
+ */
+function expectedSignature(request: Captured, secret: string, body = ''): string {
+  const authorization = request.headers.authorization ?? '';
+  const signedHeaders = /SignedHeaders=([^,]+)/.exec(authorization)?.[1] ?? '';
+  const scope = /Credential=[^/]+\/([^,]+)/.exec(authorization)?.[1] ?? '';
+  const [date = '', region = '', service = ''] = scope.split('/');
+  const amzDate = String(request.headers['x-amz-date']);
+  const [path = ''] = (request.url ?? '').split('?');
+  const canonicalHeaders = signedHeaders
+    .split(';')
+    .map(
+      (name) =>
+        `${name}:${String(request.headers[name] ?? '')
+          .trim()
+          .replace(/\s+/g, ' ')}\n`,
+    )
+    .join('');
+  const payloadHash = createHash('sha256').update(body).digest('hex');
+  const canonicalRequest = [
+    request.method,
+    path.split('/').map(rfc3986).join('/'),
+    '',
+    canonicalHeaders,
+    signedHeaders,
+    String(request.headers['x-amz-content-sha256'] ?? payloadHash),
+  ].join('\n');
+  const stringToSign = [
+    'AWS4-HMAC-SHA256',
+    amzDate,
+    scope,
+    createHash('sha256').update(canonicalRequest).digest('hex'),
+  ].join('\n');
+  const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data).digest();
+  const signingKey = hmac(hmac(hmac(hmac(`AWS4${secret}`, date), region), service), 'aws4_request');
+  return createHmac('sha256', signingKey).update(stringToSign).digest('hex');
+}
+
 /** The credential scope of a SigV4 Authorization header: key id, date, region, service. */
 const scopeOf = (headers: IncomingHttpHeaders) => /Credential=([^,]+)/.exec(headers.authorization ?? '')?.[1];
 
@@ -139,6 +186,14 @@ describe('bootstrapBrokers', () => {
       expect(scopeOf(fromUs?.headers ?? {})).toBe(scopeOf(fromSdk?.headers ?? {}));
       expect(scopeOf(fromUs?.headers ?? {})).toMatch(/^AKIDEXAMPLE\/\d{8}\/eu-west-1\/kafka\/aws4_request$/);
       expect(fromUs?.headers['x-amz-security-token']).toBe(credentials.sessionToken);
+      // The signature itself, recomputed from the request as it arrived: valid for what was sent, the
+      // host and the session token signed with it. The SDK's request passes the same check.
+      const signatureOf = (request: Captured | undefined) =>
+        /Signature=([0-9a-f]{64})/.exec(request?.headers.authorization ?? '')?.[1];
+      expect(/SignedHeaders=[^,]*host/.test(fromUs?.headers.authorization ?? '')).toBe(true);
+      expect(/SignedHeaders=[^,]*x-amz-security-token/.test(fromUs?.headers.authorization ?? '')).toBe(true);
+      expect(signatureOf(fromUs)).toBe(expectedSignature(fromUs as Captured, credentials.secretAccessKey));
+      expect(signatureOf(fromSdk)).toBe(expectedSignature(fromSdk as Captured, credentials.secretAccessKey));
       expect(ours).toEqual(answer.BootstrapBrokerStringSaslIam?.split(','));
     } finally {
       await api.close();
