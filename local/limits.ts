@@ -10,7 +10,10 @@ import { randomUUID } from 'node:crypto';
 import { CompressionTypes, Kafka, logLevel, type Message, type Producer } from 'kafkajs';
 import { type Envelope, envelopeHeaders, MAX_MESSAGE_BYTES } from '../lib/contracts/envelope.js';
 import { MAX_ORDER_LINES } from '../lib/contracts/fields.js';
+import { cancelOrderV1, confirmOrderV1, placeOrderV1 } from '../lib/contracts/orders.js';
+import type { MessageContract } from '../lib/contracts/registry.js';
 import { KAFKA_MESSAGE_MAX_BYTES } from '../lib/contracts/topics.js';
+import { envelopeFor } from '../lib/kafka/examples.js';
 import { kafkaErrorTypes } from '../lib/pipeline/classify.js';
 import { MAX_PAGE_SIZE } from '../lib/pipeline/http.js';
 import { TIMELINE_LENGTH } from '../lib/store/order-views.js';
@@ -43,18 +46,12 @@ interface Bench {
   consumers: string[];
 }
 
-const command = (type: string, data: Record<string, unknown>, id = randomUUID()): Envelope => ({
-  id,
-  type,
-  version: 1,
-  occurredAt: new Date().toISOString(),
-  correlationId: id,
-  causationId: null,
-  data,
-});
+/** A command as a client writes it: its contract's envelope, a fresh id, now. */
+const command = <TData>(contract: MessageContract<TData>, data: TData): Envelope<TData> =>
+  envelopeFor(contract, data, { id: randomUUID(), occurredAt: new Date().toISOString() });
 
 const placeOrder = (orderId: string, customerId = 'limits-customer', items = 1) =>
-  command('PlaceOrder', {
+  command(placeOrderV1, {
     orderId,
     customerId,
     currency: 'EUR',
@@ -277,8 +274,8 @@ async function rejections(bench: Bench): Promise<Row> {
   const partition = 5;
   const commands = [
     placeOrder(orderId),
-    command('CancelOrder', { orderId, reason: 'limits: cancelled before it is confirmed' }),
-    ...Array.from({ length: 5_000 }, () => command('ConfirmOrder', { orderId })),
+    command(cancelOrderV1, { orderId, reason: 'limits: cancelled before it is confirmed' }),
+    ...Array.from({ length: 5_000 }, () => command(confirmOrderV1, { orderId })),
   ];
   const retriesBefore = emulatorTotals(bench.stack.emulator).retries;
   for (let start = 0; start < commands.length; start += 500)

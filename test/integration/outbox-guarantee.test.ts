@@ -4,7 +4,6 @@ import { TransientError } from '../../lib/common/errors.js';
 import { contracts } from '../../lib/contracts/index.js';
 import { TABLE_VARIABLES } from '../../lib/deploy/tables.js';
 import type { Publisher } from '../../lib/kafka/producer.js';
-import type { MskEvent } from '../../lib/kafka/types.js';
 import { BatchProcessor } from '../../lib/pipeline/processor.js';
 import { tableName } from '../../lib/store/dynamodb.js';
 import { IdempotencyStore } from '../../lib/store/idempotency.js';
@@ -12,7 +11,7 @@ import { readDeadLetters, redrive } from '../../local/dlq/dead-letters.js';
 import { committedOutboxes, consumerMarkerKeys } from '../../local/dlq/outboxes.js';
 import { MappingRunner } from '../../local/emulator/mapping-runner.js';
 import { loadServerlessConfig } from '../../local/infra/serverless-config.js';
-import { produce, testMapping, waitFor } from '../support/emulator.js';
+import { onlyOwn, produce, testMapping, waitFor } from '../support/emulator.js';
 import { readTopic } from '../support/kafka.js';
 import { localPipeline } from '../support/local-pipeline.js';
 import { placeOrderCommand, unique } from '../support/pipeline.js';
@@ -23,21 +22,6 @@ import { placeOrderCommand, unique } from '../support/pipeline.js';
 const brokers = inject('kafkaBrokers');
 const { documents, publisher } = localPipeline();
 const DAY_MS = 86_400_000;
-
-/** The records of `event` whose key starts with `prefix`: tests share orders.commands. */
-function onlyKeys(event: MskEvent, prefix: string): MskEvent {
-  const records = Object.fromEntries(
-    Object.entries(event.records).map(([partition, entries]) => [
-      partition,
-      entries.filter((entry) =>
-        Buffer.from(entry.key ?? '', 'base64')
-          .toString()
-          .startsWith(prefix),
-      ),
-    ]),
-  );
-  return { ...event, records };
-}
 
 describe('the outbox guarantee', () => {
   const running: MappingRunner[] = [];
@@ -75,7 +59,7 @@ describe('the outbox guarantee', () => {
         brokers,
         log: () => {},
         handler: async (event, context) =>
-          (await processor.process(onlyKeys(event, orderId), context)).response,
+          (await processor.process(onlyOwn(event, orderId), context)).response,
       },
     );
     running.push(runner);

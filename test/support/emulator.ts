@@ -54,15 +54,26 @@ export async function produce(
   }
 }
 
+/** The event with only the records whose key starts with `prefix`, partition by partition (tests share topics). */
+export function onlyOwn(event: MskEvent, prefix: string): MskEvent {
+  const own = (key: string | null | undefined) =>
+    Buffer.from(key ?? '', 'base64')
+      .toString()
+      .startsWith(prefix);
+  return {
+    ...event,
+    records: Object.fromEntries(
+      Object.entries(event.records).map(([partition, entries]) => [
+        partition,
+        entries.filter((entry) => own(entry.key)),
+      ]),
+    ),
+  };
+}
+
 /** The records of an MSK event whose key starts with `prefix` (tests share topics). */
 export function ownRecords(event: MskEvent, prefix: string) {
-  return Object.values(event.records)
-    .flat()
-    .filter((record) =>
-      Buffer.from(record.key ?? '', 'base64')
-        .toString()
-        .startsWith(prefix),
-    );
+  return Object.values(onlyOwn(event, prefix).records).flat();
 }
 
 export async function waitFor(condition: () => boolean, timeoutMs = 15_000): Promise<void> {
