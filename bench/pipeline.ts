@@ -1,7 +1,8 @@
 /**
  * `npm run bench -- pipeline`: the core pipeline against named baselines, in the same run.
- * Ends with exactly three lines:
+ * Ends with exactly four lines:
  *   calls_per_record ours=<n> powertools=<n>
+ *   write_units_per_record ours=<n> powertools=<n> read_units_per_record ours=<n> powertools=<n>
  *   keyed_concurrency speedup=<x> ideal=<y> order_violations=<n>
  *   overhead_us_per_record ours=<n> powertools_parser=<n>
  */
@@ -78,23 +79,45 @@ function batches(all: RecordInput[], size: number): MskEvent[] {
   return events;
 }
 
-function countingClient(endpoint: string): { client: DynamoDBClient; count: () => number } {
-  let requests = 0;
+/**
+ * A DynamoDB client that counts its requests and the capacity DynamoDB says each consumed: AWS bills
+ * write and read units, not requests, and a transaction costs two write units per item per KB
+ * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis.html#transaction-capacity-handling).
+ * Every request asks for `ReturnConsumedCapacity: TOTAL`; DynamoDB Local answers it as DynamoDB does.
+ */
+function countingClient(endpoint: string) {
+  const counted = { requests: 0, writeUnits: 0, readUnits: 0 };
   const client = new DynamoDBClient(dynamoDbConfig({ DYNAMODB_ENDPOINT: endpoint }));
   client.middlewareStack.add(
     (next) => async (args) => {
-      requests++;
-      return next(args);
+      counted.requests++;
+      if (typeof args.input === 'object' && args.input !== null)
+        Reflect.set(args.input, 'ReturnConsumedCapacity', 'TOTAL');
+      const result = await next(args);
+      const consumed: unknown = Reflect.get(Object(result.output), 'ConsumedCapacity');
+      for (const capacity of Array.isArray(consumed) ? consumed : consumed ? [consumed] : []) {
+        counted.writeUnits += Number(Reflect.get(capacity, 'WriteCapacityUnits') ?? 0);
+        counted.readUnits += Number(Reflect.get(capacity, 'ReadCapacityUnits') ?? 0);
+      }
+      return result;
     },
-    { step: 'initialize', name: 'countRequests' },
+    { step: 'initialize', name: 'countRequestsAndCapacity' },
   );
-  return { client, count: () => requests };
+  return { client, counted };
 }
+
+/** Requests and consumed units per record. */
+type PerRecord = { requests: number; writeUnits: number; readUnits: number };
+const perRecord = (counted: PerRecord, records: number): PerRecord => ({
+  requests: counted.requests / records,
+  writeUnits: counted.writeUnits / records,
+  readUnits: counted.readUnits / records,
+});
 
 async function callsPerRecord(
   endpoint: string,
   publisher: Publisher,
-): Promise<{ ours: number; powertools: number }> {
+): Promise<{ ours: PerRecord; powertools: PerRecord }> {
   const RECORDS = 500;
   const stateTable = process.env.AUDIT_TABLE as string;
   const idempotencyTable = process.env.IDEMPOTENCY_TABLE as string;
@@ -129,7 +152,7 @@ async function callsPerRecord(
       throw new Error('ours: not every record was processed');
   }
   log(
-    `  ours: ${ours.count()} DynamoDB requests for ${RECORDS} records in ${Math.round(performance.now() - started)} ms`,
+    `  ours: ${ours.counted.requests} DynamoDB requests, ${fixed(ours.counted.writeUnits)} write units for ${RECORDS} records in ${Math.round(performance.now() - started)} ms`,
   );
 
   // Baseline: Powertools idempotency (makeIdempotent + DynamoDBPersistenceLayer) around the same work.
@@ -177,9 +200,9 @@ async function callsPerRecord(
     }
   }
   log(
-    `  powertools: ${powertools.count()} DynamoDB requests for ${RECORDS} records in ${Math.round(performance.now() - ptStarted)} ms`,
+    `  powertools: ${powertools.counted.requests} DynamoDB requests, ${fixed(powertools.counted.writeUnits)} write units for ${RECORDS} records in ${Math.round(performance.now() - ptStarted)} ms`,
   );
-  return { ours: ours.count() / RECORDS, powertools: powertools.count() / RECORDS };
+  return { ours: perRecord(ours.counted, RECORDS), powertools: perRecord(powertools.counted, RECORDS) };
 }
 
 /** A store and publisher that cost nothing: what is left to measure is the pipeline itself. */
@@ -338,7 +361,10 @@ export async function main(): Promise<void> {
   try {
     log('calls_per_record: 500 new records, one state write and one message each, DynamoDB Local');
     const calls = await callsPerRecord(infrastructure.dynamodbEndpoint, publisher);
-    log(`calls_per_record ours=${fixed(calls.ours)} powertools=${fixed(calls.powertools)}`);
+    log(`calls_per_record ours=${fixed(calls.ours.requests)} powertools=${fixed(calls.powertools.requests)}`);
+    log(
+      `write_units_per_record ours=${fixed(calls.ours.writeUnits)} powertools=${fixed(calls.powertools.writeUnits)} read_units_per_record ours=${fixed(calls.ours.readUnits)} powertools=${fixed(calls.powertools.readUnits)}`,
+    );
     log(
       `keyed_concurrency speedup=${fixed(concurrency.speedup)} ideal=${fixed(concurrency.ideal)} order_violations=${concurrency.violations}`,
     );

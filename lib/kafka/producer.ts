@@ -39,15 +39,16 @@ export const KAFKA_AUTH_MODES = { iam: 'iam', none: 'none' } as const;
  * the cluster ARN is the one source of truth, no second hand-kept broker list that could drift from it.
  * A failed answer is asked again on the next connect.
  */
-function clusterBrokers(clusterArn: string): () => Promise<string[]> {
+function clusterBrokers(clusterArn: string, endpoint: string | undefined): () => Promise<string[]> {
   let brokers: Promise<string[]> | undefined;
   return () => {
-    brokers ??= bootstrapBrokers(clusterArn, { credentials: defaultCredentials() }).catch(
-      (error: unknown) => {
-        brokers = undefined;
-        throw error;
-      },
-    );
+    brokers ??= bootstrapBrokers(clusterArn, {
+      credentials: defaultCredentials(),
+      ...(endpoint ? { endpoint } : {}),
+    }).catch((error: unknown) => {
+      brokers = undefined;
+      throw error;
+    });
     return brokers;
   };
 }
@@ -57,7 +58,9 @@ function clusterBrokers(clusterArn: string): () => Promise<string[]> {
  * - brokers: `KAFKA_BROKERS` (comma-separated), else those of the cluster `MSK_CLUSTER_ARN` (deployed
  *   functions get only the ARN; see {@link clusterBrokers});
  * - `KAFKA_AUTH`: `iam` (the default, as deployed) or `none` (the local broker). Anything else is an
- *   error, never a silent fall back to plaintext.
+ *   error, never a silent fall back to plaintext;
+ * - the MSK API endpoint, as the AWS SDKs find it: `AWS_ENDPOINT_URL_KAFKA`, else `AWS_ENDPOINT_URL`, else
+ *   the region's (https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html).
  */
 export function kafkaConfig(env: NodeJS.ProcessEnv = process.env): KafkaConfig {
   const auth = env.KAFKA_AUTH ?? KAFKA_AUTH_MODES.iam;
@@ -72,7 +75,10 @@ export function kafkaConfig(env: NodeJS.ProcessEnv = process.env): KafkaConfig {
   const region = env.AWS_REGION ?? (clusterArn ? parseClusterArn(clusterArn).region : undefined);
   const config: KafkaConfig = {
     clientId: env.AWS_LAMBDA_FUNCTION_NAME ?? 'kafka-patterns',
-    brokers: listed.length > 0 || !clusterArn ? listed : clusterBrokers(clusterArn),
+    brokers:
+      listed.length > 0 || !clusterArn
+        ? listed
+        : clusterBrokers(clusterArn, env.AWS_ENDPOINT_URL_KAFKA ?? env.AWS_ENDPOINT_URL),
   };
   if (auth === KAFKA_AUTH_MODES.iam) {
     if (!region)

@@ -1,17 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
 import { handlerExport } from '../../deploy/declarations.js';
+import { sweepDeadlines } from '../../functions/saga/deadlines.js';
+import { sagaStore } from '../../functions/saga/store.js';
 import { dataSchema } from '../../lib/contracts/compatibility.js';
 import type { ConsumerExpectation, ProducerDeclaration } from '../../lib/contracts/consumer-driven.js';
 import { exampleFromSchema } from '../../lib/contracts/example-data.js';
 import { contracts } from '../../lib/contracts/index.js';
+import { orderPlacedV2 } from '../../lib/contracts/order-events.js';
 import { orderCommandSenders } from '../../lib/contracts/orders.js';
 import type { ContractRegistry } from '../../lib/contracts/registry.js';
 import { accessOf } from '../../lib/deploy/access.js';
 import { decodeMskEvent, encodeMskEvent } from '../../lib/kafka/codec.js';
-import { envelopeFor, recordFor } from '../../lib/kafka/examples.js';
+import { envelopeFor } from '../../lib/kafka/examples.js';
+import type { OutgoingRecord } from '../../lib/kafka/producer.js';
 import { importFunctionModule } from '../../local/emulator/index.js';
 import { loadServerlessConfig } from '../../local/infra/serverless-config.js';
+import { unique } from '../support/pipeline.js';
+import { cancel, LIMIT, place, provider, stocked } from '../support/saga.js';
+import { SagaBus } from '../support/saga-bus.js';
 
 /** Every function's producer declarations, and what each MSK-triggered one expects. */
 async function participants() {
@@ -38,63 +45,122 @@ async function participants() {
   return { expectations, producers, undeclared, handled };
 }
 
+/** A record as the consumer's mapping would deliver it: through the MSK codec, then the registry. */
+function delivered(record: OutgoingRecord, registry: ContractRegistry) {
+  const [decoded] = decodeMskEvent(
+    encodeMskEvent([
+      {
+        topic: record.topic,
+        partition: 0,
+        offset: 1,
+        key: record.key ?? undefined,
+        value: record.value,
+        headers: record.headers,
+      },
+    ]),
+  ).records;
+  return { decoded, message: registry.validate(record.topic, decoded?.value) };
+}
+
 /**
- * Run examples generated from the producer's contract through the consumer's real decoding path:
- * the MSK codec, the contract registry, then the consumer's own expectation, key and headers.
- * Returns what breaks, naming consumer, producer, message and field.
+ * Run the records a producer really wrote through the consumer's real decoding path — the MSK codec,
+ * the contract registry — then the consumer's own expectation: its fields, the key it orders by, the
+ * headers it reads. Returns what breaks, naming consumer, producer, message and field.
  */
 function verify(
   expectation: ConsumerExpectation,
-  producer: ProducerDeclaration,
+  producerOf: (topic: string, type: string) => string,
+  records: readonly OutgoingRecord[],
   registry: ContractRegistry = contracts,
 ): string[] {
   const failures: string[] = [];
+  for (const record of records.filter((candidate) => candidate.topic === expectation.topic)) {
+    const { decoded, message } = delivered(record, registry);
+    const schema = expectation.messages[message.type];
+    if (!schema) continue;
+    const label = `${expectation.consumer} ← ${producerOf(record.topic, message.type)}: ${message.type} v${message.version} (${decoded?.key})`;
+    const read = z.safeParse(schema, message.data);
+    for (const issue of read.error?.issues ?? [])
+      failures.push(`${label}: data.${issue.path.join('.')}: ${issue.message}`);
+    if (expectation.key && decoded?.key !== expectation.key(message.data as Record<string, unknown>))
+      failures.push(`${label}: key ${decoded?.key} is not the one the consumer orders by`);
+    for (const [name, header] of Object.entries(expectation.headers ?? {}))
+      if (!z.safeParse(header, decoded?.headers[name]).success)
+        failures.push(
+          `${label}: header ${name} = ${JSON.stringify(decoded?.headers[name])} does not satisfy the consumer`,
+        );
+  }
+  return failures;
+}
+
+/**
+ * The contract's whole range, beyond what the functions happen to write: examples generated from the
+ * producer's contract with every optional field left out (minimal) and set (full), read by the consumer.
+ * Values only: a key and headers come from real records (see {@link verify}).
+ */
+function verifyExamples(expectation: ConsumerExpectation, producer: ProducerDeclaration): string[] {
+  const failures: string[] = [];
   for (const type of producer.types.filter((candidate) => candidate in expectation.messages)) {
-    const contract = registry.latest(producer.topic, type);
+    const contract = contracts.latest(producer.topic, type);
     const label = `${expectation.consumer} ← ${producer.producer}: ${type}`;
     if (!contract) {
       failures.push(`${label}: no contract for it on ${producer.topic}`);
       continue;
     }
     for (const mode of ['minimal', 'full'] as const) {
-      const data = z.parse(contract.data, exampleFromSchema(dataSchema(contract), mode)) as Record<
-        string,
-        unknown
-      >;
-      const envelope = envelopeFor(contract, data, { id: `example-${type}-${mode}` });
-      const record = recordFor(producer.topic, envelope, {
-        partition: 0,
-        offset: 1,
-        key: producer.key(data),
-      });
-      record.headers = { ...record.headers, ...producer.headers?.(data, 1) };
-      const [decoded] = decodeMskEvent(encodeMskEvent([record])).records;
-      const message = registry.validate(producer.topic, decoded?.value);
+      const data = z.parse(contract.data, exampleFromSchema(dataSchema(contract), mode));
       const read = z.safeParse(
         expectation.messages[type] as NonNullable<ConsumerExpectation['messages'][string]>,
-        message.data,
+        data,
       );
-      if (!read.success) {
-        for (const issue of read.error.issues)
-          failures.push(
-            `${label} v${contract.version} (${mode}): data.${issue.path.join('.')}: ${issue.message}`,
-          );
-      }
-      if (expectation.key && decoded?.key !== expectation.key(message.data as Record<string, unknown>)) {
+      for (const issue of read.error?.issues ?? [])
         failures.push(
-          `${label} v${contract.version} (${mode}): key ${decoded?.key} is not the one the consumer orders by`,
+          `${label} v${contract.version} (${mode}): data.${issue.path.join('.')}: ${issue.message}`,
         );
-      }
-      for (const [name, schema] of Object.entries(expectation.headers ?? {})) {
-        if (!z.safeParse(schema, decoded?.headers[name]).success) {
-          failures.push(
-            `${label} v${contract.version} (${mode}): header ${name} = ${JSON.stringify(decoded?.headers[name])} does not satisfy the consumer`,
-          );
-        }
-      }
     }
   }
   return failures;
+}
+
+/**
+ * What the functions really publish: the saga's four functions with their real pipeline options on
+ * DynamoDB Local (test/support/saga-bus.ts: the bus is their publisher and records every record), and
+ * the deadline sweep, driven so that every message type they declare is written at least once.
+ */
+async function publishedByTheFunctions(): Promise<OutgoingRecord[]> {
+  provider();
+  const [sku] = await stocked({ [unique('contract-sku')]: 10 });
+  const item = (unitPrice: number, onShelf = sku ?? '') => [{ sku: onShelf, quantity: 1, unitPrice }];
+  const bus = new SagaBus();
+  const [confirmed, declined, unstocked, unknown, refunded, overdue] = [
+    'confirmed',
+    'declined',
+    'unstocked',
+    'unknown',
+    'refunded',
+    'overdue',
+  ].map((label) => unique(`contract-${label}`)) as [string, string, string, string, string, string];
+  bus.send('orders.commands', place(confirmed, item(100)));
+  bus.send('orders.commands', place(declined, item(LIMIT + 1)));
+  bus.send('orders.commands', place(unstocked, item(100, unique('contract-no-stock'))));
+  bus.send('orders.commands', cancel(unknown));
+  await bus.drain();
+  // Charged, then cancelled by its customer before the saga's ConfirmOrder lands: a refund.
+  bus.send('orders.commands', place(refunded, item(100)));
+  for (const topic of ['orders.commands', 'orders.events', 'inventory.commands', 'inventory.events'])
+    await bus.deliver(topic);
+  await bus.deliver('payments.commands');
+  await bus.deliver('payments.events');
+  bus.withhold('orders.commands');
+  bus.send('orders.commands', cancel(refunded));
+  await bus.drain();
+  // A participant that never answers: the sweep, an hour later, finds the saga overdue.
+  bus.send('orders.commands', place(overdue, item(100)));
+  await bus.deliver('orders.commands');
+  await bus.deliver('orders.events');
+  bus.withhold('inventory.commands');
+  await sweepDeadlines({ sagas: sagaStore(), publisher: bus.publisher, now: Date.now() + 3_600_000 });
+  return bus.published;
 }
 
 const { expectations, producers, undeclared, handled } = await participants();
@@ -115,11 +181,50 @@ describe('consumer-driven contracts', () => {
         [expectation.consumer, producer.producer, expectation, producer] as const,
     ),
   )(
-    '%s is satisfied by what %s sends (value, key and headers)',
+    '%s reads every value %s may send (the contract, minimal and full)',
     (_consumer, _producer, expectation, producer) => {
-      expect(verify(expectation, producer)).toEqual([]);
+      expect(verifyExamples(expectation, producer)).toEqual([]);
     },
   );
+
+  it('every consumer is satisfied by what the functions really publish (value, key and headers), and each declaration says what its function writes', async () => {
+    // Prepare
+    const published = await publishedByTheFunctions();
+    const typeOf = (record: OutgoingRecord) => delivered(record, contracts).message.type;
+
+    // Act
+    const producerOf = (topic: string, type: string) =>
+      producers.find((producer) => producer.topic === topic && producer.types.includes(type))?.producer ??
+      'an undeclared producer';
+    const failures = expectations.flatMap((expectation) => verify(expectation, producerOf, published));
+    const declared = producers.flatMap((producer) => producer.types.map((type) => ({ producer, type })));
+    const unseen = declared
+      .filter(
+        ({ producer, type }) => !published.some((r) => r.topic === producer.topic && typeOf(r) === type),
+      )
+      .map(({ producer, type }) => `${producer.producer}: ${type} on ${producer.topic}`);
+    const drift = published.flatMap((record) => {
+      const type = typeOf(record);
+      const producer = producers.find((p) => p.topic === record.topic && p.types.includes(type));
+      if (!producer) return [`${type} on ${record.topic}: no producer declares it`];
+      const data = delivered(record, contracts).message.data as Record<string, unknown>;
+      const missing = Object.keys(producer.headers?.(data, 1) ?? {}).filter(
+        (name) => !(name in record.headers),
+      );
+      return [
+        ...(producer.key(data) === record.key
+          ? []
+          : [`${producer.producer}: ${type} keyed ${record.key}, declared ${producer.key(data)}`]),
+        ...missing.map((name) => `${producer.producer}: ${type} lacks its declared header ${name}`),
+      ];
+    });
+
+    // Assess
+    expect(failures).toEqual([]);
+    expect(unseen).toEqual([]);
+    expect([...new Set(drift)]).toEqual([]);
+    expect(published.length).toBeGreaterThan(declared.length);
+  });
 
   it('each consumer expects exactly the message types its handler receives (its accepts), topic by topic', () => {
     const mismatches: string[] = [];
@@ -165,15 +270,27 @@ describe('consumer-driven contracts', () => {
       key: (data) => String(data.orderId),
     };
 
+    const orderPlaced = z.parse(orderPlacedV2.data, exampleFromSchema(dataSchema(orderPlacedV2), 'full'));
+
     // Act
-    const failures = verify(greedy, forgetful);
+    const failures = [
+      ...verifyExamples(greedy, forgetful),
+      ...verify(greedy, () => forgetful.producer, [
+        {
+          topic: 'orders.events',
+          key: 'order-7',
+          value: JSON.stringify(envelopeFor(orderPlacedV2, orderPlaced, { id: 'legacy-1' })),
+          headers: {},
+        },
+      ]),
+    ];
 
     // Assess
     expect(failures).toContain(
       'loyaltyPoints ← legacyWriter: OrderPlaced v2 (minimal): data.loyaltyTier: Invalid input: expected string, received undefined',
     );
     expect(failures).toContain(
-      'loyaltyPoints ← legacyWriter: OrderPlaced v2 (full): header stream-version = undefined does not satisfy the consumer',
+      'loyaltyPoints ← legacyWriter: OrderPlaced v2 (order-7): header stream-version = undefined does not satisfy the consumer',
     );
   });
 });

@@ -58,6 +58,8 @@ export class SagaBus {
   readonly #duplicateRate: number;
   readonly publisher: Publisher;
   readonly stats = { batches: 0, records: 0, duplicatesInjected: 0, redelivered: 0, lost: 0 };
+  /** every record sent or published, in order: what the functions really wrote, key and headers included */
+  readonly published: OutgoingRecord[] = [];
 
   constructor(options: { duplicateRate?: number; random?: () => number } = {}) {
     this.#random = options.random ?? Math.random;
@@ -78,6 +80,7 @@ export class SagaBus {
   }
 
   enqueue(records: readonly OutgoingRecord[]): void {
+    this.published.push(...records);
     for (const record of records) {
       this.#queue(record.topic).push({ record, deliveries: 0 });
       if (this.#random() < this.#duplicateRate) {
