@@ -1,10 +1,11 @@
 /**
  * `npm run bench -- pipeline`: the core pipeline against named baselines, in the same run.
- * Ends with exactly four lines:
+ * Ends with exactly five lines:
  *   calls_per_record ours=<n> powertools=<n>
  *   write_units_per_record ours=<n> powertools=<n> read_units_per_record ours=<n> powertools=<n>
  *   keyed_concurrency speedup=<x> ideal=<y> order_violations=<n>
  *   overhead_us_per_record ours=<n> powertools_parser=<n>
+ *   steps_us base64=<n> json_parse=<n> payload_hash=<n> acceptor=<n> zod=<n>
  */
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
@@ -15,7 +16,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import * as z from 'zod';
-import { stableId } from '../lib/common/ids.js';
+import * as zodMini from 'zod/mini';
+import { payloadHash, stableId } from '../lib/common/ids.js';
+import { compileGuard } from '../lib/contracts/acceptor.js';
 import { envelopeSchema } from '../lib/contracts/envelope.js';
 import { contracts } from '../lib/contracts/index.js';
 import { orderConfirmedV1 } from '../lib/contracts/order-events.js';
@@ -83,22 +86,27 @@ function batches(all: RecordInput[], size: number): MskEvent[] {
  * A DynamoDB client that counts its requests and the capacity DynamoDB says each consumed: AWS bills
  * write and read units, not requests, and a transaction costs two write units per item per KB
  * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis.html#transaction-capacity-handling).
- * Every request asks for `ReturnConsumedCapacity: TOTAL`; DynamoDB Local answers it as DynamoDB does.
+ * Every request asks for `ReturnConsumedCapacity: TOTAL`; DynamoDB Local answers it as DynamoDB does,
+ * with `CapacityUnits` (a 1 KB put: 1; a transaction of a 1 KB and a 3 KB put: 8), counted here as
+ * write or read units by the operation.
  */
 function countingClient(endpoint: string) {
   const counted = { requests: 0, writeUnits: 0, readUnits: 0 };
   const client = new DynamoDBClient(dynamoDbConfig({ DYNAMODB_ENDPOINT: endpoint }));
   client.middlewareStack.add(
-    (next) => async (args) => {
+    (next, context) => async (args) => {
       counted.requests++;
       if (typeof args.input === 'object' && args.input !== null)
         Reflect.set(args.input, 'ReturnConsumedCapacity', 'TOTAL');
       const result = await next(args);
       const consumed: unknown = Reflect.get(Object(result.output), 'ConsumedCapacity');
-      for (const capacity of Array.isArray(consumed) ? consumed : consumed ? [consumed] : []) {
-        counted.writeUnits += Number(Reflect.get(capacity, 'WriteCapacityUnits') ?? 0);
-        counted.readUnits += Number(Reflect.get(capacity, 'ReadCapacityUnits') ?? 0);
-      }
+      const units = (Array.isArray(consumed) ? consumed : [consumed]).reduce(
+        (sum: number, capacity: unknown) => sum + Number(Reflect.get(Object(capacity), 'CapacityUnits') ?? 0),
+        0,
+      );
+      if (/^(Put|Update|Delete|TransactWrite|BatchWrite)/.test(context.commandName ?? ''))
+        counted.writeUnits += units;
+      else counted.readUnits += units;
       return result;
     },
     { step: 'initialize', name: 'countRequestsAndCapacity' },
@@ -263,6 +271,41 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 }
 
+/**
+ * What one record's steps cost, in µs, on the order command the other figures use: the figures
+ * docs/performance.md explains the overhead with. Each step runs over 20,000 copies, median of 9.
+ */
+function steps(): Record<string, number> {
+  const COPIES = 20_000;
+  const [record] = Object.values(
+    asDelivered(records(1, { keys: 1, partitions: 1, runId: 'st' })).records,
+  ).flat();
+  const base64 = record?.value ?? '';
+  const bytes = Buffer.from(base64, 'base64');
+  const json = bytes.toString('utf8');
+  const envelope: unknown = JSON.parse(json);
+  // The registry's schema for the contract: envelope + the contract's data, and its compiled acceptor.
+  const schema = zodMini.extend(envelopeSchema, { data: placeOrderV1.data });
+  const accepts = compileGuard(schema);
+  if (!accepts?.(envelope)) throw new Error('steps: the acceptor refuses the order command');
+  const time = (step: () => unknown) => {
+    const rounds: number[] = [];
+    for (let round = 0; round < 9; round++) {
+      const started = performance.now();
+      for (let copy = 0; copy < COPIES; copy++) step();
+      rounds.push(((performance.now() - started) * 1000) / COPIES);
+    }
+    return median(rounds);
+  };
+  return {
+    base64: time(() => Buffer.from(base64, 'base64')),
+    json_parse: time(() => JSON.parse(json)),
+    payload_hash: time(() => payloadHash(bytes)),
+    acceptor: time(() => accepts(envelope)),
+    zod: time(() => zodMini.safeParse(schema, envelope)),
+  };
+}
+
 async function overhead(): Promise<{ ours: number; powertools: number }> {
   const RECORDS = 10_000;
   const ROUNDS = 15;
@@ -355,6 +398,8 @@ export async function main(): Promise<void> {
   const concurrency = await keyedConcurrency();
   log('overhead_us_per_record: 10,000-record event, no-op handler, free store and publisher');
   const cost = await overhead();
+  log('steps_us: one order command, each step over 20,000 copies, median of 9');
+  const perStep = steps();
   const infrastructure = await startInfrastructure();
   Object.assign(process.env, infrastructure.functionEnvironment);
   const publisher = getPublisher();
@@ -369,6 +414,11 @@ export async function main(): Promise<void> {
       `keyed_concurrency speedup=${fixed(concurrency.speedup)} ideal=${fixed(concurrency.ideal)} order_violations=${concurrency.violations}`,
     );
     log(`overhead_us_per_record ours=${fixed(cost.ours)} powertools_parser=${fixed(cost.powertools)}`);
+    log(
+      `steps_us ${Object.entries(perStep)
+        .map(([step, us]) => `${step}=${fixed(us)}`)
+        .join(' ')}`,
+    );
   } finally {
     await publisher.disconnect();
     await infrastructure.stop();
