@@ -5,8 +5,9 @@
  * head at a snapshot (the best case, nothing after it to replay), then after 99 more events (the worst
  * case: the head as far past its snapshot as it gets).
  */
+
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { getDocumentClient } from '../lib/store/dynamodb.js';
+import { getDocumentClient } from '@msk-patterns/pipeline';
 import { EventStore } from '../lib/store/event-store.js';
 import { startInfrastructure } from '../local/infra/index.js';
 

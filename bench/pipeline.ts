@@ -7,6 +7,7 @@
  *   overhead_us_per_record ours=<n> powertools_parser=<n>
  *   steps_us base64=<n> json_parse=<n> payload_hash=<n> acceptor=<n> zod=<n>
  */
+
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { parse } from '@aws-lambda-powertools/parser';
@@ -14,28 +15,33 @@ import { JSONStringified } from '@aws-lambda-powertools/parser/helpers';
 import { KafkaMskEventSchema, KafkaRecordSchema } from '@aws-lambda-powertools/parser/schemas/kafka';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchProcessor,
+  compileGuard,
+  dynamoDbConfig,
+  encodeMskEvent,
+  envelopeFor,
+  envelopeSchema,
+  getPublisher,
+  type IdempotencyBackend,
+  IdempotencyStore,
+  type KafkaBatchResponse,
+  type MessageHandler,
+  type MskEvent,
+  type OutgoingRecord,
+  type ProcessorOptions,
+  type Publisher,
+  payloadHash,
+  type RecordInput,
+  recordFor,
+  stableId,
+} from '@msk-patterns/pipeline';
 import type { Context } from 'aws-lambda';
 import * as z from 'zod';
 import * as zodMini from 'zod/mini';
-import { payloadHash, stableId } from '../lib/common/ids.js';
-import { compileGuard } from '../lib/contracts/acceptor.js';
-import { envelopeSchema } from '../lib/contracts/envelope.js';
 import { contracts } from '../lib/contracts/index.js';
 import { orderConfirmedV1 } from '../lib/contracts/order-events.js';
 import { placeOrderV1 } from '../lib/contracts/orders.js';
-import { encodeMskEvent } from '../lib/kafka/codec.js';
-import { envelopeFor, recordFor } from '../lib/kafka/examples.js';
-import { getPublisher, type OutgoingRecord, type Publisher } from '../lib/kafka/producer.js';
-import type { MskEvent, RecordInput } from '../lib/kafka/types.js';
-import { BatchProcessor } from '../lib/pipeline/processor.js';
-import type {
-  IdempotencyBackend,
-  KafkaBatchResponse,
-  MessageHandler,
-  ProcessorOptions,
-} from '../lib/pipeline/types.js';
-import { dynamoDbConfig } from '../lib/store/dynamodb.js';
-import { IdempotencyStore } from '../lib/store/idempotency.js';
 import { startInfrastructure } from '../local/infra/index.js';
 import { lambdaContext } from '../local/runner/lambda-context.js';
 

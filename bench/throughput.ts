@@ -7,6 +7,7 @@
  * Ends with:
  *   throughput records_per_s ours=<n> dynamodb_ceiling=<n> ratio=<x>
  */
+
 import {
   type AttributeValue,
   DynamoDBClient,
@@ -14,11 +15,9 @@ import {
   type TransactWriteItemsCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { dynamoDbConfig, envelopeFor, envelopeHeaders, getDocumentClient } from '@msk-patterns/pipeline';
 import { Kafka, logLevel } from 'kafkajs';
-import { envelopeHeaders } from '../lib/contracts/envelope.js';
 import { placeOrderV1 } from '../lib/contracts/orders.js';
-import { envelopeFor } from '../lib/kafka/examples.js';
-import { dynamoDbConfig, getDocumentClient } from '../lib/store/dynamodb.js';
 import { awaitCaughtUp } from '../local/demo/caught-up.js';
 import { packageService, startEmulator } from '../local/emulator/index.js';
 import { startInfrastructure } from '../local/infra/index.js';

@@ -1,4 +1,4 @@
-import { METRICS_NAMESPACE } from '../lib/deploy/access.js';
+import { METRICS_NAMESPACE } from '@msk-patterns/pipeline';
 import { ref } from './arns.js';
 import type { Json, Resource } from './types.js';
 

@@ -1,4 +1,4 @@
-import { deadLetterTopic, MAX_RECORD_AGE_HOURS } from '../lib/contracts/topics.js';
+import { deadLetterTopic, MAX_RECORD_AGE_HOURS } from '@msk-patterns/pipeline';
 import {
   deadLetteredAlarm,
   failedAlarm,
@@ -62,7 +62,7 @@ function inVpc(vpc: unknown): boolean {
 
 /**
  * A mapping must give up on a record within the age the idempotency markers are kept for
- * (lib/store/idempotency.ts, MARKER_LIFETIME_SECONDS): older, a redrive could no longer find the
+ * (packages/pipeline/src/store/idempotency.ts, MARKER_LIFETIME_SECONDS): older, a redrive could no longer find the
  * committed outbox of its record. Lambda's default, -1, never gives up.
  */
 function assertRecordAgeBounded(kafkaMapping: Record<string, Json>): void {

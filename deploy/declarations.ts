@@ -1,6 +1,5 @@
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { publishedTopics } from '../lib/contracts/consumer-driven.js';
-import { accessOf, type FunctionAccess } from '../lib/deploy/access.js';
+import { accessOf, type FunctionAccess, publishedTopics } from '@msk-patterns/pipeline';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 

@@ -1,5 +1,4 @@
-import { deadLetterTopic } from '../lib/contracts/topics.js';
-import { TABLE_ACCESS, type TableAccess } from '../lib/deploy/access.js';
+import { deadLetterTopic, TABLE_ACCESS, type TableAccess } from '@msk-patterns/pipeline';
 import { TABLE_VARIABLES } from '../lib/deploy/tables.js';
 import type { ClusterArns } from './arns.js';
 import { getAtt, tableIndexes } from './arns.js';

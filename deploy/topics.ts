@@ -1,4 +1,5 @@
-import { ALL_TOPICS, topicConfigs, topicSettings } from '../lib/contracts/topics.js';
+import { topicConfigs, topicSettings } from '@msk-patterns/pipeline';
+import { ALL_TOPICS } from '../lib/contracts/topics.js';
 import { logicalName } from './arns.js';
 import type { Resource } from './types.js';
 

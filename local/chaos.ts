@@ -12,7 +12,7 @@
  * everything it acknowledged must still be there, for every client.
  */
 
-import { getDocumentClient } from '../lib/store/dynamodb.js';
+import { getDocumentClient } from '@msk-patterns/pipeline';
 import { type BrokerProxy, startBrokerProxy } from './chaos/broker-proxy.js';
 import { injectDynamoDbFaults } from './chaos/dynamodb-faults.js';
 import { KILL_POINTS, type KillPoint } from './chaos/kill-points.js';

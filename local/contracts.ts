@@ -1,20 +1,21 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 /**
  * `npm run contracts:check` compares every contract with its published JSON Schema snapshot under its
  * topic's compatibility policy and fails on a breaking change; `npm run contracts:publish` writes the
  * snapshots deliberately (commit them: they are what consumers rely on).
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
+  type ContractRegistry,
   compatibilityProblems,
   dataSchema,
   type JsonSchema,
-  TOPIC_COMPATIBILITY,
-} from '../lib/contracts/compatibility.js';
+  type MessageContract,
+} from '@msk-patterns/pipeline';
 import { contracts as projectContracts } from '../lib/contracts/index.js';
-import type { ContractRegistry, MessageContract } from '../lib/contracts/registry.js';
 import type { SourceTopic } from '../lib/contracts/topics.js';
+import { TOPIC_COMPATIBILITY } from '../lib/contracts/topics.js';
 
 export const PUBLISHED_DIRECTORY = fileURLToPath(new URL('../lib/contracts/published/', import.meta.url));
 

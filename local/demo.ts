@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type Envelope, envelopeHeaders } from '@msk-patterns/pipeline';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
-import { type Envelope, envelopeHeaders } from '../lib/contracts/envelope.js';
 import { isTerminal, type Saga } from '../lib/domain/saga.js';
 import { InventoryStore } from '../lib/store/inventory.js';
 import { SimulatedPaymentProvider, simulatedProviderOptions } from '../lib/store/payments.js';

@@ -3,23 +3,29 @@
  * contracts, with the real codec) and the AsyncAPI document of lib/contracts/generated/. Never edit
  * them by hand: a test fails when the committed files differ from what this produces.
  */
+
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  asyncApiDocument,
+  type ConsumerExpectation,
+  dataSchema,
+  encodeMskEvent,
+  envelopeFor,
+  exampleFromSchema,
+  type MessageContract,
+  type MskEvent,
+  type ProducerDeclaration,
+  type RecordInput,
+  recordFor,
+  stableId,
+} from '@msk-patterns/pipeline';
 import { stringify } from 'yaml';
 import * as z from 'zod/mini';
-import { stableId } from '../lib/common/ids.js';
-import { asyncApiDocument } from '../lib/contracts/asyncapi.js';
-import { dataSchema } from '../lib/contracts/compatibility.js';
-import type { ConsumerExpectation, ProducerDeclaration } from '../lib/contracts/consumer-driven.js';
-import { exampleFromSchema } from '../lib/contracts/example-data.js';
 import { contracts } from '../lib/contracts/index.js';
 import { orderCommandSenders } from '../lib/contracts/orders.js';
-import type { MessageContract } from '../lib/contracts/registry.js';
-import { PRODUCE_VALIDATED_TOPICS } from '../lib/contracts/topics.js';
-import { encodeMskEvent } from '../lib/kafka/codec.js';
-import { envelopeFor, recordFor } from '../lib/kafka/examples.js';
-import type { MskEvent, RecordInput } from '../lib/kafka/types.js';
+import { ALL_TOPICS, PRODUCE_VALIDATED_TOPICS } from '../lib/contracts/topics.js';
 import { importFunctionModule } from './emulator/index.js';
 import { loadServerlessConfig } from './infra/serverless-config.js';
 
@@ -173,9 +179,12 @@ export const ASYNCAPI_FILE = fileURLToPath(
 
 /** The published AsyncAPI document (the local broker adds its server to the same document). */
 export function asyncApiYaml(): string {
-  return stringify(asyncApiDocument(contracts, { validatedTopics: PRODUCE_VALIDATED_TOPICS }), {
-    aliasDuplicateObjects: false,
-  });
+  return stringify(
+    asyncApiDocument(contracts, { topics: ALL_TOPICS, validatedTopics: PRODUCE_VALIDATED_TOPICS }),
+    {
+      aliasDuplicateObjects: false,
+    },
+  );
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -3,8 +3,9 @@
  * local infrastructure — started for the call, or the running one given by DYNAMODB_ENDPOINT and
  * KAFKA_BROKERS. The event defaults to events/<function>.json.
  */
+
 import { existsSync, readFileSync } from 'node:fs';
-import { getPublisher } from '../lib/kafka/producer.js';
+import { getPublisher } from '@msk-patterns/pipeline';
 import { runCli, UsageError } from './cli.js';
 import { loadHandler } from './emulator/index.js';
 import { InfrastructureError } from './infra/errors.js';

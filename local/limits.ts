@@ -6,16 +6,21 @@
  * function at once with its reason — never a `RetriesExhausted` letter of the mapping, never a retry.
  * Prints one table and ends with `limits … lost=<n>`; exits 0 only when every row holds.
  */
+
 import { randomUUID } from 'node:crypto';
+import {
+  type Envelope,
+  envelopeFor,
+  envelopeHeaders,
+  KAFKA_MESSAGE_MAX_BYTES,
+  kafkaErrorTypes,
+  MAX_MESSAGE_BYTES,
+  MAX_PAGE_SIZE,
+  type MessageContract,
+} from '@msk-patterns/pipeline';
 import { CompressionTypes, Kafka, logLevel, type Message, type Producer } from 'kafkajs';
-import { type Envelope, envelopeHeaders, MAX_MESSAGE_BYTES } from '../lib/contracts/envelope.js';
 import { MAX_ORDER_LINES } from '../lib/contracts/fields.js';
 import { cancelOrderV1, confirmOrderV1, placeOrderV1 } from '../lib/contracts/orders.js';
-import type { MessageContract } from '../lib/contracts/registry.js';
-import { KAFKA_MESSAGE_MAX_BYTES } from '../lib/contracts/topics.js';
-import { envelopeFor } from '../lib/kafka/examples.js';
-import { kafkaErrorTypes } from '../lib/pipeline/classify.js';
-import { MAX_PAGE_SIZE } from '../lib/pipeline/http.js';
 import { TIMELINE_LENGTH } from '../lib/store/order-views.js';
 import { runCli } from './cli.js';
 import { emulatorTotals, type LocalStack, startLocalStack } from './demo/stack.js';

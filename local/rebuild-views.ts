@@ -3,9 +3,10 @@
  * switch to it when complete. Works on the DynamoDB given by DYNAMODB_ENDPOINT (a running `npm start`)
  * or, with AWS credentials and no endpoint, on the deployed tables of the stage (`--stage`, default dev).
  */
+
 import { parseArgs } from 'node:util';
+import { getDocumentClient } from '@msk-patterns/pipeline';
 import { orderEventStore, orderViews } from '../functions/orders/stores.js';
-import { getDocumentClient } from '../lib/store/dynamodb.js';
 import { rebuildOrderViews } from '../lib/store/rebuild-views.js';
 import { runCli } from './cli.js';
 import { loadServerlessConfig } from './infra/serverless-config.js';

@@ -1,12 +1,13 @@
 /**
  * The cold-start baseline of `npm run bench -- coldstart`: each MSK function with our pipeline swapped
  * for Powertools for AWS Lambda. The benchmark bundles the function's own file with its import of
- * lib/pipeline/consumer.js resolved to this module, so that the twin keeps the function's handler,
+ * packages/pipeline/src/pipeline/consumer.js resolved to this module, so that the twin keeps the function's handler,
  * contracts, stores and publisher, and has Powertools where ours has the pipeline: Powertools Kafka
  * (deserialises each record, Parser's zod integration checks the envelope), Idempotency (makeIdempotent,
  * DynamoDB persistence layer) and Logger. Powertools Batch has no MSK event type, so records are
  * processed one by one and failures reported as batch item failures. Bundled and timed, never deployed.
  */
+
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { kafkaConsumer, SchemaType } from '@aws-lambda-powertools/kafka';
@@ -14,15 +15,20 @@ import type { ConsumerRecord } from '@aws-lambda-powertools/kafka/types';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type ConsumerOptions,
+  type DecodedRecord,
+  type Envelope,
+  envelopeSchema,
+  getPublisher,
+  type MessageContract,
+  type MessageOf,
+  toOutgoingRecords,
+  type ValidMessage,
+} from '@msk-patterns/pipeline';
 import type { Context } from 'aws-lambda';
-import { type Envelope, envelopeSchema } from '../../lib/contracts/envelope.js';
 import { contracts } from '../../lib/contracts/index.js';
-import type { MessageContract, MessageOf, ValidMessage } from '../../lib/contracts/registry.js';
 import { TABLE_VARIABLES } from '../../lib/deploy/tables.js';
-import { getPublisher } from '../../lib/kafka/producer.js';
-import type { DecodedRecord } from '../../lib/kafka/types.js';
-import type { ConsumerOptions } from '../../lib/pipeline/consumer.js';
-import { toOutgoingRecords } from '../../lib/pipeline/outbox.js';
 
 /** Our handlers' view of a record, from what Powertools Kafka hands over. */
 function decodedRecord(record: ConsumerRecord<string, Envelope>): DecodedRecord {
@@ -46,7 +52,7 @@ function decodedRecord(record: ConsumerRecord<string, Envelope>): DecodedRecord 
   };
 }
 
-/** The same signature as lib/pipeline/consumer.ts' `consumer`, built on Powertools. */
+/** The same signature as packages/pipeline/src/pipeline/consumer.ts' `consumer`, built on Powertools. */
 export function consumer<const TContracts extends readonly MessageContract[]>(
   options: ConsumerOptions<TContracts>,
 ) {

@@ -1,15 +1,21 @@
 import { isDeepStrictEqual } from 'node:util';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type ConsumerExpectation,
+  type ConsumerOptions,
+  consumer,
+  type Decision,
+  getDocumentClient,
+  type MessageHandler,
+  type MessageOf,
+  PermanentError,
+  TABLE_ACCESS,
+  tableName,
+} from '@msk-patterns/pipeline';
 import * as z from 'zod/mini';
-import { PermanentError } from '../../lib/common/errors.js';
-import type { ConsumerExpectation } from '../../lib/contracts/consumer-driven.js';
+import { contracts } from '../../lib/contracts/index.js';
 import { ORDER_COMMANDS } from '../../lib/contracts/orders.js';
-import type { MessageOf } from '../../lib/contracts/registry.js';
-import { TABLE_ACCESS } from '../../lib/deploy/access.js';
 import { TABLE_VARIABLES } from '../../lib/deploy/tables.js';
-import { type ConsumerOptions, consumer } from '../../lib/pipeline/consumer.js';
-import type { Decision, MessageHandler } from '../../lib/pipeline/types.js';
-import { getDocumentClient, tableName } from '../../lib/store/dynamodb.js';
 
 /** The fields of a message an audit row keeps: a second message under its id must carry the same. */
 const sameMessage = (row: Record<string, unknown>, message: MessageOf<typeof ORDER_COMMANDS>) =>
@@ -68,6 +74,7 @@ export const auditCommand: MessageHandler<MessageOf<typeof ORDER_COMMANDS>> = as
 };
 
 export const auditConsumer = {
+  registry: contracts,
   publishes: [],
   name: 'audit',
   topics: ['orders.commands'],

@@ -1,19 +1,22 @@
-import * as z from 'zod/mini';
 import {
   type ConsumerExpectation,
-  keyedByOrderId,
+  type ConsumerOptions,
+  consumer,
+  type Decision,
+  getDocumentClient,
+  type MessageHandler,
+  type MessageOf,
   type ProducerDeclaration,
   publishedTopics,
-} from '../../lib/contracts/consumer-driven.js';
+  TABLE_ACCESS,
+  tableName,
+} from '@msk-patterns/pipeline';
+import * as z from 'zod/mini';
+import { keyedByOrderId, orderReply } from '../../lib/contracts/by-order.js';
+import { contracts } from '../../lib/contracts/index.js';
 import { INVENTORY_COMMANDS } from '../../lib/contracts/inventory.js';
-import type { MessageOf } from '../../lib/contracts/registry.js';
-import { TABLE_ACCESS } from '../../lib/deploy/access.js';
 import { TABLE_VARIABLES } from '../../lib/deploy/tables.js';
 import { perSku, RESERVATION_STATUS, shortage } from '../../lib/domain/inventory.js';
-import { type ConsumerOptions, consumer } from '../../lib/pipeline/consumer.js';
-import { orderReply } from '../../lib/pipeline/outbox.js';
-import type { Decision, MessageHandler } from '../../lib/pipeline/types.js';
-import { getDocumentClient, tableName } from '../../lib/store/dynamodb.js';
 import { InventoryStore } from '../../lib/store/inventory.js';
 
 let store: InventoryStore | undefined;
@@ -89,6 +92,7 @@ export const produces: ProducerDeclaration[] = [
 
 /** The participant's pipeline options (the tests drive the same ones). */
 export const inventoryConsumer = {
+  registry: contracts,
   publishes: publishedTopics(produces),
   name: 'inventory',
   topics: ['inventory.commands'],

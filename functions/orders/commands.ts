@@ -1,15 +1,17 @@
-import * as z from 'zod/mini';
 import {
   type ConsumerExpectation,
-  keyedByOrderId,
+  type ConsumerOptions,
+  consumer,
   type ProducerDeclaration,
   publishedTopics,
-} from '../../lib/contracts/consumer-driven.js';
-import { STREAM_VERSION_HEADER } from '../../lib/contracts/envelope.js';
+  STREAM_VERSION_HEADER,
+  TABLE_ACCESS,
+} from '@msk-patterns/pipeline';
+import * as z from 'zod/mini';
+import { keyedByOrderId } from '../../lib/contracts/by-order.js';
+import { contracts } from '../../lib/contracts/index.js';
 import { ORDER_COMMANDS } from '../../lib/contracts/orders.js';
-import { TABLE_ACCESS } from '../../lib/deploy/access.js';
 import { TABLE_VARIABLES } from '../../lib/deploy/tables.js';
-import { type ConsumerOptions, consumer } from '../../lib/pipeline/consumer.js';
 import { decideOrderCommand } from './decide-command.js';
 
 /** What it writes: every order event, keyed by order id, with its version in the stream. */
@@ -25,6 +27,7 @@ export const produces: ProducerDeclaration[] = [
 
 /** The write side's pipeline options (the tests drive the same ones). */
 export const orderCommandsConsumer = {
+  registry: contracts,
   publishes: publishedTopics(produces),
   name: 'orderCommands',
   topics: ['orders.commands'],

@@ -1,9 +1,12 @@
-import { stableId } from '../../lib/common/ids.js';
-import { STREAM_VERSION_HEADER } from '../../lib/contracts/envelope.js';
+import {
+  type Decision,
+  type HandlerContext,
+  type MessageOf,
+  STREAM_VERSION_HEADER,
+  stableId,
+} from '@msk-patterns/pipeline';
 import type { ORDER_COMMANDS } from '../../lib/contracts/orders.js';
-import type { MessageOf } from '../../lib/contracts/registry.js';
 import { decide, evolve, type OrderState } from '../../lib/domain/order.js';
-import type { Decision, HandlerContext } from '../../lib/pipeline/types.js';
 import { loadOrder, orderStreamId } from '../../lib/store/orders.js';
 import { orderEventStore, orderStateCache } from './stores.js';
 

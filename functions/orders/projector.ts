@@ -1,14 +1,22 @@
+import {
+  type ConsumerExpectation,
+  type ConsumerOptions,
+  consumer,
+  type Decision,
+  type MessageHandler,
+  type MessageOf,
+  PermanentError,
+  STREAM_VERSION_HEADER,
+  TABLE_ACCESS,
+  TransientError,
+  UNKNOWN_MESSAGE_POLICIES,
+} from '@msk-patterns/pipeline';
 import * as z from 'zod/mini';
-import { PermanentError, TransientError } from '../../lib/common/errors.js';
-import { type ConsumerExpectation, keyedByOrderId } from '../../lib/contracts/consumer-driven.js';
-import { STREAM_VERSION_HEADER } from '../../lib/contracts/envelope.js';
+import { keyedByOrderId } from '../../lib/contracts/by-order.js';
+import { contracts } from '../../lib/contracts/index.js';
 import { ORDER_EVENTS } from '../../lib/contracts/order-events.js';
-import type { MessageOf } from '../../lib/contracts/registry.js';
-import { TABLE_ACCESS } from '../../lib/deploy/access.js';
 import { TABLE_VARIABLES } from '../../lib/deploy/tables.js';
 import { upcastOrderEvent } from '../../lib/domain/upcast.js';
-import { type ConsumerOptions, consumer } from '../../lib/pipeline/consumer.js';
-import { type Decision, type MessageHandler, UNKNOWN_MESSAGE_POLICIES } from '../../lib/pipeline/types.js';
 import { projectOrderView } from '../../lib/store/order-views.js';
 import { orderViews } from './stores.js';
 
@@ -64,6 +72,7 @@ export const projectOrderEvent: MessageHandler<MessageOf<typeof ORDER_EVENTS>> =
 
 /** The read side's pipeline options (the tests drive the same ones). */
 export const orderProjectorConsumer = {
+  registry: contracts,
   publishes: [],
   name: 'orderProjector',
   topics: ['orders.events'],

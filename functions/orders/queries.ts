@@ -1,7 +1,7 @@
+import { HttpError, httpQuery, pageCursor, pageLimit } from '@msk-patterns/pipeline';
 import * as z from 'zod/mini';
 import { entityId as id } from '../../lib/contracts/fields.js';
 import { TABLE_VARIABLES } from '../../lib/deploy/tables.js';
-import { HttpError, httpQuery, pageCursor, pageLimit } from '../../lib/pipeline/http.js';
 import { loadOrder, orderEventsPage } from '../../lib/store/orders.js';
 import { orderEventStore, orderViews } from './stores.js';
 

@@ -1,6 +1,6 @@
+import { getDocumentClient, tableName } from '@msk-patterns/pipeline';
 import { TABLE_VARIABLES } from '../../lib/deploy/tables.js';
 import type { OrderState } from '../../lib/domain/order.js';
-import { getDocumentClient, tableName } from '../../lib/store/dynamodb.js';
 import { EventStore } from '../../lib/store/event-store.js';
 import { OrderViews } from '../../lib/store/order-views.js';
 import { ORDER_STATE_VERSION } from '../../lib/store/orders.js';

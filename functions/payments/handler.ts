@@ -1,19 +1,23 @@
-import * as z from 'zod/mini';
 import {
+  ABSENT,
   type ConsumerExpectation,
-  keyedByOrderId,
+  type ConsumerOptions,
+  consumer,
+  type Decision,
+  getDocumentClient,
+  type MessageHandler,
+  type MessageOf,
   type ProducerDeclaration,
   publishedTopics,
-} from '../../lib/contracts/consumer-driven.js';
+  TABLE_ACCESS,
+  tableName,
+} from '@msk-patterns/pipeline';
+import * as z from 'zod/mini';
+import { keyedByOrderId, orderReply } from '../../lib/contracts/by-order.js';
+import { contracts } from '../../lib/contracts/index.js';
 import { PAYMENT_COMMANDS } from '../../lib/contracts/payments.js';
-import type { MessageOf } from '../../lib/contracts/registry.js';
-import { TABLE_ACCESS } from '../../lib/deploy/access.js';
 import { TABLE_VARIABLES } from '../../lib/deploy/tables.js';
 import { PAYMENT_STATUS, type PaymentProvider } from '../../lib/domain/payment.js';
-import { type ConsumerOptions, consumer } from '../../lib/pipeline/consumer.js';
-import { orderReply } from '../../lib/pipeline/outbox.js';
-import type { Decision, MessageHandler } from '../../lib/pipeline/types.js';
-import { ABSENT, getDocumentClient, tableName } from '../../lib/store/dynamodb.js';
 import {
   PaymentStore,
   SimulatedPaymentProvider,
@@ -157,6 +161,7 @@ export const produces: ProducerDeclaration[] = [
 
 /** The participant's pipeline options (the tests drive the same ones): claim mode, the provider is outside. */
 export const paymentsConsumer = {
+  registry: contracts,
   publishes: publishedTopics(produces),
   name: 'payments',
   topics: ['payments.commands'],

@@ -1,15 +1,20 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import { stableId } from '../../lib/common/ids.js';
-import { keyedByOrderId, type ProducerDeclaration } from '../../lib/contracts/consumer-driven.js';
+import {
+  declareAccess,
+  getPublisher,
+  type ProducerDeclaration,
+  type Publisher,
+  releaseConnectionsLocally,
+  stableId,
+  TABLE_ACCESS,
+  toOutgoingRecords,
+} from '@msk-patterns/pipeline';
+import { keyedByOrderId } from '../../lib/contracts/by-order.js';
 import { deadlineExpiredV1 } from '../../lib/contracts/sagas.js';
-import { declareAccess, TABLE_ACCESS } from '../../lib/deploy/access.js';
 import { TABLE_VARIABLES } from '../../lib/deploy/tables.js';
 import { isTerminal } from '../../lib/domain/saga.js';
-import { getPublisher, type Publisher } from '../../lib/kafka/producer.js';
-import { releaseConnectionsLocally } from '../../lib/pipeline/middlewares/release-connections-locally.js';
-import { toOutgoingRecords } from '../../lib/pipeline/outbox.js';
 import type { SagaStore } from '../../lib/store/sagas.js';
 import { sagaStore } from './store.js';
 

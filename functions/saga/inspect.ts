@@ -1,6 +1,6 @@
+import { HttpError, httpQuery } from '@msk-patterns/pipeline';
 import * as z from 'zod/mini';
 import { TABLE_VARIABLES } from '../../lib/deploy/tables.js';
-import { HttpError, httpQuery } from '../../lib/pipeline/http.js';
 import { sagaStore } from './store.js';
 
 /** GET /sagas/{orderId}: the saga's state, why it is there, and every transition that led there. */

@@ -1,22 +1,26 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import * as z from 'zod/mini';
 import {
   type ConsumerExpectation,
-  keyedByOrderId,
+  type ConsumerOptions,
+  consumer,
+  type Decision,
+  type MessageHandler,
+  type MessageOf,
   type ProducerDeclaration,
   publishedTopics,
-} from '../../lib/contracts/consumer-driven.js';
+  TABLE_ACCESS,
+  UNKNOWN_MESSAGE_POLICIES,
+} from '@msk-patterns/pipeline';
+import * as z from 'zod/mini';
+import { keyedByOrderId } from '../../lib/contracts/by-order.js';
+import { contracts } from '../../lib/contracts/index.js';
 import { INVENTORY_EVENTS } from '../../lib/contracts/inventory.js';
 import { ORDER_EVENTS } from '../../lib/contracts/order-events.js';
 import { PAYMENT_EVENTS } from '../../lib/contracts/payments.js';
-import type { MessageOf } from '../../lib/contracts/registry.js';
 import { SAGA_DEADLINES } from '../../lib/contracts/sagas.js';
-import { TABLE_ACCESS } from '../../lib/deploy/access.js';
 import { TABLE_VARIABLES } from '../../lib/deploy/tables.js';
 import { type Saga, type SagaStep, type SagaTrigger, transition } from '../../lib/domain/saga.js';
 import { upcastOrderEvent } from '../../lib/domain/upcast.js';
-import { type ConsumerOptions, consumer } from '../../lib/pipeline/consumer.js';
-import { type Decision, type MessageHandler, UNKNOWN_MESSAGE_POLICIES } from '../../lib/pipeline/types.js';
 import { sagaStore, stepTimeoutMs } from './store.js';
 
 const logger = new Logger({ serviceName: 'orderSaga' });
@@ -109,6 +113,7 @@ export const produces: ProducerDeclaration[] = [
 
 /** The orchestrator's pipeline options (the tests drive the same ones). */
 export const orderSagaConsumer = {
+  registry: contracts,
   publishes: publishedTopics(produces),
   name: 'orderSaga',
   topics: ['orders.events', 'inventory.events', 'payments.events', 'sagas.deadlines'],

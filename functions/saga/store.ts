@@ -1,5 +1,5 @@
+import { getDocumentClient, tableName } from '@msk-patterns/pipeline';
 import { TABLE_VARIABLES } from '../../lib/deploy/tables.js';
-import { getDocumentClient, tableName } from '../../lib/store/dynamodb.js';
 import { SagaStore } from '../../lib/store/sagas.js';
 
 let store: SagaStore | undefined;

@@ -7,20 +7,9 @@ import * as z from 'zod/mini';
  * dead-lettered after work was done.
  */
 
-/** The longest entity or message id: ids are parts of DynamoDB keys (2,048 bytes at most), with room for prefixes. */
-export const MAX_ID_LENGTH = 128;
+import { entityId } from '@msk-patterns/pipeline';
 
-/**
- * Letters, digits and `. _ : -`: no `#`, which separates the parts of internal keys (`<consumer>#<id>`,
- * `<generation>#order#<id>`), so no id can land in another's key space (an order id `X#snapshot`);
- * the query API's path parameters take the same ids.
- */
-export const ID_PATTERN = /^[A-Za-z0-9._:-]+$/;
-
-/** An entity id (order, customer, SKU) or a message id. */
-export const entityId = z
-  .string()
-  .check(z.minLength(1), z.maxLength(MAX_ID_LENGTH), z.regex(ID_PATTERN, 'letters, digits and . _ : - only'));
+export { entityId, ID_PATTERN, MAX_ID_LENGTH } from '@msk-patterns/pipeline';
 
 /** The longest free text (a reason): it is kept in events, views and dead-letter headers. */
 export const MAX_TEXT_LENGTH = 500;
@@ -31,7 +20,7 @@ export const text = z.string().check(z.minLength(1), z.maxLength(MAX_TEXT_LENGTH
 /**
  * The most lines an order may have: reserving stock writes one item per SKU, the reservation and the
  * idempotency marker in one `TransactWriteItems`, which takes at most 100 items
- * (lib/store/idempotency.ts, MAX_TRANSACTION_ITEMS; reached in test/integration/limits.test.ts).
+ * (packages/pipeline/src/store/idempotency.ts, MAX_TRANSACTION_ITEMS; reached in test/integration/limits.test.ts).
  */
 export const MAX_ORDER_LINES = 98;
 

@@ -1,6 +1,6 @@
+import { defineContract } from '@msk-patterns/pipeline';
 import * as z from 'zod/mini';
 import { entityId, MAX_ORDER_LINES, stockLine, stockLines, text } from './fields.js';
-import { defineContract } from './registry.js';
 
 export const reserveStockV1 = defineContract({
   topic: 'inventory.commands',

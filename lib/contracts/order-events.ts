@@ -1,3 +1,4 @@
+import { defineContract } from '@msk-patterns/pipeline';
 import * as z from 'zod/mini';
 import {
   currencyCode,
@@ -8,7 +9,6 @@ import {
   orderLines,
   text,
 } from './fields.js';
-import { defineContract } from './registry.js';
 
 /** v1 (as first published): prices as decimal strings in euros. Kept so old events still read. */
 export const orderPlacedV1 = defineContract({

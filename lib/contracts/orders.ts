@@ -1,7 +1,7 @@
+import { defineContract, type ProducerDeclaration } from '@msk-patterns/pipeline';
 import * as z from 'zod/mini';
-import { keyedByOrderId, type ProducerDeclaration } from './consumer-driven.js';
+import { keyedByOrderId } from './by-order.js';
 import { currencyCode, entityId, orderLines, text } from './fields.js';
-import { defineContract } from './registry.js';
 
 export const placeOrderV1 = defineContract({
   topic: 'orders.commands',

@@ -1,6 +1,6 @@
+import { defineContract } from '@msk-patterns/pipeline';
 import * as z from 'zod/mini';
 import { currencyCode, entityId, minorUnits, text } from './fields.js';
-import { defineContract } from './registry.js';
 
 export const chargePaymentV1 = defineContract({
   topic: 'payments.commands',

@@ -1,6 +1,6 @@
+import { defineContract } from '@msk-patterns/pipeline';
 import * as z from 'zod/mini';
 import { entityId } from './fields.js';
-import { defineContract } from './registry.js';
 
 export const deadlineExpiredV1 = defineContract({
   topic: 'sagas.deadlines',

@@ -1,3 +1,5 @@
+import { COMPATIBILITY, type Compatibility, deadLetterTopic } from '@msk-patterns/pipeline';
+
 /**
  * The one list of Kafka topics. Every source topic T has a dead-letter topic T.dlq (docs/architecture.md).
  * The local broker, serverless.yml destinations and the contracts all derive from this list.
@@ -15,16 +17,6 @@ export const SOURCE_TOPICS = [
 ] as const;
 
 export type SourceTopic = (typeof SOURCE_TOPICS)[number];
-
-export const DEAD_LETTER_SUFFIX = '.dlq';
-
-export function deadLetterTopic(topic: string): string {
-  return `${topic}${DEAD_LETTER_SUFFIX}`;
-}
-
-export function isDeadLetterTopic(topic: string): boolean {
-  return topic.endsWith(DEAD_LETTER_SUFFIX);
-}
 
 /** Source topics followed by their dead-letter topics. */
 export const ALL_TOPICS: readonly string[] = [...SOURCE_TOPICS, ...SOURCE_TOPICS.map(deadLetterTopic)];
@@ -44,64 +36,16 @@ export const PRODUCE_VALIDATED_TOPICS: readonly SourceTopic[] = [
 ];
 
 /**
- * The largest record batch a broker accepts, in bytes: Apache Kafka's default `message.max.bytes`,
- * which Amazon MSK keeps (https://docs.aws.amazon.com/msk/latest/developerguide/msk-default-configuration.html
- * lists no other value). Every topic sets it as `max.message.bytes`, so that the limit is the same on
- * MSK and on the local broker whatever the cluster's configuration says.
+ * Per topic: commands are read by one service that upgrades before its clients (BACKWARD: the new
+ * schema reads what old producers wrote); events fan out to consumers that upgrade on their own
+ * schedules (FULL: new readers read old data and old readers read new data).
  */
-export const KAFKA_MESSAGE_MAX_BYTES = 1_048_588;
-
-/** How a class of topics is created, in a deployed cluster (deploy/topics.ts) and on the local broker. */
-export interface TopicSettings {
-  partitions: number;
-  /** how long the broker keeps a record */
-  retentionHours: number;
-  /** the largest record batch the topic accepts (`max.message.bytes`) */
-  maxMessageBytes: number;
-  /**
-   * how often the broker starts a new log segment (`segment.ms`): retention deletes whole segments,
-   * so a record can outlive `retentionHours` by up to this much
-   */
-  segmentHours: number;
-}
-
-/**
- * Per topic class. Commands and events: 6 partitions (the mapping's pollers scale up to the partition
- * count) and 7 days, longer than any mapping's MaximumRecordAgeInSeconds. Dead letters: 3 partitions
- * and 28 days, time for an operator to look and redrive.
- */
-export const TOPIC_SETTINGS = {
-  source: {
-    partitions: 6,
-    retentionHours: 7 * 24,
-    maxMessageBytes: KAFKA_MESSAGE_MAX_BYTES,
-    segmentHours: 24,
-  },
-  deadLetter: {
-    partitions: 3,
-    retentionHours: 28 * 24,
-    maxMessageBytes: KAFKA_MESSAGE_MAX_BYTES,
-    segmentHours: 24,
-  },
-} as const satisfies Record<string, TopicSettings>;
-
-/**
- * The oldest a record can be when its mapping gives up on it: the largest MaximumRecordAgeInSeconds
- * Lambda accepts, 604,800 s (https://docs.aws.amazon.com/lambda/latest/api/API_CreateEventSourceMapping.html).
- * The deploy refuses a mapping without a finite one (deploy/cloud.ts).
- */
-export const MAX_RECORD_AGE_HOURS = 7 * 24;
-
-export function topicSettings(topic: string): TopicSettings {
-  return isDeadLetterTopic(topic) ? TOPIC_SETTINGS.deadLetter : TOPIC_SETTINGS.source;
-}
-
-/** A topic's configuration as Kafka names it: what `AWS::MSK::Topic` deploys and the local broker gets. */
-export function topicConfigs(topic: string): Record<string, string> {
-  const { retentionHours, maxMessageBytes, segmentHours } = topicSettings(topic);
-  return {
-    'retention.ms': String(retentionHours * 3_600_000),
-    'max.message.bytes': String(maxMessageBytes),
-    'segment.ms': String(segmentHours * 3_600_000),
-  };
-}
+export const TOPIC_COMPATIBILITY: Record<SourceTopic, Compatibility> = {
+  'orders.commands': COMPATIBILITY.backward,
+  'orders.events': COMPATIBILITY.full,
+  'inventory.commands': COMPATIBILITY.backward,
+  'inventory.events': COMPATIBILITY.full,
+  'payments.commands': COMPATIBILITY.backward,
+  'payments.events': COMPATIBILITY.full,
+  'sagas.deadlines': COMPATIBILITY.full,
+};

@@ -1,3 +1,5 @@
+import { IDEMPOTENCY_TABLE_VARIABLE } from '@msk-patterns/pipeline';
+
 /**
  * The environment variables that name the service's DynamoDB tables (serverless.yml
  * `provider.environment`). Code reads a table's name with `tableName(TABLE_VARIABLES.x)`, and access
@@ -5,7 +7,7 @@
  */
 export const TABLE_VARIABLES = {
   audit: 'AUDIT_TABLE',
-  idempotency: 'IDEMPOTENCY_TABLE',
+  idempotency: IDEMPOTENCY_TABLE_VARIABLE,
   eventStore: 'EVENT_STORE_TABLE',
   orderViews: 'ORDER_VIEWS_TABLE',
   sagas: 'SAGAS_TABLE',

@@ -1,4 +1,4 @@
-import { TransientError } from '../common/errors.js';
+import { TransientError } from '@msk-patterns/pipeline';
 
 /** The payment provider, an outside system: every call names an idempotency key it honours. */
 export interface PaymentProvider {

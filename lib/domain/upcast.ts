@@ -1,6 +1,5 @@
+import { describeIssues, type PayloadOf, PermanentError } from '@msk-patterns/pipeline';
 import * as z from 'zod/mini';
-import { PermanentError } from '../common/errors.js';
-import { describeIssues } from '../contracts/issues.js';
 import {
   type ORDER_EVENTS,
   orderCancelledV1,
@@ -9,7 +8,6 @@ import {
   orderPlacedV2,
   orderRejectedV1,
 } from '../contracts/order-events.js';
-import type { PayloadOf } from '../contracts/registry.js';
 import type { OrderEvent } from './order.js';
 
 /** An order event in any version its contracts know: what a topic or the event store may hold. */

@@ -1,6 +1,5 @@
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { queryAll } from './dynamodb.js';
-import type { TransactItem } from './idempotency.js';
+import { queryAll, type TransactItem } from '@msk-patterns/pipeline';
 
 /** An event to append. */
 export interface NewEvent {

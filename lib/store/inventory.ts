@@ -1,4 +1,5 @@
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ABSENT, batchGetAll, putIfStatus, type TransactItem } from '@msk-patterns/pipeline';
 import {
   RESERVATION_STATUS,
   type Reservation,
@@ -6,8 +7,6 @@ import {
   type StockLevel,
   type StockLine,
 } from '../domain/inventory.js';
-import { ABSENT, batchGetAll, putIfStatus } from './dynamodb.js';
-import type { TransactItem } from './idempotency.js';
 
 const skuKey = (sku: string) => `sku#${sku}`;
 const reservationKey = (orderId: string) => `reservation#${orderId}`;

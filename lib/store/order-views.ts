@@ -1,7 +1,6 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { queryAll, type TransactItem } from '@msk-patterns/pipeline';
 import { evolve, initialOrderState, type OrderEvent, type OrderState } from '../domain/order.js';
-import { queryAll } from './dynamodb.js';
-import type { TransactItem } from './idempotency.js';
 
 /** The read model of one order, kept by the projector in version order. */
 export interface OrderView {

@@ -1,5 +1,5 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { stableId } from '../common/ids.js';
+import { type ABSENT, putIfStatus, stableId, type TransactItem } from '@msk-patterns/pipeline';
 import {
   type ChargeRequest,
   type ChargeResult,
@@ -10,8 +10,6 @@ import {
   ProviderUnavailableError,
   type RefundRequest,
 } from '../domain/payment.js';
-import { type ABSENT, putIfStatus } from './dynamodb.js';
-import type { TransactItem } from './idempotency.js';
 
 const paymentKey = (orderId: string) => `payment#${orderId}`;
 const LEDGER_PREFIX = 'provider#';

@@ -1,7 +1,6 @@
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { batchGetAll, queryAll, type TransactItem } from '@msk-patterns/pipeline';
 import { isTerminal, type Saga, type SagaStateName, type SagaStep } from '../domain/saga.js';
-import { batchGetAll, queryAll } from './dynamodb.js';
-import type { TransactItem } from './idempotency.js';
 
 /**
  * Saga state in DynamoDB: one item per saga (`pk` = order id, `sk` = "saga") and one item per

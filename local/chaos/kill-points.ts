@@ -1,4 +1,4 @@
-import { getDocumentClient } from '../../lib/store/dynamodb.js';
+import { getDocumentClient } from '@msk-patterns/pipeline';
 import { injectDynamoDbFaults } from './dynamodb-faults.js';
 
 /** Where the chaos run kills a function process (SIGKILL): each one loses different work. */

@@ -1,6 +1,6 @@
+import { DEAD_LETTER_HEADERS, deadLetterTopic } from '@msk-patterns/pipeline';
 import type { Kafka } from 'kafkajs';
-import { deadLetterTopic, SOURCE_TOPICS } from '../../lib/contracts/topics.js';
-import { DEAD_LETTER_HEADERS } from '../../lib/kafka/dead-letter.js';
+import { SOURCE_TOPICS } from '../../lib/contracts/topics.js';
 import { readDeadLetters } from '../dlq/dead-letters.js';
 import { pollUntil } from '../poll.js';
 

@@ -1,5 +1,5 @@
+import { envelopeFor } from '@msk-patterns/pipeline';
 import { cancelOrderV1, placeOrderV1 } from '../../lib/contracts/orders.js';
-import { envelopeFor } from '../../lib/kafka/examples.js';
 
 type Kind = 'regular' | 'scarce' | 'over-limit' | 'customer-cancel';
 

@@ -1,7 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { batchGetAll } from '@msk-patterns/pipeline';
 import { paymentProvider } from '../../functions/payments/handler.js';
 import { isTerminal, type Saga } from '../../lib/domain/saga.js';
-import { batchGetAll } from '../../lib/store/dynamodb.js';
 import { SimulatedPaymentProvider } from '../../lib/store/payments.js';
 import { pollUntil } from '../poll.js';
 

@@ -6,13 +6,12 @@
  *   show    <dlqTopic>/<partition>/<offset>
  *   redrive [the list filters] [--dry-run] [--every-copy]: one copy per source record unless --every-copy
  */
+
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { dynamoDbConfig, IdempotencyStore, kafkaConfig, tableName } from '@msk-patterns/pipeline';
 import { TABLE_VARIABLES } from '../../lib/deploy/tables.js';
-import { kafkaConfig } from '../../lib/kafka/producer.js';
-import { dynamoDbConfig, tableName } from '../../lib/store/dynamodb.js';
-import { IdempotencyStore } from '../../lib/store/idempotency.js';
 import { runCli, UsageError } from '../cli.js';
 import { loadServerlessConfig } from '../infra/serverless-config.js';
 import { STAGE_OPTIONS, stageEnvironment } from '../stage.js';

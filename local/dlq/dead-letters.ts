@@ -1,9 +1,13 @@
+import {
+  DEAD_LETTER_HEADERS,
+  DEAD_LETTER_SUFFIX,
+  type DecodedRecord,
+  decodeMskEvent,
+  isDeadLetterTopic,
+} from '@msk-patterns/pipeline';
 import { Kafka, type KafkaConfig, logLevel } from 'kafkajs';
 import * as z from 'zod/mini';
-import { ALL_TOPICS, DEAD_LETTER_SUFFIX, isDeadLetterTopic } from '../../lib/contracts/topics.js';
-import { decodeMskEvent } from '../../lib/kafka/codec.js';
-import { DEAD_LETTER_HEADERS } from '../../lib/kafka/dead-letter.js';
-import type { DecodedRecord } from '../../lib/kafka/types.js';
+import { ALL_TOPICS } from '../../lib/contracts/topics.js';
 
 /** One record of a dead-letter topic, written by Lambda's `kafka://` destination or by our functions. */
 export interface DeadLetter {

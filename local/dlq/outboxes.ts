@@ -1,6 +1,5 @@
+import type { DecodedRecord, IdempotencyStore } from '@msk-patterns/pipeline';
 import { handlerExport, importFunctionModule } from '../../deploy/declarations.js';
-import type { DecodedRecord } from '../../lib/kafka/types.js';
-import type { IdempotencyStore } from '../../lib/store/idempotency.js';
 import type { DeadLetter } from './dead-letters.js';
 
 /** A consumer's marker key for a record of its topics (`markerKeyOf` on a `consumer()` handler). */

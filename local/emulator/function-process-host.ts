@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { MskEvent } from '../../lib/kafka/types.js';
+import type { MskEvent } from '@msk-patterns/pipeline';
 import { guardChild, stopChild } from '../infra/process.js';
 import { FunctionProcessMessage, type FunctionProcessRequest } from './function-process-protocol.js';
 import type { MskHandler } from './mapping-runner.js';

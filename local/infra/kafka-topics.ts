@@ -1,5 +1,5 @@
+import { topicConfigs, topicSettings } from '@msk-patterns/pipeline';
 import { type Admin, type ITopicConfig, Kafka, logLevel } from 'kafkajs';
-import { topicConfigs, topicSettings } from '../../lib/contracts/topics.js';
 import { waitUntil } from './process.js';
 
 /** Kafka's answers while a new topic's metadata is still on its way to the broker answering. */

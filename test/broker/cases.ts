@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { KAFKA_MESSAGE_MAX_BYTES, kafkaErrorTypes, topicConfigs } from '@msk-patterns/pipeline';
 import kafkajs, { CompressionTypes, Kafka, logLevel, type Message } from 'kafkajs';
-import { KAFKA_MESSAGE_MAX_BYTES, topicConfigs } from '../../lib/contracts/topics.js';
-import { kafkaErrorTypes } from '../../lib/pipeline/classify.js';
 import { createTopicsAndWait } from '../../local/infra/kafka-topics.js';
 import { kcatConsume, kcatProduce } from './kcat.js';
 import { type FetchedRecord, readRecords } from './reader.js';
@@ -109,7 +108,7 @@ async function produceAll(
   try {
     for (const batch of batches) {
       const compression = options.compression ?? CompressionTypes.None;
-      // The idempotent producer is sent to as the functions do (lib/kafka/producer.ts): sendBatch, acks -1.
+      // The idempotent producer is sent to as the functions do (packages/pipeline/src/kafka/producer.ts): sendBatch, acks -1.
       if (options.idempotent)
         await producer.sendBatch({ acks: -1, compression, topicMessages: [{ topic, messages: batch }] });
       else await producer.send({ topic, acks: -1, messages: batch, compression });

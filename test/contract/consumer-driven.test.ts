@@ -1,19 +1,23 @@
+import {
+  accessOf,
+  type ConsumerExpectation,
+  type ContractRegistry,
+  dataSchema,
+  decodeMskEvent,
+  encodeMskEvent,
+  envelopeFor,
+  exampleFromSchema,
+  type OutgoingRecord,
+  type ProducerDeclaration,
+} from '@msk-patterns/pipeline';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
 import { handlerExport } from '../../deploy/declarations.js';
 import { sweepDeadlines } from '../../functions/saga/deadlines.js';
 import { sagaStore } from '../../functions/saga/store.js';
-import { dataSchema } from '../../lib/contracts/compatibility.js';
-import type { ConsumerExpectation, ProducerDeclaration } from '../../lib/contracts/consumer-driven.js';
-import { exampleFromSchema } from '../../lib/contracts/example-data.js';
 import { contracts } from '../../lib/contracts/index.js';
 import { orderPlacedV2 } from '../../lib/contracts/order-events.js';
 import { orderCommandSenders } from '../../lib/contracts/orders.js';
-import type { ContractRegistry } from '../../lib/contracts/registry.js';
-import { accessOf } from '../../lib/deploy/access.js';
-import { decodeMskEvent, encodeMskEvent } from '../../lib/kafka/codec.js';
-import { envelopeFor } from '../../lib/kafka/examples.js';
-import type { OutgoingRecord } from '../../lib/kafka/producer.js';
 import { importFunctionModule } from '../../local/emulator/index.js';
 import { loadServerlessConfig } from '../../local/infra/serverless-config.js';
 import { unique } from '../support/pipeline.js';

@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { deadLetterTopic } from '@msk-patterns/pipeline';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { functionLogicalIds } from '../../deploy/naming.js';
 import type { Statement, Template } from '../../deploy/types.js';
-import { ALL_TOPICS, deadLetterTopic, SOURCE_TOPICS } from '../../lib/contracts/topics.js';
+import { ALL_TOPICS, SOURCE_TOPICS } from '../../lib/contracts/topics.js';
 import { validateAgainstSpecification } from '../support/cloudformation-schema.js';
 import { functionRoles, readTemplate, resourcesOfType, roleStatements } from '../support/template.js';
 

@@ -1,8 +1,8 @@
+import { getPublisher } from '@msk-patterns/pipeline';
 import { Kafka, logLevel as kafkaLogLevel } from 'kafkajs';
 import { afterAll, describe, expect, inject, it, vi } from 'vitest';
 import { handler } from '../../functions/orders/commands.js';
 import { orderEventStore } from '../../functions/orders/stores.js';
-import { getPublisher } from '../../lib/kafka/producer.js';
 import { loadOrder } from '../../lib/store/orders.js';
 import { awaitCaughtUp } from '../../local/demo/caught-up.js';
 import { watchDeadLetters } from '../../local/demo/dead-letters.js';

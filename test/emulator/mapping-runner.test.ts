@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import type { MskEvent } from '@msk-patterns/pipeline';
 import { CompressionTypes } from 'kafkajs';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import type { MskEvent } from '../../lib/kafka/types.js';
 import { type MappingRunner, MappingRunner as Runner } from '../../local/emulator/mapping-runner.js';
 import type { MappingConfig } from '../../local/emulator/types.js';
 import { ownRecords, produce, testMapping, waitFor } from '../support/emulator.js';

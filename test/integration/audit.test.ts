@@ -1,15 +1,19 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchProcessor,
+  dynamoDbConfig,
+  encodeMskEvent,
+  envelopeFor,
+  IdempotencyStore,
+  recordFor,
+  tableName,
+} from '@msk-patterns/pipeline';
 import { afterAll, describe, expect, it } from 'vitest';
 import { auditConsumer, handler } from '../../functions/audit/handler.js';
 import { contracts } from '../../lib/contracts/index.js';
 import { placeOrderV1 } from '../../lib/contracts/orders.js';
 import { TABLE_VARIABLES } from '../../lib/deploy/tables.js';
-import { encodeMskEvent } from '../../lib/kafka/codec.js';
-import { envelopeFor, recordFor } from '../../lib/kafka/examples.js';
-import { BatchProcessor } from '../../lib/pipeline/processor.js';
-import { dynamoDbConfig, tableName } from '../../lib/store/dynamodb.js';
-import { IdempotencyStore } from '../../lib/store/idempotency.js';
 import { lambdaContext } from '../../local/runner/lambda-context.js';
 import { contextWithTime, recordingPublisher } from '../support/pipeline.js';
 

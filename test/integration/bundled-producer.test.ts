@@ -1,10 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { getPublisher } from '@msk-patterns/pipeline';
 import { build } from 'esbuild';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import type { getPublisher } from '../../lib/kafka/producer.js';
 import { bundleOptions } from '../../local/infra/bundle-options.js';
 import { createTestTopic, readTopic } from '../support/kafka.js';
 import { unique } from '../support/pipeline.js';
@@ -14,14 +14,19 @@ afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
 describe('the publisher as packaged (kafkajs producer-only, serverless.yml esbuild options)', () => {
   it('publishes to the broker: key, value and headers arrive as sent', async () => {
-    // Prepare: our publisher bundled as every function bundles it; KAFKA_BROKERS from the test environment.
-    const entry = join(folder, 'entry.ts');
-    writeFileSync(
-      entry,
-      `export { getPublisher } from ${JSON.stringify(resolve('lib/kafka/producer.ts'))};\n`,
-    );
+    // Prepare: our publisher bundled as every function bundles it, from the pipeline package's entry
+    // point; KAFKA_BROKERS from the test environment.
     const outfile = join(folder, 'publisher.cjs');
-    await build({ ...bundleOptions(), entryPoints: [entry], outfile, logLevel: 'error' });
+    await build({
+      ...bundleOptions(),
+      stdin: {
+        contents: "export { getPublisher } from '@msk-patterns/pipeline';",
+        resolveDir: resolve('.'),
+        loader: 'ts',
+      },
+      outfile,
+      logLevel: 'error',
+    });
     const bundled: { getPublisher: typeof getPublisher } = createRequire(import.meta.url)(outfile);
     const publisher = bundled.getPublisher();
     const topic = await createTestTopic(inject('kafkaBrokers'), unique('bundled-producer'));

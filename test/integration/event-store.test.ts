@@ -1,17 +1,21 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchProcessor,
+  dynamoDbConfig,
+  encodeMskEvent,
+  envelopeFor,
+  getDocumentClient,
+  getPublisher,
+  IdempotencyStore,
+  recordFor,
+} from '@msk-patterns/pipeline';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { orderCommandsConsumer } from '../../functions/orders/commands.js';
 import { orderEventStore } from '../../functions/orders/stores.js';
 import { contracts } from '../../lib/contracts/index.js';
 import { cancelOrderV1, confirmOrderV1, placeOrderV1 } from '../../lib/contracts/orders.js';
-import { encodeMskEvent } from '../../lib/kafka/codec.js';
-import { envelopeFor, recordFor } from '../../lib/kafka/examples.js';
-import { getPublisher } from '../../lib/kafka/producer.js';
-import { BatchProcessor } from '../../lib/pipeline/processor.js';
-import { dynamoDbConfig, getDocumentClient } from '../../lib/store/dynamodb.js';
 import { EventStore } from '../../lib/store/event-store.js';
-import { IdempotencyStore } from '../../lib/store/idempotency.js';
 import { loadOrder, orderStreamId } from '../../lib/store/orders.js';
 import { readTopic } from '../support/kafka.js';
 import { contextWithTime, unique } from '../support/pipeline.js';

@@ -3,6 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
+import { dynamoDbConfig, encodeMskEvent, envelopeHeaders, type OutgoingRecord } from '@msk-patterns/pipeline';
 import type { Context } from 'aws-lambda';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
@@ -10,10 +11,6 @@ import { type ClusterArns, clusterArns } from '../../deploy/arns.js';
 import { functionKeyOf } from '../../deploy/naming.js';
 import type { Statement, Template } from '../../deploy/types.js';
 import { sagaStore } from '../../functions/saga/store.js';
-import { envelopeHeaders } from '../../lib/contracts/envelope.js';
-import { encodeMskEvent } from '../../lib/kafka/codec.js';
-import type { OutgoingRecord } from '../../lib/kafka/producer.js';
-import { dynamoDbConfig } from '../../lib/store/dynamodb.js';
 import { mappingsFromTemplate } from '../../local/emulator/config.js';
 import { loadHandler } from '../../local/emulator/index.js';
 import { MappingRunner } from '../../local/emulator/mapping-runner.js';
@@ -316,7 +313,7 @@ beforeAll(async () => {
     vi.resetModules();
     process.env.AWS_LAMBDA_FUNCTION_NAME = name;
     handlers.set(name, await loadHandler<Handler>(fn.handler));
-    const { getDocumentClient } = await import('../../lib/store/dynamodb.js');
+    const { getDocumentClient } = await import('@msk-patterns/pipeline');
     getDocumentClient().middlewareStack.add(
       (next, context) => async (args) => {
         try {
@@ -332,7 +329,7 @@ beforeAll(async () => {
       },
       { step: 'initialize', name: 'recordForIamSimulation' },
     );
-    const { getPublisher } = await import('../../lib/kafka/producer.js');
+    const { getPublisher } = await import('@msk-patterns/pipeline');
     const publisher = getPublisher();
     const publish = publisher.publish.bind(publisher);
     publisher.publish = async (records) => {

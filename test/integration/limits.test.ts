@@ -1,18 +1,21 @@
 import { createHash } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchProcessor,
+  encodeMskEvent,
+  envelopeFor,
+  KAFKA_MESSAGE_MAX_BYTES,
+  MAX_MESSAGE_BYTES,
+  type MessageHandler,
+  type RecordInput,
+  recordFor,
+} from '@msk-patterns/pipeline';
 import { describe, expect, inject, it } from 'vitest';
 import { inventoryConsumer, inventoryStore } from '../../functions/inventory/handler.js';
 import { orderCommandsConsumer } from '../../functions/orders/commands.js';
-import { MAX_MESSAGE_BYTES } from '../../lib/contracts/envelope.js';
 import { MAX_ORDER_LINES } from '../../lib/contracts/fields.js';
 import { contracts } from '../../lib/contracts/index.js';
 import { reserveStockV1 } from '../../lib/contracts/inventory.js';
-import { KAFKA_MESSAGE_MAX_BYTES } from '../../lib/contracts/topics.js';
-import { encodeMskEvent } from '../../lib/kafka/codec.js';
-import { envelopeFor, recordFor } from '../../lib/kafka/examples.js';
-import type { RecordInput } from '../../lib/kafka/types.js';
-import { BatchProcessor } from '../../lib/pipeline/processor.js';
-import type { MessageHandler } from '../../lib/pipeline/types.js';
 import { readTopic } from '../support/kafka.js';
 import { localPipeline } from '../support/local-pipeline.js';
 import { contextWithTime, placeOrderCommand, placeOrderRecord, unique } from '../support/pipeline.js';

@@ -1,12 +1,14 @@
+import {
+  BatchProcessor,
+  IdempotencyStore,
+  type Publisher,
+  TransientError,
+  tableName,
+} from '@msk-patterns/pipeline';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { orderCommandsConsumer } from '../../functions/orders/commands.js';
-import { TransientError } from '../../lib/common/errors.js';
 import { contracts } from '../../lib/contracts/index.js';
 import { TABLE_VARIABLES } from '../../lib/deploy/tables.js';
-import type { Publisher } from '../../lib/kafka/producer.js';
-import { BatchProcessor } from '../../lib/pipeline/processor.js';
-import { tableName } from '../../lib/store/dynamodb.js';
-import { IdempotencyStore } from '../../lib/store/idempotency.js';
 import { readDeadLetters, redrive } from '../../local/dlq/dead-letters.js';
 import { committedOutboxes, consumerMarkerKeys } from '../../local/dlq/outboxes.js';
 import { MappingRunner } from '../../local/emulator/mapping-runner.js';

@@ -1,14 +1,18 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchProcessor,
+  dynamoDbConfig,
+  encodeMskEvent,
+  getPublisher,
+  IdempotencyStore,
+  InProgressError,
+  type MessageHandler,
+  type ProcessorOptions,
+  type Publisher,
+} from '@msk-patterns/pipeline';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { InProgressError } from '../../lib/common/errors.js';
 import { contracts } from '../../lib/contracts/index.js';
-import { encodeMskEvent } from '../../lib/kafka/codec.js';
-import { getPublisher, type Publisher } from '../../lib/kafka/producer.js';
-import { BatchProcessor } from '../../lib/pipeline/processor.js';
-import type { MessageHandler, ProcessorOptions } from '../../lib/pipeline/types.js';
-import { dynamoDbConfig } from '../../lib/store/dynamodb.js';
-import { IdempotencyStore } from '../../lib/store/idempotency.js';
 import { readTopic } from '../support/kafka.js';
 import { contextWithTime, placeOrderRecord, unique } from '../support/pipeline.js';
 
@@ -58,7 +62,7 @@ function writingHandler(calls: { count: number }, extra: { condition?: string } 
         {
           topic: 'orders.events',
           key: record.key ?? '',
-          // A valid event: the broker validates what our own producers write (lib/contracts/asyncapi.ts)
+          // A valid event: the broker validates what our own producers write (packages/pipeline/src/contracts/asyncapi.ts)
           type: 'OrderConfirmed',
           version: 1,
           data: { orderId: record.key ?? message.id },

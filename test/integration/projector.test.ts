@@ -1,17 +1,20 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchProcessor,
+  dynamoDbConfig,
+  encodeMskEvent,
+  envelopeFor,
+  IdempotencyStore,
+  type Publisher,
+  recordFor,
+  STREAM_VERSION_HEADER,
+} from '@msk-patterns/pipeline';
 import { afterAll, describe, expect, it } from 'vitest';
 import { orderProjectorConsumer } from '../../functions/orders/projector.js';
 import { orderViews } from '../../functions/orders/stores.js';
-import { STREAM_VERSION_HEADER } from '../../lib/contracts/envelope.js';
 import { contracts } from '../../lib/contracts/index.js';
 import { orderConfirmedV1, orderPlacedV2 } from '../../lib/contracts/order-events.js';
-import { encodeMskEvent } from '../../lib/kafka/codec.js';
-import { envelopeFor, recordFor } from '../../lib/kafka/examples.js';
-import type { Publisher } from '../../lib/kafka/producer.js';
-import { BatchProcessor } from '../../lib/pipeline/processor.js';
-import { dynamoDbConfig } from '../../lib/store/dynamodb.js';
-import { IdempotencyStore } from '../../lib/store/idempotency.js';
 import { contextWithTime, unique } from '../support/pipeline.js';
 
 const documents = DynamoDBDocumentClient.from(new DynamoDBClient(dynamoDbConfig()));

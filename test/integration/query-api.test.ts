@@ -1,11 +1,9 @@
 import type { Server } from 'node:http';
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { envelopeFor, getPublisher, MAX_PAGE_SIZE } from '@msk-patterns/pipeline';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { orderViews } from '../../functions/orders/stores.js';
 import { cancelOrderV1, confirmOrderV1, placeOrderV1 } from '../../lib/contracts/orders.js';
-import { envelopeFor } from '../../lib/kafka/examples.js';
-import { getPublisher } from '../../lib/kafka/producer.js';
-import { MAX_PAGE_SIZE } from '../../lib/pipeline/http.js';
 import { TIMELINE_LENGTH } from '../../lib/store/order-views.js';
 import { startHttpServer } from '../../local/http-server.js';
 import { loadServerlessConfig } from '../../local/infra/serverless-config.js';

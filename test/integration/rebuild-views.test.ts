@@ -1,10 +1,8 @@
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
+import { envelopeFor, getDocumentClient, getPublisher } from '@msk-patterns/pipeline';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { orderEventStore, orderViews } from '../../functions/orders/stores.js';
 import { cancelOrderV1, confirmOrderV1, placeOrderV1 } from '../../lib/contracts/orders.js';
-import { envelopeFor } from '../../lib/kafka/examples.js';
-import { getPublisher } from '../../lib/kafka/producer.js';
-import { getDocumentClient } from '../../lib/store/dynamodb.js';
 import { rebuildOrderViews } from '../../lib/store/rebuild-views.js';
 import { loadServerlessConfig } from '../../local/infra/serverless-config.js';
 import { declaredTables, toCreateTableInput } from '../../local/infra/tables.js';

@@ -1,15 +1,17 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchProcessor,
+  dynamoDbConfig,
+  encodeMskEvent,
+  getPublisher,
+  IdempotencyStore,
+  type MessageHandler,
+  PermanentError,
+} from '@msk-patterns/pipeline';
 import type { Context } from 'aws-lambda';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { PermanentError } from '../../lib/common/errors.js';
 import { contracts } from '../../lib/contracts/index.js';
-import { encodeMskEvent } from '../../lib/kafka/codec.js';
-import { getPublisher } from '../../lib/kafka/producer.js';
-import { BatchProcessor } from '../../lib/pipeline/processor.js';
-import type { MessageHandler } from '../../lib/pipeline/types.js';
-import { dynamoDbConfig } from '../../lib/store/dynamodb.js';
-import { IdempotencyStore } from '../../lib/store/idempotency.js';
 import { readDeadLetters, redrive } from '../../local/dlq/dead-letters.js';
 import { contextWithTime, placeOrderRecord, unique } from '../support/pipeline.js';
 

@@ -1,12 +1,10 @@
+import { ConcurrencyConflictError, getDocumentClient, IdempotencyStore } from '@msk-patterns/pipeline';
 import { afterEach, describe, expect, it } from 'vitest';
 import { inventoryStore } from '../../functions/inventory/handler.js';
 import { paymentStore, usePaymentProvider } from '../../functions/payments/handler.js';
 import { sweepDeadlines } from '../../functions/saga/deadlines.js';
 import { sagaStore } from '../../functions/saga/store.js';
-import { ConcurrencyConflictError } from '../../lib/common/errors.js';
 import { isTerminal, transition } from '../../lib/domain/saga.js';
-import { getDocumentClient } from '../../lib/store/dynamodb.js';
-import { IdempotencyStore } from '../../lib/store/idempotency.js';
 import type { SagaStore } from '../../lib/store/sagas.js';
 import { unique } from '../support/pipeline.js';
 import {

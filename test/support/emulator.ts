@@ -1,5 +1,5 @@
+import type { MskEvent } from '@msk-patterns/pipeline';
 import { CompressionTypes, Kafka, logLevel } from 'kafkajs';
-import type { MskEvent } from '../../lib/kafka/types.js';
 import type { MappingConfig } from '../../local/emulator/types.js';
 
 /** A mapping as AWS would default it, for a test-only consumer group. */

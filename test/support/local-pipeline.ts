@@ -1,10 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { dynamoDbConfig, getPublisher, IdempotencyStore, tableName } from '@msk-patterns/pipeline';
 import { afterAll } from 'vitest';
 import { TABLE_VARIABLES } from '../../lib/deploy/tables.js';
-import { getPublisher } from '../../lib/kafka/producer.js';
-import { dynamoDbConfig, tableName } from '../../lib/store/dynamodb.js';
-import { IdempotencyStore } from '../../lib/store/idempotency.js';
 
 /**
  * The pipeline's real dependencies on DynamoDB Local and the local broker, for an integration test

@@ -1,15 +1,17 @@
+import {
+  BatchProcessor,
+  type Envelope,
+  encodeMskEvent,
+  getDocumentClient,
+  getPublisher,
+  IdempotencyStore,
+  type ProcessorOptions,
+  recordFor,
+  type ValidMessage,
+} from '@msk-patterns/pipeline';
 import { orderCommandsConsumer } from '../../functions/orders/commands.js';
 import { orderProjectorConsumer } from '../../functions/orders/projector.js';
-import type { Envelope } from '../../lib/contracts/envelope.js';
 import { contracts } from '../../lib/contracts/index.js';
-import type { ValidMessage } from '../../lib/contracts/registry.js';
-import { encodeMskEvent } from '../../lib/kafka/codec.js';
-import { recordFor } from '../../lib/kafka/examples.js';
-import { getPublisher } from '../../lib/kafka/producer.js';
-import { BatchProcessor } from '../../lib/pipeline/processor.js';
-import type { ProcessorOptions } from '../../lib/pipeline/types.js';
-import { getDocumentClient } from '../../lib/store/dynamodb.js';
-import { IdempotencyStore } from '../../lib/store/idempotency.js';
 import { readTopic } from './kafka.js';
 import { contextWithTime } from './pipeline.js';
 

@@ -1,10 +1,15 @@
+import {
+  type ClaimResult,
+  type CommitResult,
+  envelopeFor,
+  type IdempotencyBackend,
+  type OutgoingRecord,
+  type Publisher,
+  type RecordInput,
+  recordFor,
+} from '@msk-patterns/pipeline';
 import type { Context } from 'aws-lambda';
 import { placeOrderV1 } from '../../lib/contracts/orders.js';
-import { envelopeFor, recordFor } from '../../lib/kafka/examples.js';
-import type { OutgoingRecord, Publisher } from '../../lib/kafka/producer.js';
-import type { RecordInput } from '../../lib/kafka/types.js';
-import type { IdempotencyBackend } from '../../lib/pipeline/types.js';
-import type { ClaimResult, CommitResult } from '../../lib/store/idempotency.js';
 
 /** A plain in-memory stand-in for the idempotency store, for unit tests of the processor only. */
 export function memoryStore(): IdempotencyBackend & {

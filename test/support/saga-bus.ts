@@ -1,16 +1,20 @@
+import {
+  BatchProcessor,
+  type Envelope,
+  encodeMskEvent,
+  envelopeHeaders,
+  getDocumentClient,
+  IdempotencyStore,
+  type OutgoingRecord,
+  type ProcessorOptions,
+  type Publisher,
+  type ValidMessage,
+} from '@msk-patterns/pipeline';
 import { inventoryConsumer } from '../../functions/inventory/handler.js';
 import { orderCommandsConsumer } from '../../functions/orders/commands.js';
 import { paymentsConsumer } from '../../functions/payments/handler.js';
 import { orderSagaConsumer } from '../../functions/saga/orchestrator.js';
-import { type Envelope, envelopeHeaders } from '../../lib/contracts/envelope.js';
 import { contracts } from '../../lib/contracts/index.js';
-import type { ValidMessage } from '../../lib/contracts/registry.js';
-import { encodeMskEvent } from '../../lib/kafka/codec.js';
-import type { OutgoingRecord, Publisher } from '../../lib/kafka/producer.js';
-import { BatchProcessor } from '../../lib/pipeline/processor.js';
-import type { ProcessorOptions } from '../../lib/pipeline/types.js';
-import { getDocumentClient } from '../../lib/store/dynamodb.js';
-import { IdempotencyStore } from '../../lib/store/idempotency.js';
 import { contextWithTime } from './pipeline.js';
 
 /** A deterministic random source (mulberry32), so a failing mix can be replayed. */

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { envelopeFor, getDocumentClient } from '@msk-patterns/pipeline';
 import { inventoryStore } from '../../functions/inventory/handler.js';
 import { orderEventStore } from '../../functions/orders/stores.js';
 import { usePaymentProvider } from '../../functions/payments/handler.js';
 import { sagaStore } from '../../functions/saga/store.js';
 import { cancelOrderV1, placeOrderV1 } from '../../lib/contracts/orders.js';
 import type { Saga } from '../../lib/domain/saga.js';
-import { envelopeFor } from '../../lib/kafka/examples.js';
-import { getDocumentClient } from '../../lib/store/dynamodb.js';
 import { loadOrder } from '../../lib/store/orders.js';
 import { SimulatedPaymentProvider } from '../../lib/store/payments.js';
 import { checkSagaInvariants } from '../../local/saga-invariants.js';

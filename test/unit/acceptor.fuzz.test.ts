@@ -1,11 +1,8 @@
+import { compileAcceptor, envelopeSchema, exampleFromSchema, messageSchema } from '@msk-patterns/pipeline';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { extend } from 'zod/mini';
-import { compileAcceptor } from '../../lib/contracts/acceptor.js';
-import { messageSchema } from '../../lib/contracts/compatibility.js';
-import { envelopeSchema } from '../../lib/contracts/envelope.js';
-import { exampleFromSchema } from '../../lib/contracts/example-data.js';
 import { contracts } from '../../lib/contracts/index.js';
 
 type Path = Array<string | number>;

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -6,14 +6,22 @@ import { build } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bundleOptions } from '../../local/infra/bundle-options.js';
 
-/** Every error class lib/ exports, by the file that declares it. */
-function exportedErrorClasses(): Array<{ name: string; file: string }> {
-  const classes: Array<{ name: string; file: string }> = [];
-  for (const entry of readdirSync('lib', { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile() || !entry.name.endsWith('.ts')) continue;
-    const file = resolve(entry.parentPath, entry.name);
-    for (const match of readFileSync(file, 'utf8').matchAll(/^export class (\w+) extends \w*Error\b/gm))
-      if (match[1]) classes.push({ name: match[1], file });
+/**
+ * Every error class lib/ and the pipeline package export, and where a function bundle imports each
+ * from: lib's by their file, the package's by its entry point, as the functions do.
+ */
+function exportedErrorClasses(): Array<{ name: string; from: string }> {
+  const classes: Array<{ name: string; from: string }> = [];
+  for (const [folder, entryPoint] of [
+    ['lib', undefined],
+    ['packages/pipeline/src', '@msk-patterns/pipeline'],
+  ] as const) {
+    for (const entry of readdirSync(folder, { recursive: true, withFileTypes: true })) {
+      if (!entry.isFile() || !entry.name.endsWith('.ts')) continue;
+      const file = resolve(entry.parentPath, entry.name);
+      for (const match of readFileSync(file, 'utf8').matchAll(/^export class (\w+) extends \w*Error\b/gm))
+        if (match[1]) classes.push({ name: match[1], from: entryPoint ?? file });
+    }
   }
   return classes;
 }
@@ -25,13 +33,20 @@ describe('error classes in the packaged bundle', () => {
   it('keep their names though minified without keepNames (logs and dead-letter records show them)', async () => {
     // Prepare: one entry exporting every error class, bundled with serverless.yml's esbuild options.
     const classes = exportedErrorClasses();
-    const entry = join(folder, 'entry.ts');
-    writeFileSync(
-      entry,
-      classes.map(({ name, file }) => `export { ${name} } from ${JSON.stringify(file)};`).join('\n'),
-    );
     const outfile = join(folder, 'errors.cjs');
-    await build({ ...bundleOptions(), entryPoints: [entry], outfile, sourcemap: false, logLevel: 'error' });
+    await build({
+      ...bundleOptions(),
+      stdin: {
+        contents: classes
+          .map(({ name, from }) => `export { ${name} } from ${JSON.stringify(from)};`)
+          .join('\n'),
+        resolveDir: resolve('.'),
+        loader: 'ts',
+      },
+      outfile,
+      sourcemap: false,
+      logLevel: 'error',
+    });
 
     // Act
     const bundled: Record<string, unknown> = createRequire(import.meta.url)(outfile);

@@ -1,8 +1,13 @@
+import {
+  COMPATIBILITY,
+  ContractRegistry,
+  compatibilityProblems,
+  type MessageContract,
+  readProblems,
+} from '@msk-patterns/pipeline';
 import { describe, expect, it } from 'vitest';
-import { COMPATIBILITY, compatibilityProblems, readProblems } from '../../lib/contracts/compatibility.js';
 import { contracts } from '../../lib/contracts/index.js';
 import { confirmOrderV1, placeOrderV1 } from '../../lib/contracts/orders.js';
-import { ContractRegistry, type MessageContract } from '../../lib/contracts/registry.js';
 import { checkContracts } from '../../local/contracts.js';
 import {
   placeOrderV1WithOptionalNote,

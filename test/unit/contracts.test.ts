@@ -1,10 +1,8 @@
+import { asyncApiDocument, ContractViolationError, envelopeFor } from '@msk-patterns/pipeline';
 import { describe, expect, it } from 'vitest';
-import { ContractViolationError } from '../../lib/common/errors.js';
-import { asyncApiDocument } from '../../lib/contracts/asyncapi.js';
 import { contracts } from '../../lib/contracts/index.js';
 import { placeOrderV1 } from '../../lib/contracts/orders.js';
 import { ALL_TOPICS } from '../../lib/contracts/topics.js';
-import { envelopeFor } from '../../lib/kafka/examples.js';
 
 const placeOrder = envelopeFor(
   placeOrderV1,
@@ -63,7 +61,10 @@ describe('ContractRegistry.validate', () => {
 
 describe('asyncApiDocument', () => {
   it('declares every topic as a channel, with a payload schema per contract and no validation on dead-letter topics', () => {
-    const document = asyncApiDocument(contracts, { validatedTopics: ['orders.commands'] }) as {
+    const document = asyncApiDocument(contracts, {
+      topics: ALL_TOPICS,
+      validatedTopics: ['orders.commands'],
+    }) as {
       asyncapi: string;
       channels: Record<
         string,

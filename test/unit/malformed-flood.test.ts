@@ -1,8 +1,6 @@
+import { BatchProcessor, encodeMskRecord, type MskEvent, type MskRecord } from '@msk-patterns/pipeline';
 import { describe, expect, it } from 'vitest';
 import { contracts } from '../../lib/contracts/index.js';
-import { encodeMskRecord } from '../../lib/kafka/codec.js';
-import type { MskEvent, MskRecord } from '../../lib/kafka/types.js';
-import { BatchProcessor } from '../../lib/pipeline/processor.js';
 import {
   contextWithTime,
   envelopeJson,

@@ -4,16 +4,19 @@ import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 
 /**
- * The lib folders form layers (docs/architecture.md, "Layers"): a folder imports only from folders of
- * lower layers. The leaves hold what everything shares (errors, ids, declarations).
+ * The application's lib folders form layers (docs/architecture.md, "Layers"): a folder imports only
+ * from folders of lower layers (and from the packages, through their entry points).
  */
-const LIB_LAYERS = [
-  ['common', 'deploy'],
-  ['contracts'],
-  ['domain', 'kafka'],
-  ['store'],
-  ['pipeline'],
-] as const;
+const LIB_LAYERS = [['deploy'], ['contracts'], ['domain'], ['store']] as const;
+
+/** The pipeline package's source folders, layered the same way: the leaves hold errors, ids, declarations. */
+const PIPELINE_LAYERS = [['common', 'deploy'], ['contracts'], ['kafka'], ['store'], ['pipeline']] as const;
+
+/** The workspace packages: name → folder. */
+const PACKAGES: Record<string, string> = { '@msk-patterns/pipeline': 'packages/pipeline' };
+
+/** The application's top-level folders. */
+const APPLICATION = ['functions', 'lib', 'local', 'deploy', 'bench', 'test'];
 
 /** Top-level folders and what each may import from the others. */
 const TOP_LEVEL: Record<string, readonly string[]> = {
@@ -31,17 +34,44 @@ function sourceFiles(folder: string): string[] {
     .map((entry) => join(entry.parentPath, entry.name));
 }
 
-/** The project files a source file imports (TypeScript's own pre-processor finds them). */
+/** Every module specifier a source file imports (TypeScript's own pre-processor finds them). */
+function specifiersOf(source: string): string[] {
+  return ts.preProcessFile(source, true, true).importedFiles.map((imported) => imported.fileName);
+}
+
+/** The project files a source file imports. */
 function importsOf(file: string): string[] {
-  const { importedFiles } = ts.preProcessFile(readFileSync(file, 'utf8'), true, true);
-  return importedFiles
-    .map((imported) => imported.fileName)
+  return specifiersOf(readFileSync(file, 'utf8'))
     .filter((name) => name.startsWith('.'))
     .map((name) => normalize(join(dirname(file), name)));
 }
 
-const layerOf = (folder: string) =>
-  LIB_LAYERS.findIndex((layer) => (layer as readonly string[]).includes(folder));
+const layerIn = (layers: ReadonlyArray<readonly string[]>) => (folder: string) =>
+  layers.findIndex((layer) => layer.includes(folder));
+const layerOf = layerIn(LIB_LAYERS);
+
+/**
+ * What breaks the packages' boundary in one file: a package importing anything outside itself (the
+ * application, or another package by path), or the application reaching into a package other than
+ * through its entry point (a path into its folder, or a subpath of its name).
+ */
+function boundaryViolations(file: string, source: string): string[] {
+  const violations: string[] = [];
+  const home = Object.values(PACKAGES).find((folder) => file.startsWith(`${folder}/`));
+  for (const specifier of specifiersOf(source)) {
+    const target = specifier.startsWith('.') ? normalize(join(dirname(file), specifier)) : undefined;
+    if (home) {
+      if (target && !target.startsWith(`${home}/`))
+        violations.push(`${file} imports ${target}, outside its package`);
+      continue;
+    }
+    if (target && Object.values(PACKAGES).some((folder) => target.startsWith(`${folder}/`)))
+      violations.push(`${file} imports ${target}: a package's files, not its entry point`);
+    for (const name of Object.keys(PACKAGES))
+      if (specifier.startsWith(`${name}/`)) violations.push(`${file} deep-imports ${specifier}`);
+  }
+  return violations;
+}
 
 describe('module layers', () => {
   it('every lib folder imports only from lower layers: the folder graph is acyclic', () => {
@@ -61,6 +91,46 @@ describe('module layers', () => {
       [...folders].filter((folder) => layerOf(folder) === -1),
       'folders missing from LIB_LAYERS',
     ).toEqual([]);
+    expect(violations).toEqual([]);
+  });
+
+  it("the pipeline package's folders import only from lower layers", () => {
+    const layer = layerIn(PIPELINE_LAYERS);
+    const violations: string[] = [];
+    const root = `${PACKAGES['@msk-patterns/pipeline']}/src`;
+    for (const file of sourceFiles(root)) {
+      const from = relative(root, file).split('/')[0] ?? '';
+      if (from === 'index.ts') continue;
+      for (const target of importsOf(file)) {
+        const to = relative(root, target).split('/')[0] ?? '';
+        if (to !== from && !(layer(to) < layer(from)))
+          violations.push(`${file} (${from}) imports ${target} (${to})`);
+      }
+    }
+    expect(violations).toEqual([]);
+  });
+
+  it('no package imports the application, and the application uses each package only through its entry point', () => {
+    // Prepare: the check itself, on injected imports
+    const injected = [
+      ...boundaryViolations(
+        'functions/x.ts',
+        "import { x } from '@msk-patterns/pipeline/dist/pipeline/processor.js';",
+      ),
+      ...boundaryViolations('lib/x.ts', "import { x } from '../packages/pipeline/src/index.js';"),
+      ...boundaryViolations(
+        'packages/pipeline/src/x.ts',
+        "import { contracts } from '../../../lib/contracts/index.js';",
+      ),
+    ];
+    expect(injected).toHaveLength(3);
+
+    // Act
+    const files = [...APPLICATION, ...Object.values(PACKAGES)].flatMap((folder) => sourceFiles(folder));
+    const violations = files.flatMap((file) => boundaryViolations(file, readFileSync(file, 'utf8')));
+
+    // Assess
+    expect(files.length).toBeGreaterThan(100);
     expect(violations).toEqual([]);
   });
 

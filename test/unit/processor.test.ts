@@ -1,16 +1,17 @@
-import { describe, expect, it, vi } from 'vitest';
-import { PermanentError, TransientError } from '../../lib/common/errors.js';
-import { contracts } from '../../lib/contracts/index.js';
-import { cancelOrderV1 } from '../../lib/contracts/orders.js';
-import { ContractRegistry } from '../../lib/contracts/registry.js';
-import { encodeMskEvent } from '../../lib/kafka/codec.js';
-import { BatchProcessor } from '../../lib/pipeline/processor.js';
 import {
+  BatchProcessor,
+  ContractRegistry,
+  encodeMskEvent,
   type MessageHandler,
+  PermanentError,
   type ProcessorOptions,
+  TransientError,
   UNKNOWN_MESSAGE_POLICIES,
   type UnknownMessagePolicy,
-} from '../../lib/pipeline/types.js';
+} from '@msk-patterns/pipeline';
+import { describe, expect, it, vi } from 'vitest';
+import { contracts } from '../../lib/contracts/index.js';
+import { cancelOrderV1 } from '../../lib/contracts/orders.js';
 import { contextWithTime, memoryStore, placeOrderRecord, recordingPublisher } from '../support/pipeline.js';
 
 const instantSleep = async () => {};

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { decodeMskEvent } from '@msk-patterns/pipeline';
 import { describe, expect, it } from 'vitest';
-import { decodeMskEvent } from '../../lib/kafka/codec.js';
 import { EVENTS_DIRECTORY, sampleEvents } from '../../local/events.js';
 import { loadServerlessConfig } from '../../local/infra/serverless-config.js';
 

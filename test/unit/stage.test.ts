@@ -1,6 +1,5 @@
+import { KafkaConfigurationError, kafkaConfig } from '@msk-patterns/pipeline';
 import { describe, expect, it } from 'vitest';
-import { KafkaConfigurationError } from '../../lib/kafka/errors.js';
-import { kafkaConfig } from '../../lib/kafka/producer.js';
 import { stageEnvironment } from '../../local/stage.js';
 
 describe('operator tools against a deployed stage', () => {

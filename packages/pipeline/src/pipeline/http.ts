@@ -3,7 +3,6 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { declareAccess, TABLE_ACCESS } from '../deploy/access.js';
-import type { TableVariable } from '../deploy/tables.js';
 
 /** An HTTP error with the status and the message the client gets as JSON. */
 export class HttpError extends Error {
@@ -75,7 +74,7 @@ export function pageCursor<TPosition>(position: z.core.$ZodType<TPosition>) {
  * read, and nothing else.
  */
 export function httpQuery<TParams extends z.core.$ZodType>(
-  reads: readonly TableVariable[],
+  reads: readonly string[],
   params: TParams,
   query: (input: z.infer<TParams>) => Promise<unknown>,
 ) {

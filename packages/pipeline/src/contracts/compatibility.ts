@@ -1,26 +1,10 @@
 import * as z from 'zod/mini';
 import { envelopeSchema } from './envelope.js';
 import type { MessageContract } from './registry.js';
-import type { SourceTopic } from './topics.js';
 
 /** Schema-registry style compatibility levels. */
 export const COMPATIBILITY = { backward: 'BACKWARD', forward: 'FORWARD', full: 'FULL' } as const;
 export type Compatibility = (typeof COMPATIBILITY)[keyof typeof COMPATIBILITY];
-
-/**
- * Per topic: commands are read by one service that upgrades before its clients (BACKWARD: the new
- * schema reads what old producers wrote); events fan out to consumers that upgrade on their own
- * schedules (FULL: new readers read old data and old readers read new data).
- */
-export const TOPIC_COMPATIBILITY: Record<SourceTopic, Compatibility> = {
-  'orders.commands': COMPATIBILITY.backward,
-  'orders.events': COMPATIBILITY.full,
-  'inventory.commands': COMPATIBILITY.backward,
-  'inventory.events': COMPATIBILITY.full,
-  'payments.commands': COMPATIBILITY.backward,
-  'payments.events': COMPATIBILITY.full,
-  'sagas.deadlines': COMPATIBILITY.full,
-};
 
 export type JsonSchema = Record<string, unknown>;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KeyedLanes } from '../../lib/pipeline/keyed-lanes.js';
+import { KeyedLanes } from '../src/index.js';
 
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 

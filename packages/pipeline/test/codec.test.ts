@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeMskEvent, encodeMskEvent } from '../../lib/kafka/codec.js';
-import { MalformedEventError } from '../../lib/kafka/errors.js';
+import { decodeMskEvent, encodeMskEvent, MalformedEventError } from '../src/index.js';
 
 /** The example event of docs/aws-behaviours.md, "The event a handler receives"as AWS documents it. */
 const documentedEvent = {

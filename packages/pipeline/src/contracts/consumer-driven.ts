@@ -28,6 +28,3 @@ export interface ProducerDeclaration {
 export function publishedTopics(declarations: readonly ProducerDeclaration[]): string[] {
   return [...new Set(declarations.map((declaration) => declaration.topic))];
 }
-
-/** Orders are keyed by their id on every orders topic, so that each order's messages stay in order. */
-export const keyedByOrderId = (data: Record<string, unknown>) => String(data.orderId);

@@ -4,10 +4,14 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { contracts as projectContracts } from '../contracts/index.js';
 import type { ContractRegistry, MessageContract, MessageOf, ValidMessage } from '../contracts/registry.js';
-import { declareAccess, METRICS_NAMESPACE, TABLE_ACCESS, type TableDeclaration } from '../deploy/access.js';
-import { TABLE_VARIABLES } from '../deploy/tables.js';
+import {
+  declareAccess,
+  IDEMPOTENCY_TABLE_VARIABLE,
+  METRICS_NAMESPACE,
+  TABLE_ACCESS,
+  type TableDeclaration,
+} from '../deploy/access.js';
 import { getPublisher } from '../kafka/producer.js';
 import type { DecodedRecord } from '../kafka/types.js';
 import { getDocumentClient, tableName } from '../store/dynamodb.js';
@@ -27,11 +31,11 @@ export interface ConsumerOptions<TContracts extends readonly MessageContract[] =
   publishes: readonly string[];
   /**
    * The tables the handler uses, by the environment variable naming each; the idempotency table is
-   * added here. The deployed role grants exactly these (lib/deploy/access.ts).
+   * added here. The deployed role grants exactly these (packages/pipeline/src/deploy/access.ts).
    */
   tables: TableDeclaration;
-  /** defaults to the project's registry */
-  registry?: ContractRegistry;
+  /** the service's contracts: what `accepts` is checked against, and what outgoing messages are */
+  registry: ContractRegistry;
   /** replaces the DynamoDB store / Kafka publisher built from the environment (tests, benchmarks) */
   dependencies?: Partial<ProcessorDependencies>;
 }
@@ -44,7 +48,7 @@ function resolveDependencies(
   return {
     ...given,
     registry: given.registry ?? registry,
-    store: given.store ?? new IdempotencyStore(getDocumentClient(), tableName(TABLE_VARIABLES.idempotency)),
+    store: given.store ?? new IdempotencyStore(getDocumentClient(), tableName(IDEMPOTENCY_TABLE_VARIABLE)),
     publisher: given.publisher ?? getPublisher(),
   };
 }
@@ -98,10 +102,7 @@ export function consumer<const TContracts extends readonly MessageContract[]>(
   let processor: BatchProcessor<MessageOf<TContracts>> | undefined;
 
   async function processBatch(event: unknown, context: Context): Promise<KafkaBatchResponse> {
-    processor ??= new BatchProcessor(
-      options,
-      resolveDependencies(options.registry ?? projectContracts, options.dependencies),
-    );
+    processor ??= new BatchProcessor(options, resolveDependencies(options.registry, options.dependencies));
     const report = await processor.process(event, context);
     observe(report, logger, metrics);
     return report.response;
@@ -127,7 +128,7 @@ export function consumer<const TContracts extends readonly MessageContract[]>(
   function markerKeyOf(record: DecodedRecord): string | undefined {
     if (!options.topics.includes(record.topic)) return undefined;
     try {
-      const message = (options.registry ?? projectContracts).validate(record.topic, record.value);
+      const message = options.registry.validate(record.topic, record.value);
       return accepted(message) ? markerKey(options, message, record) : undefined;
     } catch {
       return undefined;
@@ -136,7 +137,7 @@ export function consumer<const TContracts extends readonly MessageContract[]>(
 
   return Object.assign(
     declareAccess(handler, {
-      tables: { ...options.tables, [TABLE_VARIABLES.idempotency]: TABLE_ACCESS.write },
+      tables: { ...options.tables, [IDEMPOTENCY_TABLE_VARIABLE]: TABLE_ACCESS.write },
       consumes: options.topics,
       consumer: options.name,
       handles: options.accepts.map(({ topic, type, version }) => ({ topic, type, version })),

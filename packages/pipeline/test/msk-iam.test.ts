@@ -5,8 +5,13 @@ import type { AddressInfo } from 'node:net';
 import { GetBootstrapBrokersCommand, KafkaClient } from '@aws-sdk/client-kafka';
 import { generateAuthTokenFromCredentialsProvider } from 'aws-msk-iam-sasl-signer-js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { KafkaConfigurationError } from '../../lib/kafka/errors.js';
-import { bootstrapBrokers, MskApiError, mskIamToken, parseClusterArn } from '../../lib/kafka/msk-iam.js';
+import {
+  bootstrapBrokers,
+  KafkaConfigurationError,
+  MskApiError,
+  mskIamToken,
+  parseClusterArn,
+} from '../src/index.js';
 
 const credentials = {
   accessKeyId: 'AKIDEXAMPLE',

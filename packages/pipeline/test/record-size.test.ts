@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { KAFKA_MESSAGE_MAX_BYTES } from '../../lib/contracts/topics.js';
-import { deadLetterRecord } from '../../lib/kafka/dead-letter.js';
-import { batchBudget, recordBytes, sizedRuns } from '../../lib/kafka/record-size.js';
+import {
+  batchBudget,
+  deadLetterRecord,
+  KAFKA_MESSAGE_MAX_BYTES,
+  recordBytes,
+  sizedRuns,
+} from '../src/index.js';
 
 const junk = (index: number, bytes: number) => ({
   topic: 'orders.commands.dlq',

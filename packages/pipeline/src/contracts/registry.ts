@@ -83,12 +83,39 @@ interface MessageSchema {
   accepts: ((value: unknown) => value is Envelope) | undefined;
 }
 
-/** Topic → type → version → contract, built once per container. */
+/** How a registry treats its topics. */
+export interface ContractRegistryOptions {
+  /**
+   * Topics whose outgoing messages are checked against their contracts before anything commits
+   * (`assertPublishable`): the event topics a service alone writes. MSK validates nothing at produce
+   * time; without the check a producer bug is found by every consumer downstream.
+   * @default [] (no topic: only size and the declared topics are checked)
+   */
+  validatedOnPublish?: readonly string[];
+}
+
+/**
+ * Topic → type → version → contract, built once per container.
+ *
+ * @example
+ * ```ts
+ * const contracts = new ContractRegistry([placeOrderV1, orderPlacedV1], {
+ *   validatedOnPublish: ['orders.events'],
+ * });
+ * const message = contracts.validate('orders.commands', record.value);
+ * ```
+ */
 export class ContractRegistry {
   readonly #contracts: MessageContract[] = [];
   readonly #byTopic = new Map<string, Map<string, Map<number, MessageContract>>>();
+  readonly #validatedOnPublish: ReadonlySet<string>;
 
-  constructor(contracts: readonly MessageContract[]) {
+  /**
+   * @param contracts every contract version the service reads or writes; one of each topic/type/version
+   * @param options see {@link ContractRegistryOptions}
+   */
+  constructor(contracts: readonly MessageContract[], options: ContractRegistryOptions = {}) {
+    this.#validatedOnPublish = new Set(options.validatedOnPublish ?? []);
     for (const contract of contracts) {
       const types = this.#byTopic.get(contract.topic) ?? new Map<string, Map<number, MessageContract>>();
       const versions = types.get(contract.type) ?? new Map<number, MessageContract>();
@@ -103,6 +130,11 @@ export class ContractRegistry {
 
   get contracts(): MessageContract[] {
     return [...this.#contracts];
+  }
+
+  /** Whether messages published to `topic` are checked against its contracts before they commit. */
+  validatesOnPublish(topic: string): boolean {
+    return this.#validatedOnPublish.has(topic);
   }
 
   /** The newest version of a message type on a topic: what producers write today. */

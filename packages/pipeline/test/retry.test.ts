@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import {
+  classify,
+  ERROR_KINDS,
+  fullJitterDelay,
   InProgressError,
   PermanentError,
+  retryTransient,
   TimeBudgetExceededError,
   TransientError,
-} from '../../lib/common/errors.js';
-import { classify, ERROR_KINDS } from '../../lib/pipeline/classify.js';
-import { fullJitterDelay, retryTransient } from '../../lib/pipeline/retry.js';
+} from '../src/index.js';
 
 describe('fullJitterDelay', () => {
   it('stays within [0, min(cap, base * 2^(attempt-1))) for any random draw', () => {

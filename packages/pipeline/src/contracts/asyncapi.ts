@@ -1,9 +1,11 @@
 import { messageSchema } from './compatibility.js';
 import { ENVELOPE_HEADERS } from './envelope.js';
 import type { ContractRegistry } from './registry.js';
-import { ALL_TOPICS, isDeadLetterTopic, topicConfigs, topicSettings } from './topics.js';
+import { isDeadLetterTopic, topicConfigs, topicSettings } from './topics.js';
 
 export interface AsyncApiOptions {
+  /** every topic of the service, dead-letter topics included: one channel each */
+  topics: readonly string[];
   /** the Kafka server, e.g. the local broker */
   server?: { host: string; bindings?: Record<string, unknown> };
   /** topics whose payloads the broker validates against the contracts at produce time (`confluent.value.schema.validation`, for brokers that enforce it) */
@@ -26,7 +28,7 @@ export function asyncApiDocument(
   options: AsyncApiOptions,
 ): Record<string, unknown> {
   const channels: Record<string, unknown> = {};
-  for (const topic of ALL_TOPICS) {
+  for (const topic of options.topics) {
     const messages = Object.fromEntries(
       registry.contracts
         .filter((contract) => contract.topic === topic)

@@ -102,7 +102,7 @@ export interface ProcessorOptions<TMessage = ValidMessage> {
   safetyMarginMs?: number;
 }
 
-/** What the processor needs from the idempotency store (lib/store/idempotency.ts implements it). */
+/** What the processor needs from the idempotency store (packages/pipeline/src/store/idempotency.ts implements it). */
 export interface IdempotencyBackend {
   existing(keys: readonly string[]): Promise<Set<string>>;
   find(key: string, payloadHash: string): Promise<CommitResult | undefined>;

@@ -7,8 +7,6 @@
  * tooling can all depend on it.
  */
 
-import type { TableVariable } from './tables.js';
-
 /**
  * How a function uses one DynamoDB table: `read`; `insert`, read and put (a table written once per key,
  * conditionally: an append-only log); `write`, read, put, update and delete.
@@ -20,7 +18,13 @@ export type TableAccess = (typeof TABLE_ACCESS)[keyof typeof TABLE_ACCESS];
  * Tables by the environment variable that names them (`AUDIT_TABLE`, …) — the same name the code
  * passes to `tableName()` — and how the function uses each.
  */
-export type TableDeclaration = Readonly<Partial<Record<TableVariable, TableAccess>>>;
+export type TableDeclaration = Readonly<Partial<Record<string, TableAccess>>>;
+
+/**
+ * The environment variable naming the idempotency table every consumer writes its markers to (and a
+ * deployment grants each consumer, its own markers only).
+ */
+export const IDEMPOTENCY_TABLE_VARIABLE = 'IDEMPOTENCY_TABLE';
 
 /** The CloudWatch namespace of the pipeline's metrics (Powertools Metrics, EMF). */
 export const METRICS_NAMESPACE = 'KafkaPatterns';

@@ -1,7 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeMskEvent, encodeMskEvent, mskRecordSchema } from '../../lib/kafka/codec.js';
-import { MalformedEventError } from '../../lib/kafka/errors.js';
+import { decodeMskEvent, encodeMskEvent, MalformedEventError, mskRecordSchema } from '../src/index.js';
 
 describe('MSK codec (property-based)', () => {
   it('round-trips any key, value and UTF-8 headers through encode → decode', () => {

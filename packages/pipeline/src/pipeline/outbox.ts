@@ -2,22 +2,10 @@ import { ContractViolationError, LimitExceededError, PermanentError } from '../c
 import { stableId } from '../common/ids.js';
 import { type Envelope, envelopeHeaders } from '../contracts/envelope.js';
 import type { ContractRegistry } from '../contracts/registry.js';
-import { PRODUCE_VALIDATED_TOPICS, topicSettings } from '../contracts/topics.js';
+import { topicSettings } from '../contracts/topics.js';
 import type { OutgoingRecord } from '../kafka/producer.js';
 import { batchBudget, recordBytes } from '../kafka/record-size.js';
 import type { OutgoingMessage } from './types.js';
-
-/**
- * A participant's answer about an order on its events topic: keyed by the order id (so the order's
- * messages stay in order), in version 1 of its contract.
- */
-export function orderReply(topic: string) {
-  return function reply(type: string, data: { orderId: string } & Record<string, unknown>): OutgoingMessage {
-    return { topic, key: data.orderId, type, version: 1, data };
-  };
-}
-
-const VALIDATED_TOPICS: ReadonlySet<string> = new Set(PRODUCE_VALIDATED_TOPICS);
 
 /**
  * Check what a handler is about to publish on an event topic against the topic's contracts, before
@@ -44,7 +32,7 @@ export function assertPublishable(
         `the message this record produces for ${record.topic} is ${bytes} bytes; the topic takes at most ${batchBudget(record.topic)} (max.message.bytes ${topicSettings(record.topic).maxMessageBytes})`,
         'max.message.bytes',
       );
-    if (!VALIDATED_TOPICS.has(record.topic)) continue;
+    if (!registry.validatesOnPublish(record.topic)) continue;
     try {
       registry.validate(record.topic, record.value);
     } catch (error) {
