@@ -6,7 +6,7 @@ import { afterEach, describe, expect, inject, it } from 'vitest';
 import { type MappingRunner, MappingRunner as Runner } from '../../local/emulator/mapping-runner.js';
 import type { MappingConfig } from '../../local/emulator/types.js';
 import { ownRecords, produce, testMapping, waitFor } from '../support/emulator.js';
-import { readTopic } from '../support/kafka.js';
+import { createTestTopic, readTopic } from '../support/kafka.js';
 
 const brokers = inject('kafkaBrokers');
 const running: MappingRunner[] = [];
@@ -194,19 +194,24 @@ describe('event source mapping emulator on the local broker', () => {
   });
 
   it('retries a failing batch MaximumRetryAttempts times, then writes each record to the kafka:// destination (docs/aws-behaviours.md, "Error handling")', async () => {
-    // Prepare
+    // Prepare: topics of its own, so that a failing batch holds nothing another test produced (the
+    // destination count below counts every record the runner wrote there)
     const prefix = unique('exhaust');
-    const { events, runner } = await run(prefix, testMapping({ maximumRetryAttempts: 2 }), () => {
-      throw new Error('downstream is down');
-    });
+    const topic = await createTestTopic(brokers, `${prefix}-source`);
+    const destination = await createTestTopic(brokers, `${topic}.dlq`);
+    const { events, runner } = await run(
+      prefix,
+      testMapping({ maximumRetryAttempts: 2, topic, destinationTopic: destination }),
+      () => {
+        throw new Error('downstream is down');
+      },
+    );
 
     // Act
-    await produce(brokers, 'inventory.commands', [
-      { key: `${prefix}k`, value: '{"poison":true}', partition: 0 },
-    ]);
+    await produce(brokers, topic, [{ key: `${prefix}k`, value: '{"poison":true}', partition: 0 }]);
     const [deadLetter] = await readTopic(
       brokers,
-      'inventory.commands.dlq',
+      destination,
       (message) => message.key === `${prefix}k`,
       (matched) => matched.length > 0,
     );
@@ -221,7 +226,7 @@ describe('event source mapping emulator on the local broker', () => {
       responseContext: { functionError: 'Unhandled' },
       KafkaBatchInfo: { batchSize: 1 },
     });
-    expect(decode(value.payload.records['inventory.commands-0'][0].value)).toBe('{"poison":true}');
+    expect(decode(value.payload.records[`${topic}-0`][0].value)).toBe('{"poison":true}');
   });
 
   it('bisects a failing batch so that only the poison record reaches the destination (BisectBatchOnFunctionError)', async () => {
