@@ -21,7 +21,6 @@ export {
   UnhandledMessageError,
 } from './common/errors.js';
 export { payloadHash, stableId } from './common/ids.js';
-export { type Acceptor, compileAcceptor, compileGuard } from './contracts/acceptor.js';
 export { type AsyncApiOptions, asyncApiDocument } from './contracts/asyncapi.js';
 export {
   COMPATIBILITY,
