@@ -140,7 +140,7 @@ export {
   kafkaErrorTypes,
 } from './pipeline/classify.js';
 // The Lambda handler of a consumer, and the processor behind it
-export { type ConsumerOptions, consumer } from './pipeline/consumer.js';
+export { type ConsumerHandler, type ConsumerOptions, consumer } from './pipeline/consumer.js';
 // HTTP queries beside the consumers
 export {
   DEFAULT_PAGE_SIZE,

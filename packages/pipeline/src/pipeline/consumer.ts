@@ -6,6 +6,7 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { ContractRegistry, MessageContract, MessageOf, ValidMessage } from '../contracts/registry.js';
 import {
+  type DeclaredHandler,
   declareAccess,
   IDEMPOTENCY_TABLE_VARIABLE,
   METRICS_NAMESPACE,
@@ -89,14 +90,42 @@ function observe(report: BatchReport, logger: Logger, metrics: Metrics): void {
 }
 
 /**
+ * What {@link consumer} returns: the Lambda handler of an MSK event source mapping (its answer is the
+ * partial batch response), carrying the access declaration a deployment generates the function's role
+ * from, and the marker key of a record (what a dead-letter tool reads to find a committed outbox).
+ */
+export type ConsumerHandler = DeclaredHandler<
+  (event: unknown, context: Context) => Promise<KafkaBatchResponse>
+> & {
+  /** The idempotency marker a record of this consumer's topics commits under; undefined for one it would dead-letter on sight. */
+  markerKeyOf(record: DecodedRecord): string | undefined;
+};
+
+/**
  * The Lambda handler for an MSK-triggered consumer: the handler only says what one message means.
  * Decoding, contracts, key-ordered concurrency, idempotency, retries, dead letters, outbox publishing
  * and the partial batch response come from the pipeline (docs/architecture.md, "Processing one batch").
- * Needs `IDEMPOTENCY_TABLE` and `KAFKA_BROKERS` in the environment unless dependencies are given.
+ *
+ * @param options what the consumer reads, accepts, may publish and touch, and its handler; see {@link ConsumerOptions}
+ * @returns the handler to export; its mapping needs `FunctionResponseTypes: [ReportBatchItemFailures]`
+ * @default dependencies: an {@link IdempotencyStore} on the table `IDEMPOTENCY_TABLE` names and the
+ * publisher {@link getPublisher} configures from `KAFKA_BROKERS` or `MSK_CLUSTER_ARN`
+ * @example
+ * ```ts
+ * export const handler = consumer({
+ *   name: 'audit',
+ *   registry: contracts,
+ *   topics: ['orders.commands'],
+ *   accepts: ORDER_COMMANDS,
+ *   publishes: [],
+ *   tables: { AUDIT_TABLE: TABLE_ACCESS.insert },
+ *   handle: (message) => ({ writes: [{ Put: { TableName: auditTable, Item: { messageId: message.id } } }] }),
+ * });
+ * ```
  */
 export function consumer<const TContracts extends readonly MessageContract[]>(
   options: ConsumerOptions<TContracts>,
-) {
+): ConsumerHandler {
   const logger = new Logger({ serviceName: options.name });
   const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: options.name });
   let processor: BatchProcessor<MessageOf<TContracts>> | undefined;
