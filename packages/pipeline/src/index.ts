@@ -11,10 +11,13 @@
 export {
   ConcurrencyConflictError,
   ContractViolationError,
+  type ErrorContext,
   InProgressError,
   LimitExceededError,
   PayloadMismatchError,
   PermanentError,
+  PipelineError,
+  type PipelineErrorOptions,
   TimeBudgetExceededError,
   TransactionTooLargeError,
   TransientError,

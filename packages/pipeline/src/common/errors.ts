@@ -3,20 +3,48 @@
  * permanent → dead-letter topic at once; transient → retried in place, then by the mapping.
  */
 
-/** Retrying can never make this record succeed. It goes to the dead-letter topic with this reason. */
-export class PermanentError extends Error {
-  override name = 'PermanentError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+/** What an error is about — a topic, a key, a limit, a status — safe to log: never a payload. */
+export type ErrorContext = Readonly<Record<string, string | number | undefined>>;
+
+/** How an error of the pipeline is made: its cause, and what it is about. */
+export interface PipelineErrorOptions {
+  cause?: unknown;
+  /** @default {} */
+  context?: ErrorContext;
+}
+
+/**
+ * The base class of every error the pipeline throws. Each class sets its `name`, so that logs and
+ * dead-letter headers name it even in a minified bundle; `context` says what it is about.
+ *
+ * @example
+ * ```ts
+ * try { await handler(event, context); } catch (error) {
+ *   if (error instanceof PipelineError) logger.error(error.message, { name: error.name, ...error.context });
+ * }
+ * ```
+ */
+export class PipelineError extends Error {
+  override name = 'PipelineError';
+  readonly context: ErrorContext;
+  /**
+   * @param message what went wrong, without payloads
+   * @param options its cause and context
+   */
+  constructor(message: string, options: PipelineErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.context = options.context ?? {};
   }
 }
 
+/** Retrying can never make this record succeed. It goes to the dead-letter topic with this reason. */
+export class PermanentError extends PipelineError {
+  override name = 'PermanentError';
+}
+
 /** Worth retrying: throttling, 5xx, network, time-outs, conflicts. */
-export class TransientError extends Error {
+export class TransientError extends PipelineError {
   override name = 'TransientError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
 }
 
 /** A record value that is not a valid message of its topic's contracts. */
@@ -27,7 +55,7 @@ export class ContractViolationError extends PermanentError {
     readonly topic: string,
     readonly messageType?: string,
   ) {
-    super(message);
+    super(message, { context: { topic, messageType } });
   }
 }
 
@@ -39,7 +67,7 @@ export class UnhandledMessageError extends PermanentError {
     readonly topic: string,
     readonly messageType: string,
   ) {
-    super(message);
+    super(message, { context: { topic, messageType } });
   }
 }
 
@@ -47,7 +75,9 @@ export class UnhandledMessageError extends PermanentError {
 export class PayloadMismatchError extends PermanentError {
   override name = 'PayloadMismatchError';
   constructor(readonly idempotencyKey: string) {
-    super(`idempotency key ${idempotencyKey} was already used for a different payload`);
+    super(`idempotency key ${idempotencyKey} was already used for a different payload`, {
+      context: { idempotencyKey },
+    });
   }
 }
 
@@ -55,7 +85,9 @@ export class PayloadMismatchError extends PermanentError {
 export class TransactionTooLargeError extends PermanentError {
   override name = 'TransactionTooLargeError';
   constructor(readonly items: number) {
-    super(`a record's decision needs ${items} items in one TransactWriteItems; DynamoDB allows at most 100`);
+    super(`a record's decision needs ${items} items in one TransactWriteItems; DynamoDB allows at most 100`, {
+      context: { items },
+    });
   }
 }
 
@@ -71,7 +103,7 @@ export class LimitExceededError extends PermanentError {
     readonly limit: string,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    super(message, { cause: options?.cause, context: { limit } });
   }
 }
 
@@ -85,7 +117,9 @@ export class InProgressError extends TransientError {
     readonly idempotencyKey: string,
     readonly retryAfterMs?: number,
   ) {
-    super(`idempotency key ${idempotencyKey} is being processed by another invocation`);
+    super(`idempotency key ${idempotencyKey} is being processed by another invocation`, {
+      context: { idempotencyKey, retryAfterMs },
+    });
   }
 }
 

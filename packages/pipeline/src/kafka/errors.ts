@@ -1,5 +1,7 @@
+import { PipelineError } from '../common/errors.js';
+
 /** A record (or the event around it) that does not have the documented MSK shape. Never retryable. */
-export class MalformedRecordError extends Error {
+export class MalformedRecordError extends PipelineError {
   override readonly name = 'MalformedRecordError';
   constructor(
     message: string,
@@ -9,16 +11,16 @@ export class MalformedRecordError extends Error {
       offset?: number | undefined;
     },
   ) {
-    super(message);
+    super(message, { context: location });
   }
 }
 
 /** The event itself is not an MSK event: nothing in it can be attributed to a record. */
-export class MalformedEventError extends Error {
+export class MalformedEventError extends PipelineError {
   override readonly name = 'MalformedEventError';
 }
 
 /** The Kafka configuration in the environment is missing or wrong. Names the variable and the fix. */
-export class KafkaConfigurationError extends Error {
+export class KafkaConfigurationError extends PipelineError {
   override readonly name = 'KafkaConfigurationError';
 }

@@ -16,6 +16,7 @@ import { NodeHttpHandler, streamCollector } from '@smithy/node-http-handler';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import * as z from 'zod/mini';
+import { PipelineError } from '../common/errors.js';
 import { describeIssues } from '../contracts/issues.js';
 import { KafkaConfigurationError } from './errors.js';
 
@@ -112,14 +113,16 @@ export function parseClusterArn(clusterArn: string): { partition: string; region
 }
 
 /** MSK answered GetBootstrapBrokers with an error. Carries the HTTP status and the error's type. */
-export class MskApiError extends Error {
+export class MskApiError extends PipelineError {
   override readonly name = 'MskApiError';
   constructor(
     readonly status: number,
     readonly errorType: string,
     message: string,
   ) {
-    super(`GetBootstrapBrokers answered ${status} ${errorType}: ${message}`);
+    super(`GetBootstrapBrokers answered ${status} ${errorType}: ${message}`, {
+      context: { status, errorType },
+    });
   }
 }
 

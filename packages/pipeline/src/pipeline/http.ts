@@ -2,16 +2,17 @@ import '../common/zod-messages.js';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import * as z from 'zod/mini';
+import { PipelineError } from '../common/errors.js';
 import { declareAccess, TABLE_ACCESS } from '../deploy/access.js';
 
 /** An HTTP error with the status and the message the client gets as JSON. */
-export class HttpError extends Error {
+export class HttpError extends PipelineError {
   override readonly name = 'HttpError';
   constructor(
     readonly statusCode: number,
     message: string,
   ) {
-    super(message);
+    super(message, { context: { statusCode } });
   }
 }
 

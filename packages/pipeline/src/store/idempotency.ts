@@ -259,9 +259,7 @@ export class IdempotencyStore {
         if (failed > 0) {
           throw new ConcurrencyConflictError(
             `condition of write ${failed} of the decision failed: state changed, deciding again`,
-            {
-              cause: error,
-            },
+            { cause: error, context: { idempotencyKey: key, write: failed } },
           );
         }
       }
@@ -340,11 +338,13 @@ export class IdempotencyStore {
         if (reasons[0]?.Code === 'ConditionalCheckFailed') {
           throw new ConcurrencyConflictError(`claim on ${key} was lost (lease expired and taken over)`, {
             cause: error,
+            context: { idempotencyKey: key },
           });
         }
         if (reasons.some((reason) => reason.Code === 'ConditionalCheckFailed')) {
           throw new ConcurrencyConflictError(`a condition of the decision for ${key} failed`, {
             cause: error,
+            context: { idempotencyKey: key },
           });
         }
       }
