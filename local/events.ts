@@ -26,7 +26,7 @@ import * as z from 'zod/mini';
 import { contracts } from '../lib/contracts/index.js';
 import { orderCommandSenders } from '../lib/contracts/orders.js';
 import { ALL_TOPICS, PRODUCE_VALIDATED_TOPICS } from '../lib/contracts/topics.js';
-import { importFunctionModule } from './emulator/index.js';
+import { importServiceModule } from './emulator/index.js';
 import { loadServerlessConfig } from './infra/serverless-config.js';
 
 const documentedCluster = {
@@ -44,7 +44,7 @@ interface FunctionModule {
 }
 
 async function functionModule(handler: string): Promise<FunctionModule> {
-  return (await importFunctionModule(handler)) as FunctionModule;
+  return (await importServiceModule(handler)) as FunctionModule;
 }
 
 function latest(topic: string, type: string): MessageContract {

@@ -1,5 +1,6 @@
 import type { DecodedRecord, IdempotencyStore } from '@msk-patterns/pipeline';
-import { handlerExport, importFunctionModule } from '../../deploy/declarations.js';
+import { handlerExport } from '@msk-patterns/serverless-plugin';
+import { importServiceModule } from '../emulator/load-handler.js';
 import type { DeadLetter } from './dead-letters.js';
 
 /** A consumer's marker key for a record of its topics (`markerKeyOf` on a `consumer()` handler). */
@@ -31,7 +32,7 @@ export async function consumerMarkerKeys(
 ): Promise<Map<string, MarkerKeyOf>> {
   const consumers = new Map<string, MarkerKeyOf>();
   for (const [functionKey, { handler }] of Object.entries(functions)) {
-    const markerKeyOf = markerKeyOfExport(handlerExport(await importFunctionModule(handler), handler));
+    const markerKeyOf = markerKeyOfExport(handlerExport(await importServiceModule(handler), handler));
     if (markerKeyOf) consumers.set(functionKey, markerKeyOf);
   }
   return consumers;

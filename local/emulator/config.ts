@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { functionKeyOf } from '../../deploy/naming.js';
+import { functionKeyOf } from '@msk-patterns/serverless-plugin';
 import type { ServerlessConfig } from '../infra/serverless-config.js';
 import type { MappingConfig } from './types.js';
 

@@ -1,9 +1,8 @@
-import { importFunctionModule } from '../../deploy/declarations.js';
 import { packageStage } from '../infra/package-stage.js';
 import type { ServerlessConfig } from '../infra/serverless-config.js';
 import { mappingsFromTemplate, readTemplate, schedulesFromTemplate } from './config.js';
 import { FunctionProcessHost } from './function-process-host.js';
-import { loadHandler } from './load-handler.js';
+import { importServiceModule, loadHandler, SERVICE_DIRECTORY } from './load-handler.js';
 import { MappingRunner, type RunnerOptions } from './mapping-runner.js';
 import { type ScheduledHandler, ScheduleRunner } from './schedule-runner.js';
 import type { MappingConfig } from './types.js';
@@ -16,7 +15,7 @@ export function packageService(signal?: AbortSignal): Promise<string> {
   return packageStage('dev', signal ? { signal } : {});
 }
 
-export { importFunctionModule, loadHandler };
+export { importServiceModule, loadHandler, SERVICE_DIRECTORY };
 
 export interface Emulator {
   runners: MappingRunner[];

@@ -10,15 +10,15 @@ import {
   type OutgoingRecord,
   type ProducerDeclaration,
 } from '@msk-patterns/pipeline';
+import { handlerExport } from '@msk-patterns/serverless-plugin';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
-import { handlerExport } from '../../deploy/declarations.js';
 import { sweepDeadlines } from '../../functions/saga/deadlines.js';
 import { sagaStore } from '../../functions/saga/store.js';
 import { contracts } from '../../lib/contracts/index.js';
 import { orderPlacedV2 } from '../../lib/contracts/order-events.js';
 import { orderCommandSenders } from '../../lib/contracts/orders.js';
-import { importFunctionModule } from '../../local/emulator/index.js';
+import { importServiceModule } from '../../local/emulator/index.js';
 import { loadServerlessConfig } from '../../local/infra/serverless-config.js';
 import { unique } from '../support/pipeline.js';
 import { cancel, LIMIT, place, provider, stocked } from '../support/saga.js';
@@ -32,7 +32,7 @@ async function participants() {
   /** consumer → topic → the message types its handler receives (from its `accepts`) */
   const handled = new Map<string, Map<string, Set<string>>>();
   for (const [name, fn] of Object.entries(loadServerlessConfig().functions)) {
-    const module = (await importFunctionModule(fn.handler)) as Record<string, unknown> & {
+    const module = (await importServiceModule(fn.handler)) as Record<string, unknown> & {
       expectations?: ConsumerExpectation[];
       produces?: ProducerDeclaration[];
     };

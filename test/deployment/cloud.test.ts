@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { deadLetterTopic } from '@msk-patterns/pipeline';
+import type { Statement, Template } from '@msk-patterns/serverless-plugin';
+import { functionLogicalIds } from '@msk-patterns/serverless-plugin';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { functionLogicalIds } from '../../deploy/naming.js';
-import type { Statement, Template } from '../../deploy/types.js';
 import { ALL_TOPICS, SOURCE_TOPICS } from '../../lib/contracts/topics.js';
 import { validateAgainstSpecification } from '../support/cloudformation-schema.js';
 import { functionRoles, readTemplate, resourcesOfType, roleStatements } from '../support/template.js';
@@ -198,21 +198,4 @@ describe('stages fail closed', () => {
     ])
       expect(failure).toContain(`custom.stageParameters.${parameter}": Value not found at "param" source`);
   }, 120_000);
-
-  it('refuses to deploy the local stages, whose parameters are placeholders', async () => {
-    const { default: Plugin } = await import('../../deploy/plugin.cjs');
-    class ServerlessError extends Error {}
-    const pluginFor = (stage: string) =>
-      new Plugin(
-        {
-          service: { provider: { stage }, custom: { localStages: ['dev', 'example'] } },
-          classes: { Error: ServerlessError },
-        },
-        {},
-      );
-
-    expect(() => pluginFor('dev').hooks['before:deploy:deploy']()).toThrow(/Stage "dev" only runs locally/);
-    expect(() => pluginFor('example').hooks['before:deploy:deploy']()).toThrow(ServerlessError);
-    expect(pluginFor('prod').hooks['before:deploy:deploy']()).toBeUndefined();
-  });
 });

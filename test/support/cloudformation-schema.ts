@@ -1,5 +1,5 @@
 import { loadAwsServiceSpec } from '@aws-cdk/aws-service-spec';
-import type { Json, Template } from '../../deploy/types.js';
+import type { Json, Template } from '@msk-patterns/serverless-plugin';
 
 /**
  * Checks a template against the CloudFormation resource specification that AWS CDK builds from the

@@ -1,4 +1,4 @@
-import type { ClusterArns } from '../../deploy/arns.js';
+import type { ClusterArns } from '@msk-patterns/serverless-plugin';
 import type { KafkaRequest } from './kafka-wire.js';
 
 /** One authorization a request needs: an IAM action on a resource ARN. */

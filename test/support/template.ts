@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { functionKeyOf } from '../../deploy/naming.js';
-import type { Json, Resource, Statement, Template } from '../../deploy/types.js';
+import type { Json, Resource, Statement, Template } from '@msk-patterns/serverless-plugin';
+import { functionKeyOf } from '@msk-patterns/serverless-plugin';
 import { loadServerlessConfig } from '../../local/infra/serverless-config.js';
 
 export const ACCOUNT = '123456789012';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import type { Kafka } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { kafkajsProducerOnly, LEFT_OUT_ERROR_NAME } from '../../deploy/kafkajs-producer-only.js';
+import { kafkajsProducerOnly, LEFT_OUT_ERROR_NAME } from '../../bundle/kafkajs-producer-only.js';
 import { bundleOptions } from '../../local/infra/bundle-options.js';
 
 const folder = mkdtempSync(join(tmpdir(), 'kafkajs-producer-only-'));
@@ -29,7 +29,7 @@ async function bundledKafkajs(name: string, withPlugins: boolean) {
   return { Kafka: bundled.Kafka, kb: statSync(outfile).size / 1024 };
 }
 
-describe('kafkajs in the packaged bundle (deploy/kafkajs-producer-only.ts)', () => {
+describe('kafkajs in the packaged bundle (bundle/kafkajs-producer-only.ts)', () => {
   it('leaves out the consumer and the admin client, which say so by name if a function ever creates one', async () => {
     // Prepare
     const trimmed = await bundledKafkajs('trimmed', true);

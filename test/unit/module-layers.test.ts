@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, normalize, relative } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import * as z from 'zod';
 
 /**
  * The application's lib folders form layers (docs/architecture.md, "Layers"): a folder imports only
@@ -13,19 +14,26 @@ const LIB_LAYERS = [['deploy'], ['contracts'], ['domain'], ['store']] as const;
 const PIPELINE_LAYERS = [['common', 'deploy'], ['contracts'], ['kafka'], ['store'], ['pipeline']] as const;
 
 /** The workspace packages: name → folder. */
-const PACKAGES: Record<string, string> = { '@msk-patterns/pipeline': 'packages/pipeline' };
+const PACKAGES: Record<string, string> = Object.fromEntries(
+  readdirSync('packages').map((folder) => {
+    const { name } = z
+      .object({ name: z.string() })
+      .parse(JSON.parse(readFileSync(join('packages', folder, 'package.json'), 'utf8')));
+    return [name, `packages/${folder}`];
+  }),
+);
 
 /** The application's top-level folders. */
-const APPLICATION = ['functions', 'lib', 'local', 'deploy', 'bench', 'test'];
+const APPLICATION = ['functions', 'lib', 'local', 'bundle', 'bench', 'test'];
 
 /** Top-level folders and what each may import from the others. */
 const TOP_LEVEL: Record<string, readonly string[]> = {
   lib: [],
   functions: ['lib'],
-  deploy: ['lib', 'functions'],
-  local: ['lib', 'functions', 'deploy'],
-  bench: ['lib', 'functions', 'deploy', 'local'],
-  test: ['lib', 'functions', 'deploy', 'local'],
+  bundle: [],
+  local: ['lib', 'functions', 'bundle'],
+  bench: ['lib', 'functions', 'bundle', 'local'],
+  test: ['lib', 'functions', 'bundle', 'local'],
 };
 
 function sourceFiles(folder: string): string[] {
@@ -126,10 +134,16 @@ describe('module layers', () => {
     expect(injected).toHaveLength(3);
 
     // Act
-    const files = [...APPLICATION, ...Object.values(PACKAGES)].flatMap((folder) => sourceFiles(folder));
+    const files = [
+      ...APPLICATION,
+      ...Object.values(PACKAGES).flatMap((folder) => [`${folder}/src`, `${folder}/test`]),
+    ].flatMap((folder) => sourceFiles(folder));
     const violations = files.flatMap((file) => boundaryViolations(file, readFileSync(file, 'utf8')));
 
     // Assess
+    expect(Object.keys(PACKAGES)).toEqual(
+      expect.arrayContaining(['@msk-patterns/pipeline', '@msk-patterns/serverless-plugin']),
+    );
     expect(files.length).toBeGreaterThan(100);
     expect(violations).toEqual([]);
   });

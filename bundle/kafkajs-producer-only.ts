@@ -27,7 +27,7 @@ const KAFKAJS_REQUESTS = /[\\/]node_modules[\\/]kafkajs[\\/]src[\\/]protocol[\\/
 const RELATIVE_NAME = /^\.\/(\w+)$/;
 
 function throwing(part: string): string {
-  const message = `kafkajs' ${part} is left out of this bundle: the functions only produce (deploy/kafkajs-producer-only.ts)`;
+  const message = `kafkajs' ${part} is left out of this bundle: the functions only produce (bundle/kafkajs-producer-only.ts)`;
   return `() => { const error = new Error(${JSON.stringify(message)}); error.name = ${JSON.stringify(LEFT_OUT_ERROR_NAME)}; throw error; }`;
 }
 
@@ -84,7 +84,7 @@ export function kafkajsProducerOnly(): Plugin {
         if (leftOutClients.size !== LEFT_OUT_CLIENTS.length || leftOutRequests.size === 0) {
           const leftOut = [...leftOutClients, ...[...leftOutRequests].map((name) => `request ${name}`)];
           throw new Error(
-            `kafkajs' layout is not the one deploy/kafkajs-producer-only.ts expects (left out: ${leftOut.join(', ') || 'nothing'})`,
+            `kafkajs' layout is not the one bundle/kafkajs-producer-only.ts expects (left out: ${leftOut.join(', ') || 'nothing'})`,
           );
         }
       });

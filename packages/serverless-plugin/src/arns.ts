@@ -1,3 +1,4 @@
+import { ClusterArnError } from './errors.js';
 import type { Json } from './types.js';
 
 /**
@@ -14,15 +15,12 @@ export interface ClusterArns {
 
 const CLUSTER_ARN = /^(arn:[\w-]+:kafka:[\w-]+:\d{12}:)cluster\/([\w-]+\/[\w-]+)$/;
 
-export class ClusterArnError extends Error {
-  override readonly name = 'ClusterArnError';
-}
-
 export function clusterArns(clusterArn: string): ClusterArns {
   const match = CLUSTER_ARN.exec(clusterArn);
   if (!match)
     throw new ClusterArnError(
       `${clusterArn} is not an MSK cluster ARN (arn:aws:kafka:<region>:<account>:cluster/<name>/<uuid>)`,
+      { clusterArn },
     );
   const [, prefix, cluster] = match;
   return {

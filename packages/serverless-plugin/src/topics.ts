@@ -1,5 +1,4 @@
 import { topicConfigs, topicSettings } from '@msk-patterns/pipeline';
-import { ALL_TOPICS } from '../lib/contracts/topics.js';
 import { logicalName } from './arns.js';
 import type { Resource } from './types.js';
 
@@ -7,14 +6,19 @@ import type { Resource } from './types.js';
 export const topicLogicalId = (topic: string): string => `Topic${logicalName(topic)}`;
 
 /**
- * One `AWS::MSK::Topic` per topic of the one topic list, dead-letter topics included. The MSK topic
+ * One `AWS::MSK::Topic` per topic, dead-letter topics included, with the partitions and configuration
+ * of `topicSettings` (the same the local broker gets). The MSK topic
  * APIs behind this resource need an MSK Provisioned cluster on Kafka 3.6.0 or later
  * (https://docs.aws.amazon.com/msk/latest/developerguide/msk-topic-operations.html). `Configs` is the
  * topic configuration as Java properties text, base64-encoded.
  */
-export function topicResources(clusterArn: string, replicationFactor: number): Record<string, Resource> {
+export function topicResources(
+  clusterArn: string,
+  replicationFactor: number,
+  topics: readonly string[],
+): Record<string, Resource> {
   return Object.fromEntries(
-    ALL_TOPICS.map((topic) => {
+    topics.map((topic) => {
       const configs = Object.entries(topicConfigs(topic))
         .map(([name, value]) => `${name}=${value}\n`)
         .join('');

@@ -8,14 +8,24 @@ import {
   offsetLagAlarm,
 } from './alarms.js';
 import { clusterArns, logicalName } from './arns.js';
-import { type FunctionDeclaration, functionDeclarations } from './declarations.js';
+import type { FunctionDeclaration } from './declarations.js';
+import { DeploymentError } from './errors.js';
 import { functionKeyOf, functionLogicalIds } from './naming.js';
+import type { PluginOptions } from './options.js';
 import { functionRole } from './roles.js';
 import { topicLogicalId, topicResources } from './topics.js';
-import type { Json, Resource, ServiceDescription, Template } from './types.js';
+import type { Json, Resource, ServiceFunction, Template } from './types.js';
 
-export class DeploymentError extends Error {
-  override readonly name = 'DeploymentError';
+/** What {@link extendTemplate} needs of the resolved serverless.yml. */
+export interface ServiceDescription {
+  /** serverless.yml `functions` */
+  functions: Readonly<Record<string, ServiceFunction>>;
+  /** `custom.mskPatterns`, parsed by `pluginOptions` */
+  options: PluginOptions;
+  /** each function's declaration, from `functionDeclarations` */
+  declarations: Readonly<Record<string, FunctionDeclaration>>;
+  /** serverless.yml `provider.environment`: the table variables are found there */
+  environment: Readonly<Record<string, Json>>;
 }
 
 interface Mapping {
@@ -47,6 +57,7 @@ function mappingsOf(template: Template, functionKeys: readonly string[]): Mappin
       if (typeof topic !== 'string' || !functionKey || typeof group !== 'string')
         throw new DeploymentError(
           `${logicalId}: expected one topic, a function of the service and a consumer group`,
+          { mapping: logicalId },
         );
       return { logicalId, resource, topic, group, functionKey };
     });
@@ -62,20 +73,36 @@ function inVpc(vpc: unknown): boolean {
 
 /**
  * A mapping must give up on a record within the age the idempotency markers are kept for
- * (packages/pipeline/src/store/idempotency.ts, MARKER_LIFETIME_SECONDS): older, a redrive could no longer find the
+ * (`MARKER_LIFETIME_SECONDS` of @msk-patterns/pipeline): older, a redrive could no longer find the
  * committed outbox of its record. Lambda's default, -1, never gives up.
  */
-function assertRecordAgeBounded(kafkaMapping: Record<string, Json>): void {
-  const age = kafkaMapping.MaximumRecordAgeInSeconds;
+function assertRecordAgeBounded(mapping: Readonly<Record<string, Json>>): void {
+  const age = mapping.MaximumRecordAgeInSeconds;
   const largest = MAX_RECORD_AGE_HOURS * 3600;
   if (typeof age !== 'number' || age < 60 || age > largest)
     throw new DeploymentError(
-      `custom.kafkaMapping.MaximumRecordAgeInSeconds must be set, between 60 and ${largest} (got ${JSON.stringify(age ?? null)})`,
+      `custom.mskPatterns.mapping.MaximumRecordAgeInSeconds must be set, between 60 and ${largest} (got ${JSON.stringify(age ?? null)})`,
+      { setting: 'custom.mskPatterns.mapping.MaximumRecordAgeInSeconds' },
     );
 }
 
+/**
+ * The topics the stack creates: each mapping's topic and its dead-letter topic, then every topic a
+ * function's module produces to, each once.
+ */
+export function serviceTopics(
+  consumed: readonly string[],
+  declarations: Readonly<Record<string, FunctionDeclaration>>,
+): string[] {
+  const published = Object.values(declarations).flatMap((declaration) => declaration.publishes);
+  return [...new Set([...consumed, ...consumed.map(deadLetterTopic), ...published])];
+}
+
 /** The table environment variables of serverless.yml → the logical ids of the tables they name. */
-function tablesByVariable(template: Template, environment: Record<string, Json>): Record<string, string> {
+function tablesByVariable(
+  template: Template,
+  environment: Readonly<Record<string, Json>>,
+): Record<string, string> {
   const byName = new Map(
     Object.entries(template.Resources)
       .filter(([, resource]) => resource.Type === 'AWS::DynamoDB::Table')
@@ -90,39 +117,51 @@ function tablesByVariable(template: Template, environment: Record<string, Json>)
 }
 
 /**
- * Everything the deployment adds to the framework's template, so that the stack works on its first
+ * Everything the plugin adds to the framework's template, so that the stack works on its first
  * deploy: the topics, one role per function generated from what its handler declares, the mappings'
- * error controls, destinations and metrics, alarms, and the HTTP API's throttling.
- * `template` is the compiled template after the framework compiled the functions and their events,
- * with `resources` (the tables) merged.
+ * error controls, `kafka://` destinations and metrics, alarms, and the HTTP API's throttling.
+ *
+ * @param template - the compiled template after the framework compiled the functions and their
+ *   events, with `resources` (the tables) merged; changed in place
+ * @param service - the functions, the plugin's options, the declarations and the environment
+ * @returns the same template
+ * @throws DeploymentError naming the setting or function to fix
+ * @example
+ * ```ts
+ * const options = pluginOptions(service.custom);
+ * const declarations = await functionDeclarations(serviceDirectory, service.functions);
+ * extendTemplate(template, { functions: service.functions, options, declarations, environment });
+ * ```
  */
-export function extendTemplate(
-  template: Template,
-  service: ServiceDescription,
-  declarations: Record<string, FunctionDeclaration>,
-  environment: Record<string, Json>,
-): Template {
+export function extendTemplate(template: Template, service: ServiceDescription): Template {
   const resources = template.Resources;
-  assertRecordAgeBounded(service.kafkaMapping);
+  const { options, declarations } = service;
+  assertRecordAgeBounded(options.mapping);
   const mappings = mappingsOf(template, Object.keys(service.functions));
   const clusterArn = mappings[0]?.resource.Properties?.EventSourceArn;
   if (typeof clusterArn !== 'string')
     throw new DeploymentError('no Kafka event source mapping names a cluster ARN');
   const cluster = clusterArns(clusterArn);
-  const target = { topicArn: service.parameters.alarmTopicArn };
+  const target = { topicArn: options.alarmTopicArn };
+  const alarms = options.alarms;
 
-  if (service.createTopics)
-    Object.assign(resources, topicResources(clusterArn, service.parameters.topicReplicationFactor));
+  if (options.createTopics) {
+    const topics = serviceTopics(
+      mappings.map((mapping) => mapping.topic),
+      declarations,
+    );
+    Object.assign(resources, topicResources(clusterArn, options.topicReplicationFactor, topics));
+  }
 
   for (const mapping of mappings) {
     const destination = deadLetterTopic(mapping.topic);
     mapping.resource.Properties = {
       ...mapping.resource.Properties,
-      ...service.kafkaMapping,
+      ...options.mapping,
       DestinationConfig: { OnFailure: { Destination: `kafka://${destination}` } },
     };
     // "The destination topic must exist": create both topics before the mapping.
-    if (service.createTopics)
+    if (options.createTopics)
       mapping.resource.DependsOn = [
         ...[mapping.resource.DependsOn ?? []].flat(),
         topicLogicalId(mapping.topic),
@@ -132,8 +171,8 @@ export function extendTemplate(
       target,
       mapping.logicalId,
       mapping.topic,
-      service.alarms.offsetLag,
-      service.alarms.offsetLagMinutes,
+      alarms.offsetLag,
+      alarms.offsetLagMinutes,
     );
     for (const metric of MAPPING_FAILURE_METRICS)
       resources[`${mapping.logicalId}${metric}Alarm`] = mappingFailureAlarm(
@@ -144,13 +183,18 @@ export function extendTemplate(
       );
   }
 
-  const tables = tablesByVariable(template, environment);
+  const tables = tablesByVariable(template, service.environment);
   for (const [key, fn] of Object.entries(service.functions)) {
     const ids = functionLogicalIds(key);
     const declaration = declarations[key];
-    if (!declaration) throw new DeploymentError(`${key}: no access declaration`);
+    if (!declaration) throw new DeploymentError(`${key}: no access declaration`, { function: key });
     if (!fn.role)
-      throw new DeploymentError(`${key}: serverless.yml gives it no role; add role: ${logicalName(key)}Role`);
+      throw new DeploymentError(
+        `${key}: serverless.yml gives it no role; add role: ${logicalName(key)}Role`,
+        {
+          function: key,
+        },
+      );
     resources[fn.role] = functionRole({
       functionLogicalId: ids.function,
       logGroupLogicalId: ids.logGroup,
@@ -161,36 +205,31 @@ export function extendTemplate(
       groups: mappings.filter((mapping) => mapping.functionKey === key).map((mapping) => mapping.group),
       cluster,
     });
-    resources[`${ids.function}ErrorsAlarm`] = functionAlarm(
-      target,
-      ids.function,
-      'Errors',
-      service.alarms.errors,
-    );
+    resources[`${ids.function}ErrorsAlarm`] = functionAlarm(target, ids.function, 'Errors', alarms.errors);
     resources[`${ids.function}ThrottlesAlarm`] = functionAlarm(
       target,
       ids.function,
       'Throttles',
-      service.alarms.throttles,
+      alarms.throttles,
     );
     if (declaration.consumer) {
       resources[`${ids.function}DeadLetteredAlarm`] = deadLetteredAlarm(
         target,
         declaration.consumer,
-        service.alarms.deadLettered,
+        alarms.deadLettered,
       );
       resources[`${ids.function}FailedAlarm`] = failedAlarm(
         target,
         declaration.consumer,
-        service.alarms.failed,
-        service.alarms.failedMinutes,
+        alarms.failed,
+        alarms.failedMinutes,
       );
     }
   }
 
   const stage = resources.HttpApiStage;
-  if (stage?.Properties) {
-    const { rate, burst } = service.httpApiThrottling;
+  if (stage?.Properties && options.httpApiThrottling) {
+    const { rate, burst } = options.httpApiThrottling;
     stage.Properties.DefaultRouteSettings = {
       ...(typeof stage.Properties.DefaultRouteSettings === 'object'
         ? stage.Properties.DefaultRouteSettings
@@ -201,5 +240,3 @@ export function extendTemplate(
   }
   return template;
 }
-
-export { functionDeclarations };

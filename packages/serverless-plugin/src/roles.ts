@@ -1,8 +1,13 @@
-import { deadLetterTopic, TABLE_ACCESS, type TableAccess } from '@msk-patterns/pipeline';
-import { TABLE_VARIABLES } from '../lib/deploy/tables.js';
+import {
+  deadLetterTopic,
+  IDEMPOTENCY_TABLE_VARIABLE,
+  TABLE_ACCESS,
+  type TableAccess,
+} from '@msk-patterns/pipeline';
 import type { ClusterArns } from './arns.js';
 import { getAtt, tableIndexes } from './arns.js';
 import type { FunctionDeclaration } from './declarations.js';
+import { UndeclaredTableError } from './errors.js';
 import type { Json, Resource, Statement } from './types.js';
 
 /**
@@ -68,10 +73,6 @@ export interface RoleInput {
   /** consumer groups of the function's event source mappings */
   groups: readonly string[];
   cluster: ClusterArns;
-}
-
-export class UndeclaredTableError extends Error {
-  override readonly name = 'UndeclaredTableError';
 }
 
 function kafkaStatements({ declaration, groups, cluster }: RoleInput): Statement[] {
@@ -142,8 +143,9 @@ function dynamoDbStatements({ declaration, tables, functionLogicalId }: RoleInpu
     if (!table)
       throw new UndeclaredTableError(
         `${functionLogicalId} declares ${variable}, which names no table of serverless.yml (provider.environment)`,
+        { function: functionLogicalId, table: variable },
       );
-    if (variable === TABLE_VARIABLES.idempotency && declaration.consumer) {
+    if (variable === IDEMPOTENCY_TABLE_VARIABLE && declaration.consumer) {
       statements.push(idempotencyMarkers(declaration.consumer, getAtt(table, 'Arn'), access));
       continue;
     }
