@@ -12,9 +12,9 @@ import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { loadServerlessConfig } from '@msk-patterns/emulator';
 import { build, type Plugin } from 'esbuild';
-import { bundleOptions } from '../local/infra/bundle-options.js';
-import { loadServerlessConfig } from '../local/infra/serverless-config.js';
+import { bundleOptions } from '../local/bundle-options.js';
 
 const RUNS = 9;
 const TWIN = ' · powertools';

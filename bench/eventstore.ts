@@ -9,7 +9,7 @@
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { getDocumentClient } from '@msk-patterns/pipeline';
 import { EventStore } from '../lib/store/event-store.js';
-import { startInfrastructure } from '../local/infra/index.js';
+import { startServiceInfrastructure } from '../local/service.js';
 
 const EVENTS = 1_000;
 const LOADS = 30;
@@ -33,7 +33,7 @@ async function timeLoads(load: () => Promise<unknown>): Promise<number> {
 }
 
 export async function main(): Promise<void> {
-  const infrastructure = await startInfrastructure();
+  const infrastructure = await startServiceInfrastructure();
   Object.assign(process.env, infrastructure.functionEnvironment);
   try {
     const client = getDocumentClient();

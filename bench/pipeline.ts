@@ -15,6 +15,7 @@ import { JSONStringified } from '@aws-lambda-powertools/parser/helpers';
 import { KafkaMskEventSchema, KafkaRecordSchema } from '@aws-lambda-powertools/parser/schemas/kafka';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { lambdaContext } from '@msk-patterns/emulator';
 import {
   BatchProcessor,
   dynamoDbConfig,
@@ -41,8 +42,7 @@ import * as zodMini from 'zod/mini';
 import { contracts } from '../lib/contracts/index.js';
 import { orderConfirmedV1 } from '../lib/contracts/order-events.js';
 import { placeOrderV1 } from '../lib/contracts/orders.js';
-import { startInfrastructure } from '../local/infra/index.js';
-import { lambdaContext } from '../local/runner/lambda-context.js';
+import { startServiceInfrastructure } from '../local/service.js';
 
 const fixed = (value: number) => value.toFixed(2);
 const log = (line: string) => console.log(line);
@@ -403,7 +403,7 @@ export async function main(): Promise<void> {
   const cost = await overhead();
   log('steps_us: one order command, each step over 20,000 copies, median of 9');
   const perStep = steps();
-  const infrastructure = await startInfrastructure();
+  const infrastructure = await startServiceInfrastructure();
   Object.assign(process.env, infrastructure.functionEnvironment);
   const publisher = getPublisher();
   try {

@@ -15,12 +15,12 @@ import {
   type TransactWriteItemsCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { startEmulator } from '@msk-patterns/emulator';
 import { dynamoDbConfig, envelopeFor, envelopeHeaders, getDocumentClient } from '@msk-patterns/pipeline';
 import { Kafka, logLevel } from 'kafkajs';
 import { placeOrderV1 } from '../lib/contracts/orders.js';
 import { awaitCaughtUp } from '../local/demo/caught-up.js';
-import { packageService, startEmulator } from '../local/emulator/index.js';
-import { startInfrastructure } from '../local/infra/index.js';
+import { packageService, startServiceInfrastructure } from '../local/service.js';
 
 const COMMANDS = 10_000;
 const ORDER_IDS = 200;
@@ -151,7 +151,7 @@ async function ceiling(
 }
 
 export async function main(): Promise<void> {
-  const [infrastructure, templatePath] = await Promise.all([startInfrastructure(), packageService()]);
+  const [infrastructure, templatePath] = await Promise.all([startServiceInfrastructure(), packageService()]);
   Object.assign(process.env, infrastructure.functionEnvironment);
   const watched = watchTransactions(getDocumentClient());
   const emulator = await startEmulator({

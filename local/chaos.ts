@@ -12,13 +12,13 @@
  * everything it acknowledged must still be there, for every client.
  */
 
+import { fileURLToPath } from 'node:url';
+import { InfrastructureError, runCli } from '@msk-patterns/emulator';
 import { getDocumentClient } from '@msk-patterns/pipeline';
 import { type BrokerProxy, startBrokerProxy } from './chaos/broker-proxy.js';
 import { injectDynamoDbFaults } from './chaos/dynamodb-faults.js';
 import { KILL_POINTS, type KillPoint } from './chaos/kill-points.js';
-import { runCli } from './cli.js';
 import { demoSummary, emulatorTotals, type LocalStack, runStackDemo, startLocalStack } from './demo/stack.js';
-import { InfrastructureError } from './infra/errors.js';
 
 const ORDERS = 500;
 /** Share of the functions' DynamoDB requests that fail (each failure is one of three kinds). */
@@ -88,6 +88,7 @@ async function main(): Promise<number> {
         }),
         killAfterResponseRate: KILL_RATE,
         onFault,
+        hooks: fileURLToPath(new URL('./chaos/function-hooks.ts', import.meta.url)),
       },
     });
     const [broker, ...others] = stack.infrastructure.kafkaBrokers;

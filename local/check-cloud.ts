@@ -9,8 +9,7 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { runCli } from './cli.js';
-import { packageStage } from './infra/package-stage.js';
+import { packageStage, runCli } from '@msk-patterns/emulator';
 
 const STAGES = ['dev', 'example'];
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { localDynamoDbClient } from '@msk-patterns/emulator';
 import { type Envelope, envelopeHeaders } from '@msk-patterns/pipeline';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { isTerminal, type Saga } from '../lib/domain/saga.js';
@@ -16,7 +17,6 @@ import {
   outcomeOf,
   providerFailures,
 } from './demo/report.js';
-import { localDynamoDbClient } from './infra/dynamodb-local.js';
 import { pollUntil } from './poll.js';
 import { checkSagaInvariants, type SagaInvariants } from './saga-invariants.js';
 import { formatSaga } from './saga-report.js';

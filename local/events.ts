@@ -7,6 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadServerlessConfig } from '@msk-patterns/emulator';
 import {
   asyncApiDocument,
   type ConsumerExpectation,
@@ -26,8 +27,7 @@ import * as z from 'zod/mini';
 import { contracts } from '../lib/contracts/index.js';
 import { orderCommandSenders } from '../lib/contracts/orders.js';
 import { ALL_TOPICS, PRODUCE_VALIDATED_TOPICS } from '../lib/contracts/topics.js';
-import { importServiceModule } from './emulator/index.js';
-import { loadServerlessConfig } from './infra/serverless-config.js';
+import { importServiceModule } from './service.js';
 
 const documentedCluster = {
   eventSourceArn:

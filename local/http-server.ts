@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
+import type { ServerlessConfig } from '@msk-patterns/emulator';
+import { lambdaContext, loadHandler } from '@msk-patterns/emulator';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { loadHandler } from './emulator/index.js';
-import type { ServerlessConfig } from './infra/serverless-config.js';
-import { lambdaContext } from './runner/lambda-context.js';
 
 interface Route {
   functionKey: string;

@@ -5,13 +5,16 @@
  */
 
 import { existsSync, readFileSync } from 'node:fs';
+import {
+  InfrastructureError,
+  lambdaContext,
+  loadHandler,
+  loadServerlessConfig,
+  runCli,
+  UsageError,
+} from '@msk-patterns/emulator';
 import { getPublisher } from '@msk-patterns/pipeline';
-import { runCli, UsageError } from './cli.js';
-import { loadHandler } from './emulator/index.js';
-import { InfrastructureError } from './infra/errors.js';
-import { startInfrastructure } from './infra/index.js';
-import { loadServerlessConfig } from './infra/serverless-config.js';
-import { lambdaContext } from './runner/lambda-context.js';
+import { startServiceInfrastructure } from './service.js';
 
 async function main(): Promise<number> {
   const [functionKey, eventFile = `events/${functionKey}.json`] = process.argv.slice(2);
@@ -26,7 +29,7 @@ async function main(): Promise<number> {
     throw new UsageError(`no event file ${eventFile}: npm run invoke -- ${functionKey} events/<file>.json`);
   const event = JSON.parse(readFileSync(eventFile, 'utf8')) as unknown;
 
-  const infrastructure = await startInfrastructure();
+  const infrastructure = await startServiceInfrastructure();
   try {
     Object.assign(process.env, infrastructure.functionEnvironment);
     const handler = await loadHandler(fn.handler);

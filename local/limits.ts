@@ -8,6 +8,7 @@
  */
 
 import { randomUUID } from 'node:crypto';
+import { type DeadLetter, readDeadLetters, runCli } from '@msk-patterns/emulator';
 import {
   type Envelope,
   envelopeFor,
@@ -22,9 +23,7 @@ import { CompressionTypes, Kafka, logLevel, type Message, type Producer } from '
 import { MAX_ORDER_LINES } from '../lib/contracts/fields.js';
 import { cancelOrderV1, confirmOrderV1, placeOrderV1 } from '../lib/contracts/orders.js';
 import { TIMELINE_LENGTH } from '../lib/store/order-views.js';
-import { runCli } from './cli.js';
 import { emulatorTotals, type LocalStack, startLocalStack } from './demo/stack.js';
-import { type DeadLetter, readDeadLetters } from './dlq/dead-letters.js';
 import { pollUntil } from './poll.js';
 
 process.env.POWERTOOLS_LOG_LEVEL ||= 'ERROR';

@@ -5,11 +5,10 @@
  */
 
 import { parseArgs } from 'node:util';
+import { loadServerlessConfig, runCli } from '@msk-patterns/emulator';
 import { getDocumentClient } from '@msk-patterns/pipeline';
 import { orderEventStore, orderViews } from '../functions/orders/stores.js';
 import { rebuildOrderViews } from '../lib/store/rebuild-views.js';
-import { runCli } from './cli.js';
-import { loadServerlessConfig } from './infra/serverless-config.js';
 
 runCli(async () => {
   const { values } = parseArgs({ options: { stage: { type: 'string', default: 'dev' } } });

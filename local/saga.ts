@@ -4,10 +4,9 @@
  * deployed table of that stage with the caller's AWS credentials.
  */
 import { parseArgs } from 'node:util';
+import { runCli, STAGE_OPTIONS, stageEnvironment, UsageError } from '@msk-patterns/emulator';
 import { sagaStore } from '../functions/saga/store.js';
-import { runCli, UsageError } from './cli.js';
 import { formatSaga } from './saga-report.js';
-import { STAGE_OPTIONS, stageEnvironment } from './stage.js';
 
 runCli(async () => {
   const { values, positionals } = parseArgs({

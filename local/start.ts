@@ -4,9 +4,8 @@
  * prints a last line `summary … lost=<n>` and exits 0 only when nothing was lost or doubled.
  */
 
-import { runCli } from './cli.js';
+import { InfrastructureError, runCli } from '@msk-patterns/emulator';
 import { demoSummary, emulatorTotals, type LocalStack, runStackDemo, startLocalStack } from './demo/stack.js';
-import { InfrastructureError } from './infra/errors.js';
 
 const once = process.argv.includes('--once');
 // The demo runs the payment provider with transient failures the core must retry; any value given wins.

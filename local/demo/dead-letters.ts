@@ -1,7 +1,7 @@
+import { readDeadLetters } from '@msk-patterns/emulator';
 import { DEAD_LETTER_HEADERS, deadLetterTopic } from '@msk-patterns/pipeline';
 import type { Kafka } from 'kafkajs';
 import { SOURCE_TOPICS } from '../../lib/contracts/topics.js';
-import { readDeadLetters } from '../dlq/dead-letters.js';
 import { pollUntil } from '../poll.js';
 
 /**

@@ -1,9 +1,16 @@
 import type { Server } from 'node:http';
+import {
+  type Emulator,
+  emptyRunnerStats,
+  type FunctionProcesses,
+  type Infrastructure,
+  type RunnerOptions,
+  type RunnerStats,
+  startEmulator,
+} from '@msk-patterns/emulator';
 import { type DemoResult, runDemo } from '../demo.js';
-import { type Emulator, type FunctionProcesses, packageService, startEmulator } from '../emulator/index.js';
-import { emptyRunnerStats, type RunnerOptions, type RunnerStats } from '../emulator/mapping-runner.js';
 import { startHttpServer } from '../http-server.js';
-import { type Infrastructure, startInfrastructure } from '../infra/index.js';
+import { packageService, startServiceInfrastructure } from '../service.js';
 
 export interface LocalStack {
   infrastructure: Infrastructure;
@@ -37,7 +44,7 @@ export async function startLocalStack(options: {
   };
   try {
     const [started, templatePath] = await Promise.all([
-      startInfrastructure(),
+      startServiceInfrastructure(),
       packageService(options.signal),
     ]);
     infrastructure = started;

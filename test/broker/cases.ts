@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { createTopicsAndWait } from '@msk-patterns/emulator';
 import { KAFKA_MESSAGE_MAX_BYTES, kafkaErrorTypes, topicConfigs } from '@msk-patterns/pipeline';
 import kafkajs, { CompressionTypes, Kafka, logLevel, type Message } from 'kafkajs';
-import { createTopicsAndWait } from '../../local/infra/kafka-topics.js';
 import { kcatConsume, kcatProduce } from './kcat.js';
 import { type FetchedRecord, readRecords } from './reader.js';
 

@@ -1,8 +1,8 @@
-import { startApacheKafka } from '../../local/infra/kafka-broker.js';
+import { startApacheKafka } from '@msk-patterns/emulator';
 import { createTestTopic } from '../support/kafka.js';
 import type { BrokerTarget } from './cases.js';
 
-/** A running cluster: topics through kafkajs' admin client (CreateTopics), as the project makes them (local/infra/kafka-topics.ts). */
+/** A running cluster: topics through kafkajs' admin client (CreateTopics), as the project makes them (packages/emulator/src/infra/kafka-topics.ts). */
 export function clusterTarget(name: string, brokers: string[]): BrokerTarget {
   return {
     name,

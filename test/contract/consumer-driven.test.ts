@@ -1,3 +1,4 @@
+import { loadServerlessConfig } from '@msk-patterns/emulator';
 import {
   accessOf,
   type ConsumerExpectation,
@@ -18,8 +19,7 @@ import { sagaStore } from '../../functions/saga/store.js';
 import { contracts } from '../../lib/contracts/index.js';
 import { orderPlacedV2 } from '../../lib/contracts/order-events.js';
 import { orderCommandSenders } from '../../lib/contracts/orders.js';
-import { importServiceModule } from '../../local/emulator/index.js';
-import { loadServerlessConfig } from '../../local/infra/serverless-config.js';
+import { importServiceModule } from '../../local/service.js';
 import { unique } from '../support/pipeline.js';
 import { cancel, LIMIT, place, provider, stocked } from '../support/saga.js';
 import { SagaBus } from '../support/saga-bus.js';

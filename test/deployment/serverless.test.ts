@@ -1,10 +1,9 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
+import { loadServerlessConfig, offlineEnvironment } from '@msk-patterns/emulator';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { DEADLINE_INDEX } from '../../lib/store/sagas.js';
-import { offlineEnvironment } from '../../local/infra/package-stage.js';
-import { loadServerlessConfig } from '../../local/infra/serverless-config.js';
 
 const run = promisify(execFile);
 

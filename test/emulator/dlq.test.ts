@@ -1,12 +1,13 @@
-import { afterEach, describe, expect, inject, it } from 'vitest';
 import {
   type DeadLetter,
   MALFORMED_LETTER,
+  MappingRunner,
+  type MskHandler,
   RedriveRefusedError,
   readDeadLetters,
   redrive,
-} from '../../local/dlq/dead-letters.js';
-import { MappingRunner, type MskHandler } from '../../local/emulator/mapping-runner.js';
+} from '@msk-patterns/emulator';
+import { afterEach, describe, expect, inject, it } from 'vitest';
 import { ownRecords, produce, testMapping, waitFor } from '../support/emulator.js';
 
 const brokers = inject('kafkaBrokers');

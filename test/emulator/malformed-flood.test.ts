@@ -1,3 +1,4 @@
+import { MappingRunner } from '@msk-patterns/emulator';
 import { getPublisher } from '@msk-patterns/pipeline';
 import { Kafka, logLevel as kafkaLogLevel } from 'kafkajs';
 import { afterAll, describe, expect, inject, it, vi } from 'vitest';
@@ -6,7 +7,6 @@ import { orderEventStore } from '../../functions/orders/stores.js';
 import { loadOrder } from '../../lib/store/orders.js';
 import { awaitCaughtUp } from '../../local/demo/caught-up.js';
 import { watchDeadLetters } from '../../local/demo/dead-letters.js';
-import { MappingRunner } from '../../local/emulator/mapping-runner.js';
 import { produce, testMapping } from '../support/emulator.js';
 import { envelopeJson, placeOrderCommand } from '../support/pipeline.js';
 

@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import type { MappingConfig } from '@msk-patterns/emulator';
+import { type MappingRunner, MappingRunner as Runner } from '@msk-patterns/emulator';
 import type { MskEvent } from '@msk-patterns/pipeline';
 import { CompressionTypes } from 'kafkajs';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { type MappingRunner, MappingRunner as Runner } from '../../local/emulator/mapping-runner.js';
-import type { MappingConfig } from '../../local/emulator/types.js';
 import { ownRecords, produce, testMapping, waitFor } from '../support/emulator.js';
 import { createTestTopic, readTopic } from '../support/kafka.js';
 

@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { lambdaContext } from '@msk-patterns/emulator';
 import {
   BatchProcessor,
   dynamoDbConfig,
@@ -14,7 +15,6 @@ import { auditConsumer, handler } from '../../functions/audit/handler.js';
 import { contracts } from '../../lib/contracts/index.js';
 import { placeOrderV1 } from '../../lib/contracts/orders.js';
 import { TABLE_VARIABLES } from '../../lib/deploy/tables.js';
-import { lambdaContext } from '../../local/runner/lambda-context.js';
 import { contextWithTime, recordingPublisher } from '../support/pipeline.js';
 
 const client = DynamoDBDocumentClient.from(new DynamoDBClient(dynamoDbConfig()));

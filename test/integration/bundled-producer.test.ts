@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import type { getPublisher } from '@msk-patterns/pipeline';
 import { build } from 'esbuild';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { bundleOptions } from '../../local/infra/bundle-options.js';
+import { bundleOptions } from '../../local/bundle-options.js';
 import { createTestTopic, readTopic } from '../support/kafka.js';
 import { unique } from '../support/pipeline.js';
 

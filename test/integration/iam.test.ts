@@ -3,6 +3,14 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
+import {
+  createDeclaredTables,
+  lambdaContext,
+  loadHandler,
+  loadServerlessConfig,
+  MappingRunner,
+  mappingsFromTemplate,
+} from '@msk-patterns/emulator';
 import { dynamoDbConfig, encodeMskEvent, envelopeHeaders, type OutgoingRecord } from '@msk-patterns/pipeline';
 import type { Statement, Template } from '@msk-patterns/serverless-plugin';
 import { type ClusterArns, clusterArns, functionKeyOf } from '@msk-patterns/serverless-plugin';
@@ -10,13 +18,7 @@ import type { Context } from 'aws-lambda';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { sagaStore } from '../../functions/saga/store.js';
-import { mappingsFromTemplate } from '../../local/emulator/config.js';
-import { loadHandler } from '../../local/emulator/index.js';
-import { MappingRunner } from '../../local/emulator/mapping-runner.js';
-import { loadServerlessConfig } from '../../local/infra/serverless-config.js';
-import { createDeclaredTables } from '../../local/infra/tables.js';
 import { pollUntil } from '../../local/poll.js';
-import { lambdaContext } from '../../local/runner/lambda-context.js';
 import { recordKafkaRequests } from '../support/kafka-wire.js';
 import { iamCallsOf } from '../support/msk-iam-actions.js';
 import { unique } from '../support/pipeline.js';

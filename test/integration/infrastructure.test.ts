@@ -4,10 +4,9 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { brokerDataRoot, resolveKafkaDistribution, startApacheKafka } from '@msk-patterns/emulator';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startInfrastructure } from '../../local/infra/index.js';
-import { brokerDataRoot, startApacheKafka } from '../../local/infra/kafka-broker.js';
-import { resolveKafkaDistribution } from '../../local/infra/kafka-distribution.js';
+import { startServiceInfrastructure } from '../../local/service.js';
 
 function isAlive(pid: number): boolean {
   try {
@@ -45,7 +44,7 @@ describe('local infrastructure start-up failures', () => {
   it('names the port and the fix when DYNAMODB_PORT is taken', async () => {
     const port = await occupyPort();
     await expect(
-      startInfrastructure({ env: { ...process.env, ...external, DYNAMODB_PORT: String(port) } }),
+      startServiceInfrastructure({ env: { ...process.env, ...external, DYNAMODB_PORT: String(port) } }),
     ).rejects.toThrow(
       `dynamodb: port ${port} is already in use: stop what listens there or unset DYNAMODB_PORT to pick a free port`,
     );
@@ -54,7 +53,7 @@ describe('local infrastructure start-up failures', () => {
   it('refuses KAFKA_PORT with the fix (the broker picks free ports), and stops DynamoDB Local it had started', async () => {
     const javaBefore = await dynamoDbPids();
     await expect(
-      startInfrastructure({ env: { ...process.env, ...external, KAFKA_PORT: '9092' } }),
+      startServiceInfrastructure({ env: { ...process.env, ...external, KAFKA_PORT: '9092' } }),
     ).rejects.toThrow('kafka: KAFKA_PORT is not supported: the local broker picks free loopback ports');
     expect(await dynamoDbPids()).toEqual(javaBefore);
   });
@@ -77,7 +76,7 @@ describe('local infrastructure start-up failures', () => {
     const path = process.env.PATH;
     process.env.PATH = '/nonexistent';
     try {
-      await expect(startInfrastructure({ env: { ...process.env, ...external } })).rejects.toThrow(
+      await expect(startServiceInfrastructure({ env: { ...process.env, ...external } })).rejects.toThrow(
         /dynamodb: java was not found on PATH: install Java 17\+/,
       );
     } finally {

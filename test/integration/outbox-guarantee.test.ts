@@ -1,4 +1,12 @@
 import {
+  committedOutboxes,
+  consumerMarkerKeys,
+  loadServerlessConfig,
+  MappingRunner,
+  readDeadLetters,
+  redrive,
+} from '@msk-patterns/emulator';
+import {
   BatchProcessor,
   IdempotencyStore,
   type Publisher,
@@ -9,10 +17,6 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { orderCommandsConsumer } from '../../functions/orders/commands.js';
 import { contracts } from '../../lib/contracts/index.js';
 import { TABLE_VARIABLES } from '../../lib/deploy/tables.js';
-import { readDeadLetters, redrive } from '../../local/dlq/dead-letters.js';
-import { committedOutboxes, consumerMarkerKeys } from '../../local/dlq/outboxes.js';
-import { MappingRunner } from '../../local/emulator/mapping-runner.js';
-import { loadServerlessConfig } from '../../local/infra/serverless-config.js';
 import { onlyOwn, produce, testMapping, waitFor } from '../support/emulator.js';
 import { readTopic } from '../support/kafka.js';
 import { localPipeline } from '../support/local-pipeline.js';

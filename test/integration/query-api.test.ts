@@ -1,12 +1,12 @@
 import type { Server } from 'node:http';
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { loadServerlessConfig } from '@msk-patterns/emulator';
 import { envelopeFor, getPublisher, MAX_PAGE_SIZE } from '@msk-patterns/pipeline';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { orderViews } from '../../functions/orders/stores.js';
 import { cancelOrderV1, confirmOrderV1, placeOrderV1 } from '../../lib/contracts/orders.js';
 import { TIMELINE_LENGTH } from '../../lib/store/order-views.js';
 import { startHttpServer } from '../../local/http-server.js';
-import { loadServerlessConfig } from '../../local/infra/serverless-config.js';
 import { runOrderChain } from '../support/orders.js';
 
 const suffix = Math.random().toString(36).slice(2, 10);

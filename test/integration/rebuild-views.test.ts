@@ -1,11 +1,10 @@
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
+import { declaredTables, loadServerlessConfig, toCreateTableInput } from '@msk-patterns/emulator';
 import { envelopeFor, getDocumentClient, getPublisher } from '@msk-patterns/pipeline';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { orderEventStore, orderViews } from '../../functions/orders/stores.js';
 import { cancelOrderV1, confirmOrderV1, placeOrderV1 } from '../../lib/contracts/orders.js';
 import { rebuildOrderViews } from '../../lib/store/rebuild-views.js';
-import { loadServerlessConfig } from '../../local/infra/serverless-config.js';
-import { declaredTables, toCreateTableInput } from '../../local/infra/tables.js';
 import { runOrderChain } from '../support/orders.js';
 
 const suffix = Math.random().toString(36).slice(2, 10);

@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { readDeadLetters, redrive } from '@msk-patterns/emulator';
 import {
   BatchProcessor,
   dynamoDbConfig,
@@ -12,7 +13,6 @@ import {
 import type { Context } from 'aws-lambda';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { contracts } from '../../lib/contracts/index.js';
-import { readDeadLetters, redrive } from '../../local/dlq/dead-letters.js';
 import { contextWithTime, placeOrderRecord, unique } from '../support/pipeline.js';
 
 /**

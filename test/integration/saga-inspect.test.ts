@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
 import type { Server } from 'node:http';
 import { promisify } from 'node:util';
+import { loadServerlessConfig } from '@msk-patterns/emulator';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { usePaymentProvider } from '../../functions/payments/handler.js';
 import { startHttpServer } from '../../local/http-server.js';
-import { loadServerlessConfig } from '../../local/infra/serverless-config.js';
 import { unique } from '../support/pipeline.js';
 import { place, provider, stocked } from '../support/saga.js';
 import { SagaBus } from '../support/saga-bus.js';

@@ -1,6 +1,6 @@
+import { type Infrastructure, packageStage } from '@msk-patterns/emulator';
 import type { TestProject } from 'vitest/node';
-import { type Infrastructure, startInfrastructure } from '../../local/infra/index.js';
-import { packageStage } from '../../local/infra/package-stage.js';
+import { startServiceInfrastructure } from '../../local/service.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -31,7 +31,7 @@ async function packageStages(): Promise<Record<'dev' | 'example', string>> {
  * packaged templates the deployment tests read, made while the services start.
  */
 export async function setup(project: TestProject): Promise<void> {
-  const [started, packaged] = await Promise.allSettled([startInfrastructure(), packageStages()]);
+  const [started, packaged] = await Promise.allSettled([startServiceInfrastructure(), packageStages()]);
   if (started.status === 'rejected') throw started.reason;
   const running = started.value;
   infrastructure = running;

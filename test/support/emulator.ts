@@ -1,6 +1,6 @@
+import type { MappingConfig } from '@msk-patterns/emulator';
 import type { MskEvent } from '@msk-patterns/pipeline';
 import { CompressionTypes, Kafka, logLevel } from 'kafkajs';
-import type { MappingConfig } from '../../local/emulator/types.js';
 
 /** A mapping as AWS would default it, for a test-only consumer group. */
 export function testMapping(overrides: Partial<MappingConfig> = {}): MappingConfig {

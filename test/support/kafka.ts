@@ -1,5 +1,5 @@
+import { createTopicsAndWait } from '@msk-patterns/emulator';
 import { type IHeaders, Kafka, logLevel } from 'kafkajs';
-import { createTopicsAndWait } from '../../local/infra/kafka-topics.js';
 
 export interface ReadMessage {
   key: string | undefined;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { loadServerlessConfig } from '@msk-patterns/emulator';
 import type { Json, Resource, Statement, Template } from '@msk-patterns/serverless-plugin';
 import { functionKeyOf } from '@msk-patterns/serverless-plugin';
-import { loadServerlessConfig } from '../../local/infra/serverless-config.js';
 
 export const ACCOUNT = '123456789012';
 export const REGION = 'eu-west-1';

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import { bundleOptions } from '../../local/infra/bundle-options.js';
+import { bundleOptions } from '../../local/bundle-options.js';
 
 // Outside any node_modules, as a function sits in /var/task: what the bundle leaves out resolves only
 // through NODE_PATH, as Lambda's runtime sets it to its own SDK (here: the project's node_modules).

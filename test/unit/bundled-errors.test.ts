@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
-import { bundleOptions } from '../../local/infra/bundle-options.js';
+import { bundleOptions } from '../../local/bundle-options.js';
 
 /**
  * Every error class lib/ and the pipeline package export, and where a function bundle imports each

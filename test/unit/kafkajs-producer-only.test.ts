@@ -6,7 +6,7 @@ import { build } from 'esbuild';
 import type { Kafka } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { kafkajsProducerOnly, LEFT_OUT_ERROR_NAME } from '../../bundle/kafkajs-producer-only.js';
-import { bundleOptions } from '../../local/infra/bundle-options.js';
+import { bundleOptions } from '../../local/bundle-options.js';
 
 const folder = mkdtempSync(join(tmpdir(), 'kafkajs-producer-only-'));
 afterAll(() => rmSync(folder, { recursive: true, force: true }));

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
+import { loadServerlessConfig } from '@msk-patterns/emulator';
 import { decodeMskEvent } from '@msk-patterns/pipeline';
 import { describe, expect, it } from 'vitest';
 import { EVENTS_DIRECTORY, sampleEvents } from '../../local/events.js';
-import { loadServerlessConfig } from '../../local/infra/serverless-config.js';
 
 const events = await sampleEvents();
 

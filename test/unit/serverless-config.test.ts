@@ -1,8 +1,13 @@
 /* biome-ignore-all lint/suspicious/noTemplateCurlyInString: these are Serverless Framework variables */
+
+import {
+  declaredTables,
+  InfrastructureError,
+  loadServerlessConfig,
+  resolveVariables,
+  toCreateTableInput,
+} from '@msk-patterns/emulator';
 import { describe, expect, it } from 'vitest';
-import { InfrastructureError } from '../../local/infra/errors.js';
-import { loadServerlessConfig, resolveVariables } from '../../local/infra/serverless-config.js';
-import { declaredTables, toCreateTableInput } from '../../local/infra/tables.js';
 
 describe('resolveVariables', () => {
   it('resolves self, sls:stage, opt, param and env references, with defaults', () => {

@@ -1,6 +1,6 @@
+import { stageEnvironment } from '@msk-patterns/emulator';
 import { KafkaConfigurationError, kafkaConfig } from '@msk-patterns/pipeline';
 import { describe, expect, it } from 'vitest';
-import { stageEnvironment } from '../../local/stage.js';
 
 describe('operator tools against a deployed stage', () => {
   it('take the stage’s tables and cluster from serverless.yml, and reach Kafka over MSK IAM with TLS', () => {

@@ -148,7 +148,7 @@ export function consumer<const TContracts extends readonly MessageContract[]>(
   /**
    * The idempotency marker a record of this consumer's topics commits under, or `undefined` for one
    * it would dead-letter on sight: what the dead-letter tool reads to tell whether a letter's record
-   * has a committed outbox (local/dlq).
+   * has a committed outbox (@msk-patterns/emulator, `msk-dlq`).
    */
   function accepted(message: ValidMessage): message is MessageOf<TContracts> {
     return options.accepts.includes(message.contract);

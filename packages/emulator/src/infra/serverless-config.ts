@@ -1,9 +1,17 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parse, type ScalarTag } from 'yaml';
 import { InfrastructureError } from './errors.js';
 
-export const SERVERLESS_YML = fileURLToPath(new URL('../../serverless.yml', import.meta.url));
+/**
+ * The service's serverless.yml.
+ *
+ * @param serviceDirectory - where it is
+ * @default serviceDirectory the current directory, as the Serverless CLI
+ */
+export function serverlessFile(serviceDirectory: string = process.cwd()): string {
+  return join(serviceDirectory, 'serverless.yml');
+}
 
 /** CloudFormation short forms (`!Ref X`, `!GetAtt A.B`, …) read as their long forms. */
 const cloudFormationTags: ScalarTag[] = [
@@ -126,7 +134,10 @@ export interface ServerlessConfig {
 }
 
 /** Read serverless.yml with its variables resolved for a stage (default `dev`). */
-export function loadServerlessConfig(options: ResolveOptions = {}, file = SERVERLESS_YML): ServerlessConfig {
+export function loadServerlessConfig(
+  options: ResolveOptions = {},
+  file: string = serverlessFile(),
+): ServerlessConfig {
   const document = parse(readFileSync(file, 'utf8'), { customTags: cloudFormationTags, merge: true }) as Json;
   return resolveVariables(document, options) as unknown as ServerlessConfig;
 }

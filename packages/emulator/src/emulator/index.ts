@@ -1,21 +1,10 @@
-import { packageStage } from '../infra/package-stage.js';
 import type { ServerlessConfig } from '../infra/serverless-config.js';
 import { mappingsFromTemplate, readTemplate, schedulesFromTemplate } from './config.js';
 import { FunctionProcessHost } from './function-process-host.js';
-import { importServiceModule, loadHandler, SERVICE_DIRECTORY } from './load-handler.js';
+import { loadHandler } from './load-handler.js';
 import { MappingRunner, type RunnerOptions } from './mapping-runner.js';
 import { type ScheduledHandler, ScheduleRunner } from './schedule-runner.js';
 import type { MappingConfig } from './types.js';
-
-/**
- * `serverless package` of the dev stage, offline: the emulator runs what would deploy — the mappings
- * with the error controls the deployment merges in — not a second copy of the configuration.
- */
-export function packageService(signal?: AbortSignal): Promise<string> {
-  return packageStage('dev', signal ? { signal } : {});
-}
-
-export { importServiceModule, loadHandler, SERVICE_DIRECTORY };
 
 export interface Emulator {
   runners: MappingRunner[];
@@ -31,16 +20,20 @@ export interface FunctionProcesses {
   /** share of successful invocations after which the process is killed before the offsets commit */
   killAfterResponseRate: number;
   onFault: (fault: string) => void;
+  /** a module (path or URL) whose default export builds each process's `InvocationHooks` */
+  hooks?: string | undefined;
 }
 
-/** Start one runner per enabled MSK mapping and one per schedule rule of the packaged template. */
-export async function startEmulator(options: {
+/** What {@link startEmulator} runs, and how. */
+export interface EmulatorOptions {
+  /** the packaged CloudFormation template (`packageStage`): its mappings and schedule rules */
   templatePath: string;
+  /** serverless.yml, resolved (`loadServerlessConfig`): function keys and handlers */
   config: ServerlessConfig;
   brokers: string[];
   log: (line: string) => void;
   /** only these function keys (default: all) */
-  functions?: string[];
+  functions?: string[] | undefined;
   afterInvoke?: RunnerOptions['afterInvoke'];
   faults?: RunnerOptions['faults'];
   /**
@@ -48,7 +41,34 @@ export async function startEmulator(options: {
    * it, functions run in this process.
    */
   processes?: FunctionProcesses | undefined;
-}): Promise<Emulator> {
+  /**
+   * The directory of serverless.yml: handlers are found from it.
+   * @default process.cwd()
+   */
+  serviceDirectory?: string | undefined;
+}
+
+/**
+ * Start one runner per enabled MSK mapping and one per schedule rule of the packaged template: the
+ * emulator runs what would deploy (the mappings with the error controls the plugin merges in), not a
+ * second copy of the configuration.
+ *
+ * @param options - the template, the service, the brokers
+ * @returns the running mappings and schedules, and `stop()`
+ * @example
+ * ```ts
+ * const templatePath = await packageStage('dev');
+ * const emulator = await startEmulator({
+ *   templatePath,
+ *   config: loadServerlessConfig({ stage: 'dev' }),
+ *   brokers: ['127.0.0.1:9092'],
+ *   log: console.log,
+ * });
+ * await emulator.stop();
+ * ```
+ */
+export async function startEmulator(options: EmulatorOptions): Promise<Emulator> {
+  const serviceDirectory = options.serviceDirectory ?? process.cwd();
   const template = readTemplate(options.templatePath);
   const selected = ({ functionKey }: { functionKey: string }) =>
     !options.functions || options.functions.includes(functionKey);
@@ -70,7 +90,7 @@ export async function startEmulator(options: {
     if (!processes) {
       return new MappingRunner(mapping, {
         brokers: options.brokers,
-        handler: await loadHandler(mapping.handler),
+        handler: await loadHandler(mapping.handler, serviceDirectory),
         log: options.log,
         afterInvoke: options.afterInvoke,
         faults: options.faults,
@@ -79,13 +99,15 @@ export async function startEmulator(options: {
     // One pool per function, shared by its mappings, as Lambda shares a function's environments.
     let host = hosts.find((candidate) => candidate.functionKey === mapping.functionKey);
     if (!host) {
-      host = new FunctionProcessHost(
-        mapping.handler,
-        mapping.functionKey,
-        processes.env,
-        processes.onFault,
-        processes.killAfterResponseRate,
-      );
+      host = new FunctionProcessHost({
+        handler: mapping.handler,
+        functionKey: mapping.functionKey,
+        env: processes.env,
+        onFault: processes.onFault,
+        killAfterResponseRate: processes.killAfterResponseRate,
+        hooks: processes.hooks,
+        serviceDirectory,
+      });
       hosts.push(host);
     }
     return new MappingRunner(mapping, {
@@ -100,7 +122,7 @@ export async function startEmulator(options: {
     for (const schedule of schedulesFromTemplate(template, options.config).filter(selected)) {
       const runner = new ScheduleRunner(
         schedule,
-        await loadHandler<ScheduledHandler>(schedule.handler),
+        await loadHandler<ScheduledHandler>(schedule.handler, serviceDirectory),
         options.log,
       );
       schedules.push(runner);

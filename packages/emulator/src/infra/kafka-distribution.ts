@@ -8,8 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { InfrastructureError } from './errors.js';
 
-/** The Maven project that pins the broker (local/infra/apache-kafka/pom.xml) and its log configuration. */
-export const KAFKA_PROJECT_DIR = fileURLToPath(new URL('./apache-kafka/', import.meta.url));
+/** The Maven project that pins the broker (apache-kafka/pom.xml of this package) and its log configuration. */
+export const KAFKA_PROJECT_DIR = fileURLToPath(new URL('../../apache-kafka/', import.meta.url));
 const POM = join(KAFKA_PROJECT_DIR, 'pom.xml');
 export const KAFKA_LOG_CONFIG = join(KAFKA_PROJECT_DIR, 'log4j2.properties');
 

@@ -149,7 +149,7 @@ async function warmUp(brokers: string[], timeoutMs: number): Promise<void> {
 }
 
 /**
- * Start Apache Kafka (the version local/infra/apache-kafka/pom.xml pins; fetched by Maven on the first
+ * Start Apache Kafka (the version apache-kafka/pom.xml of this package pins; fetched by Maven on the first
  * start, then from the cache) as one KRaft node on free loopback ports, with its data in a temporary
  * folder, and create `topics` with the partitions and configuration the stack deploys. The JVM dies
  * with this process (a watchdog, also on SIGKILL), and its data folder goes with it.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { readBatchResponse } from '../../local/emulator/batch-response.js';
-import type { EmulatedRecord } from '../../local/emulator/types.js';
+import { readBatchResponse } from '../src/emulator/batch-response.js';
+import type { EmulatedRecord } from '../src/emulator/types.js';
 
 const record = (partitionKey: string, offset: number): EmulatedRecord => ({
   topic: partitionKey.replace(/-\d+$/, ''),

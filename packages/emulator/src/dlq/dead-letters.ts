@@ -7,7 +7,6 @@ import {
 } from '@msk-patterns/pipeline';
 import { Kafka, type KafkaConfig, logLevel } from 'kafkajs';
 import * as z from 'zod/mini';
-import { ALL_TOPICS } from '../../lib/contracts/topics.js';
 
 /** One record of a dead-letter topic, written by Lambda's `kafka://` destination or by our functions. */
 export interface DeadLetter {
@@ -147,17 +146,26 @@ function isBrokerList(connection: KafkaConnection): connection is readonly strin
   return Array.isArray(connection);
 }
 
-/** Read the dead-letter topics from the beginning up to their current end, decoded and filtered. */
+/**
+ * Read the dead-letter topics from the beginning up to their current end, decoded and filtered.
+ *
+ * @param connection - brokers, or a kafkajs configuration (MSK IAM: `kafkaConfig` of @msk-patterns/pipeline)
+ * @param filter - which letters; `topics` defaults to every `.dlq` topic of the cluster
+ * @example
+ * ```ts
+ * const letters = await readDeadLetters(['localhost:9092'], { error: 'ContractViolationError' });
+ * ```
+ */
 export async function readDeadLetters(
   connection: KafkaConnection,
   filter: DeadLetterFilter = {},
 ): Promise<DeadLetter[]> {
-  const topics = filter.topics ?? ALL_TOPICS.filter(isDeadLetterTopic);
   const kafka = kafkaClient(connection);
   const admin = kafka.admin();
   await admin.connect();
   const remaining = new Map<string, number>();
   try {
+    const topics = filter.topics ?? (await admin.listTopics()).filter(isDeadLetterTopic).sort();
     for (const topic of topics) {
       for (const { partition, high, low } of await admin.fetchTopicOffsets(topic)) {
         if (Number(high) > Number(low)) remaining.set(`${topic}/${partition}`, Number(high) - 1);
@@ -176,6 +184,8 @@ export async function readDeadLetters(
   });
   await consumer.connect();
   try {
+    // Only the topics with records left to read.
+    const topics = [...new Set([...remaining.keys()].map((key) => key.slice(0, key.lastIndexOf('/'))))];
     await consumer.subscribe({ topics, fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
       consumer

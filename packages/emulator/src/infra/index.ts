@@ -1,10 +1,9 @@
-import { ALL_TOPICS } from '../../lib/contracts/topics.js';
 import { localDynamoDbClient, startDynamoDbLocal } from './dynamodb-local.js';
 import { InfrastructureError } from './errors.js';
 import { type RunningBroker, startApacheKafka } from './kafka-broker.js';
 import { createTopics } from './kafka-topics.js';
 import { stopChild } from './process.js';
-import { loadServerlessConfig, type ServerlessConfig } from './serverless-config.js';
+import { loadServerlessConfig, type ServerlessConfig, serverlessFile } from './serverless-config.js';
 import { createDeclaredTables } from './tables.js';
 
 export interface Infrastructure {
@@ -25,9 +24,28 @@ export interface Infrastructure {
   stop: () => Promise<void>;
 }
 
+/** What {@link startInfrastructure} starts, and for which service. */
 export interface InfrastructureOptions {
-  stage?: string;
-  env?: NodeJS.ProcessEnv;
+  /** the topics to create, dead-letter topics included, with `topicSettings` partitions and configs */
+  topics: readonly string[];
+  /**
+   * The stage of serverless.yml whose tables and environment are used.
+   * @default 'dev'
+   */
+  stage?: string | undefined;
+  /**
+   * Where `DYNAMODB_ENDPOINT`, `KAFKA_BROKERS`, `DYNAMODB_PORT`, `KAFKA_AUTH` and the Powertools
+   * variables are read: the one place the emulator reads the environment.
+   * @default process.env
+   */
+  env?: NodeJS.ProcessEnv | undefined;
+  /** variables every function gets on top of serverless.yml's and the local endpoints */
+  functionEnvironment?: Readonly<Record<string, string>> | undefined;
+  /**
+   * The directory of serverless.yml.
+   * @default process.cwd()
+   */
+  serviceDirectory?: string | undefined;
 }
 
 function portOption(env: NodeJS.ProcessEnv, name: string): { port?: number } {
@@ -48,16 +66,19 @@ async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number 
 
 /**
  * Start (or connect to) everything the functions need: DynamoDB Local and Apache Kafka on free
- * loopback ports, the tables of serverless.yml and the topics of the one topic list (with the
- * partitions and configuration the stack deploys). `DYNAMODB_ENDPOINT` / `KAFKA_BROKERS` use external
+ * loopback ports, the tables of serverless.yml and the given topics (with the partitions and
+ * configuration the stack deploys). `DYNAMODB_ENDPOINT` / `KAFKA_BROKERS` use external
  * services instead; `DYNAMODB_PORT` fixes DynamoDB Local's port. Services started here are stopped by
  * `stop()`, by a watchdog when this process dies (SIGKILL included), and on a failed start before this
  * function rejects.
  */
-export async function startInfrastructure(options: InfrastructureOptions = {}): Promise<Infrastructure> {
+export async function startInfrastructure(options: InfrastructureOptions): Promise<Infrastructure> {
   const env = options.env ?? process.env;
   const started = performance.now();
-  const config = loadServerlessConfig({ stage: options.stage, env });
+  const config = loadServerlessConfig(
+    { stage: options.stage, env },
+    serverlessFile(options.serviceDirectory),
+  );
   const stops: Array<() => Promise<void>> = [];
   const pids: Array<() => number | undefined> = [];
 
@@ -75,7 +96,7 @@ export async function startInfrastructure(options: InfrastructureOptions = {}): 
   const startKafka = async (): Promise<{ brokers: string[]; broker?: RunningBroker }> => {
     if (env.KAFKA_BROKERS) {
       const brokers = env.KAFKA_BROKERS.split(',').map((broker) => broker.trim());
-      await createTopics(brokers, ALL_TOPICS);
+      await createTopics(brokers, options.topics);
       return { brokers };
     }
     if (env.KAFKA_PORT) {
@@ -85,7 +106,7 @@ export async function startInfrastructure(options: InfrastructureOptions = {}): 
       );
     }
     const broker = await startApacheKafka({
-      topics: ALL_TOPICS,
+      topics: options.topics,
       env,
       onFetch: (message) => console.error(`kafka: ${message}`),
     });
@@ -111,12 +132,9 @@ export async function startInfrastructure(options: InfrastructureOptions = {}): 
       KAFKA_BROKERS: brokers.join(','),
       // The local broker (and a KAFKA_BROKERS cluster given here) speaks plaintext, not MSK IAM.
       KAFKA_AUTH: env.KAFKA_AUTH ?? 'none',
-      // The demo's flaky provider (npm start sets 0.2); deployed stages keep serverless.yml's 0.
-      ...(env.PAYMENT_PROVIDER_FAILURE_RATE
-        ? { PAYMENT_PROVIDER_FAILURE_RATE: env.PAYMENT_PROVIDER_FAILURE_RATE }
-        : {}),
       POWERTOOLS_LOG_LEVEL: env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
       POWERTOOLS_METRICS_DISABLED: env.POWERTOOLS_METRICS_DISABLED ?? 'true',
+      ...options.functionEnvironment,
     };
     return {
       dynamodbEndpoint: dynamo.value,

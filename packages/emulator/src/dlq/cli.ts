@@ -1,6 +1,7 @@
+#!/usr/bin/env node
 /**
- * `npm run dlq -- list|show|redrive`: inspect and redrive dead-letter topics of a running broker
- * (KAFKA_BROKERS, as `npm start` prints it), or of a deployed stage (`--stage <name>`: MSK IAM over TLS
+ * `msk-dlq list|show|redrive`: inspect and redrive dead-letter topics of a running broker
+ * (KAFKA_BROKERS), or of a deployed stage (`--stage <name>`: MSK IAM over TLS
  * with the caller's AWS credentials; `--param name=value` for parameters not in serverless.yml).
  *   list    [--topic T.dlq] [--source T] [--error ClassOrCondition] [--since ISO] [--until ISO]
  *   show    <dlqTopic>/<partition>/<offset>
@@ -10,8 +11,13 @@
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { dynamoDbConfig, IdempotencyStore, kafkaConfig, tableName } from '@msk-patterns/pipeline';
-import { TABLE_VARIABLES } from '../../lib/deploy/tables.js';
+import {
+  dynamoDbConfig,
+  IDEMPOTENCY_TABLE_VARIABLE,
+  IdempotencyStore,
+  kafkaConfig,
+  tableName,
+} from '@msk-patterns/pipeline';
 import { runCli, UsageError } from '../cli.js';
 import { loadServerlessConfig } from '../infra/serverless-config.js';
 import { STAGE_OPTIONS, stageEnvironment } from '../stage.js';
@@ -36,7 +42,7 @@ async function outboxesOf(
   if (!env) return undefined;
   const client = DynamoDBDocumentClient.from(new DynamoDBClient(dynamoDbConfig(env)));
   try {
-    const store = new IdempotencyStore(client, tableName(TABLE_VARIABLES.idempotency, env));
+    const store = new IdempotencyStore(client, tableName(IDEMPOTENCY_TABLE_VARIABLE, env));
     const consumers = await consumerMarkerKeys(loadServerlessConfig().functions);
     return await committedOutboxes(letters, consumers, store);
   } finally {
@@ -55,7 +61,7 @@ function outboxNote(outbox: CommittedOutbox | undefined): string {
 }
 
 const USAGE =
-  'usage: npm run dlq -- list|show <id>|redrive [--topic T.dlq] [--source T] [--error E] [--since ISO] [--until ISO] [--dry-run] [--every-copy] [--stage S [--param name=value]]';
+  'usage: msk-dlq list|show <id>|redrive [--topic T.dlq] [--source T] [--error E] [--since ISO] [--until ISO] [--dry-run] [--every-copy] [--stage S [--param name=value]]';
 
 function usage(message: string): never {
   throw new UsageError(`${message}\n${USAGE}`);
@@ -84,7 +90,7 @@ async function main(): Promise<void> {
     brokers = kafkaConfig(tables);
   } else {
     if (!process.env.KAFKA_BROKERS)
-      usage('KAFKA_BROKERS is not set: run `npm start` and use the Kafka address it prints, or give --stage');
+      usage('KAFKA_BROKERS is not set: give the local broker (host:port,…), or --stage');
     brokers = kafkaConfig({ KAFKA_AUTH: 'none', ...process.env });
     if (process.env.DYNAMODB_ENDPOINT) tables = { ...stageEnvironment('dev'), ...process.env };
   }
@@ -113,7 +119,7 @@ async function main(): Promise<void> {
       );
     }
     process.stdout.write(
-      `${letters.length} dead letters${outboxes ? '' : ' (committed outboxes not checked: set DYNAMODB_ENDPOINT as `npm start` prints it, or give --stage)'}\n`,
+      `${letters.length} dead letters${outboxes ? '' : ' (committed outboxes not checked: set DYNAMODB_ENDPOINT to DynamoDB Local, or give --stage)'}\n`,
     );
   } else if (command === 'show') {
     if (!id) usage('show needs an id <dlqTopic>/<partition>/<offset>');

@@ -3,7 +3,7 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-type ErrorClass = abstract new (...args: never[]) => Error;
+export type CliErrorClass = abstract new (...args: never[]) => Error;
 
 /**
  * Run a local command: exit with what `main` returns (0 when nothing). Expected errors — usage errors
@@ -11,7 +11,7 @@ type ErrorClass = abstract new (...args: never[]) => Error;
  */
 export function runCli(
   main: () => Promise<number | undefined> | Promise<void>,
-  plain: readonly ErrorClass[] = [],
+  plain: readonly CliErrorClass[] = [],
 ): void {
   // The SDK warns that its releases after January 2027 need Node 22; the lockfile pins this one.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Batcher } from '../../local/emulator/batcher.js';
-import type { EmulatedRecord, MappingConfig } from '../../local/emulator/types.js';
+import { Batcher } from '../src/emulator/batcher.js';
+import type { EmulatedRecord, MappingConfig } from '../src/emulator/types.js';
 
 const mapping = { batchSize: 100, batchingWindowMs: 60_000 } as const satisfies Partial<MappingConfig>;
 

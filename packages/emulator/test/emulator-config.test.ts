@@ -9,11 +9,11 @@ import {
   rateMs,
   type ScheduleConfig,
   schedulesFromTemplate,
-} from '../../local/emulator/config.js';
-import { passesFilters } from '../../local/emulator/filter.js';
-import { startEmulator } from '../../local/emulator/index.js';
-import { ScheduleRunner } from '../../local/emulator/schedule-runner.js';
-import type { ServerlessConfig } from '../../local/infra/serverless-config.js';
+} from '../src/emulator/config.js';
+import { passesFilters } from '../src/emulator/filter.js';
+import { startEmulator } from '../src/emulator/index.js';
+import { ScheduleRunner } from '../src/emulator/schedule-runner.js';
+import type { ServerlessConfig } from '../src/infra/serverless-config.js';
 
 const config = {
   service: 's',

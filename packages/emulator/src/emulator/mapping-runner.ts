@@ -44,7 +44,7 @@ export function emptyRunnerStats(): RunnerStats {
   };
 }
 
-/** Faults the chaos run switches on (local/chaos.ts); a runner without them behaves as AWS documents. */
+/** Faults the chaos run switches on (the chaos run); a runner without them behaves as AWS documents. */
 export interface RunnerFaults {
   /**
    * Share of batches delivered again after they succeeded (once or twice more, as after a commit the

@@ -1,7 +1,8 @@
 import { createRequire } from 'node:module';
+import { loadServerlessConfig, type ServerlessConfig, serverlessFile } from '@msk-patterns/emulator';
 import type { BuildOptions, Plugin } from 'esbuild';
 import * as z from 'zod';
-import { loadServerlessConfig, SERVERLESS_YML, type ServerlessConfig } from './serverless-config.js';
+import { SERVICE_DIRECTORY } from './service.js';
 
 const esbuildPlugin = z.custom<Plugin>(
   (value) =>
@@ -46,6 +47,8 @@ export function bundleOptions(
     ...options,
     bundle: true,
     external: [...external, ...exclude],
-    plugins: plugins ? z.array(esbuildPlugin).parse(createRequire(SERVERLESS_YML)(plugins)) : [],
+    plugins: plugins
+      ? z.array(esbuildPlugin).parse(createRequire(serverlessFile(SERVICE_DIRECTORY))(plugins))
+      : [],
   };
 }

@@ -1,6 +1,5 @@
 import type { DecodedRecord, IdempotencyStore } from '@msk-patterns/pipeline';
-import { handlerExport } from '@msk-patterns/serverless-plugin';
-import { importServiceModule } from '../emulator/load-handler.js';
+import { handlerExport, importFunctionModule } from '@msk-patterns/serverless-plugin';
 import type { DeadLetter } from './dead-letters.js';
 
 /** A consumer's marker key for a record of its topics (`markerKeyOf` on a `consumer()` handler). */
@@ -26,13 +25,22 @@ function markerKeyOfExport(handler: unknown): MarkerKeyOf | undefined {
     : undefined;
 }
 
-/** Every Kafka consumer of serverless.yml by function key, with how it keys its markers. */
+/**
+ * Every Kafka consumer of serverless.yml by function key, with how it keys its markers.
+ *
+ * @param functions - serverless.yml `functions`
+ * @param serviceDirectory - the directory of serverless.yml
+ * @default serviceDirectory process.cwd()
+ */
 export async function consumerMarkerKeys(
   functions: Record<string, { handler: string }>,
+  serviceDirectory: string = process.cwd(),
 ): Promise<Map<string, MarkerKeyOf>> {
   const consumers = new Map<string, MarkerKeyOf>();
   for (const [functionKey, { handler }] of Object.entries(functions)) {
-    const markerKeyOf = markerKeyOfExport(handlerExport(await importServiceModule(handler), handler));
+    const markerKeyOf = markerKeyOfExport(
+      handlerExport(await importFunctionModule(serviceDirectory, handler), handler),
+    );
     if (markerKeyOf) consumers.set(functionKey, markerKeyOf);
   }
   return consumers;

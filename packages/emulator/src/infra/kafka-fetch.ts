@@ -1,5 +1,6 @@
+#!/usr/bin/env node
 /**
- * `npm run kafka:fetch`: resolve the local broker's jars now (Maven, from Maven Central) instead of at
+ * `msk-kafka-fetch`: resolve the local broker's jars now (Maven, from Maven Central) instead of at
  * the first `npm start` or `npm test`; prints where they are. Run it once before going offline.
  */
 import { runCli } from '../cli.js';

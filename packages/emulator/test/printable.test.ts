@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { printable } from '../../local/dlq/printable.js';
+import { printable } from '../src/dlq/printable.js';
 
 describe('printable (what the dead-letter tool prints of a letter)', () => {
   it('escapes terminal escape sequences, C1 controls and bidirectional overrides, and keeps other text', () => {

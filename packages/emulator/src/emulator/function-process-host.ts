@@ -1,11 +1,43 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { MskEvent } from '@msk-patterns/pipeline';
 import { guardChild, stopChild } from '../infra/process.js';
 import { FunctionProcessMessage, type FunctionProcessRequest } from './function-process-protocol.js';
 import type { MskHandler } from './mapping-runner.js';
 
-const CHILD_SCRIPT = fileURLToPath(new URL('./function-process.ts', import.meta.url));
+const CHILD_SCRIPT = fileURLToPath(new URL('./function-process.js', import.meta.url));
+/** tsx's loader, so that a process can import a TypeScript handler. */
+const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+
+/** How the processes of one function are started. */
+export interface FunctionProcessOptions {
+  /** the function's `handler` setting */
+  handler: string;
+  /** its key under `functions:` */
+  functionKey: string;
+  /** the environment of a new process, read when it starts */
+  env: () => NodeJS.ProcessEnv;
+  /** a fault a process reported (the chaos run counts them) */
+  onFault: (fault: string) => void;
+  /**
+   * Share of successful invocations whose process is killed once it answered (the chaos run).
+   * @default 0
+   */
+  killAfterResponseRate?: number | undefined;
+  /**
+   * At most this many processes (a reserved concurrency): on 2 cores, more only thrash.
+   * @default 2
+   */
+  maxProcesses?: number | undefined;
+  /** a module (path or URL) whose default export builds the `InvocationHooks` of each process */
+  hooks?: string | undefined;
+  /**
+   * The directory of serverless.yml: each process runs there.
+   * @default process.cwd()
+   */
+  serviceDirectory?: string | undefined;
+}
 
 /** Lambda's answer when a function's runtime process dies during an invocation. */
 export class RuntimeExitError extends Error {
@@ -33,15 +65,12 @@ class FunctionProcess {
   #nextId = 0;
   exited = false;
 
-  constructor(
-    handler: string,
-    functionKey: string,
-    env: NodeJS.ProcessEnv,
-    onFault: (fault: string) => void,
-  ) {
+  constructor(options: FunctionProcessOptions) {
+    const { handler, functionKey, onFault, hooks } = options;
     this.child = guardChild(
-      spawn(process.execPath, ['--import', 'tsx', CHILD_SCRIPT, handler], {
-        env: { ...env, FUNCTION_KEY: functionKey },
+      spawn(process.execPath, ['--import', TSX_LOADER, CHILD_SCRIPT, handler, ...(hooks ? [hooks] : [])], {
+        cwd: options.serviceDirectory ?? process.cwd(),
+        env: { ...options.env(), FUNCTION_KEY: functionKey },
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       }),
     );
@@ -85,7 +114,7 @@ class FunctionProcess {
 }
 
 /**
- * Runs a mapping's function in processes of its own (local/emulator/function-process.ts), one
+ * Runs a mapping's function in processes of its own (function-process.ts), one
  * invocation per process at a time, as Lambda runs concurrent invocations in separate execution
  * environments: a process is started when none is idle, reused when its invocation ends, and
  * replaced when it died. An invocation whose process dies fails with Runtime.ExitError, as on Lambda,
@@ -99,17 +128,18 @@ export class FunctionProcessHost {
   #busy = 0;
   #stopped = false;
 
-  constructor(
-    readonly handler: string,
-    readonly functionKey: string,
-    /** the environment of a new process, read when it starts */
-    private readonly env: () => NodeJS.ProcessEnv,
-    private readonly onFault: (fault: string) => void,
-    /** share of successful invocations whose process is killed once it answered (the chaos run) */
-    private readonly killAfterResponseRate = 0,
-    /** at most this many processes (a reserved concurrency): on 2 cores, more only thrash */
-    private readonly maxProcesses = 2,
-  ) {}
+  readonly functionKey: string;
+  readonly #options: FunctionProcessOptions;
+  readonly #killAfterResponseRate: number;
+  readonly #maxProcesses: number;
+
+  /** @param options - the function and how its processes start */
+  constructor(options: FunctionProcessOptions) {
+    this.#options = options;
+    this.functionKey = options.functionKey;
+    this.#killAfterResponseRate = options.killAfterResponseRate ?? 0;
+    this.#maxProcesses = options.maxProcesses ?? 2;
+  }
 
   /** A handler for the mapping runner that invokes a process of this function. */
   asHandler(): MskHandler {
@@ -118,15 +148,16 @@ export class FunctionProcessHost {
 
   async invoke(event: MskEvent, timeoutSeconds: number): Promise<unknown> {
     if (this.#stopped) throw new RuntimeExitError('the function processes were stopped');
-    while (this.#busy >= this.maxProcesses) await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    while (this.#busy >= this.#maxProcesses)
+      await new Promise<void>((resolve) => this.#waiting.push(resolve));
     this.#busy++;
     const worker = this.#idle.pop() ?? this.#spawn();
     try {
       const result = await worker.invoke(event, timeoutSeconds);
-      if (this.killAfterResponseRate > 0 && Math.random() < this.killAfterResponseRate) {
+      if (this.#killAfterResponseRate > 0 && Math.random() < this.#killAfterResponseRate) {
         // It answered; the poller dies before committing, so the batch comes again (RuntimeExitError
         // makes the mapping retry it, as a lost commit would). The process goes with it.
-        this.onFault('kill:after-response');
+        this.#options.onFault('kill:after-response');
         worker.child.kill('SIGKILL');
         throw new UncommittedResponseError('killed after its response, before the offsets were committed');
       }
@@ -144,7 +175,7 @@ export class FunctionProcessHost {
   }
 
   #spawn(): FunctionProcess {
-    const worker = new FunctionProcess(this.handler, this.functionKey, this.env(), this.onFault);
+    const worker = new FunctionProcess(this.#options);
     this.#all.add(worker);
     worker.child.once('exit', () => {
       this.#all.delete(worker);
