@@ -148,6 +148,27 @@ describe('module layers', () => {
     expect(violations).toEqual([]);
   });
 
+  it('the workspaces are listed in build order: each package after the packages it depends on', () => {
+    // `npm run build --workspaces` (run by `npm ci`) builds in this order; a package's types come from
+    // the dist of the packages it depends on.
+    const Manifest = z.object({
+      workspaces: z.array(z.string()),
+      dependencies: z.record(z.string(), z.string()).optional(),
+    });
+    const { workspaces } = Manifest.parse(JSON.parse(readFileSync('package.json', 'utf8')));
+    const names = workspaces.map((folder) => Object.keys(PACKAGES).find((name) => PACKAGES[name] === folder));
+    const late = workspaces.flatMap((folder, index) => {
+      const { dependencies = {} } = Manifest.partial({ workspaces: true }).parse(
+        JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8')),
+      );
+      return Object.keys(dependencies)
+        .filter((name) => name in PACKAGES && names.indexOf(name) > index)
+        .map((name) => `${folder} depends on ${name}, built after it`);
+    });
+    expect(names.sort()).toEqual(Object.keys(PACKAGES).sort());
+    expect(late).toEqual([]);
+  });
+
   it('the top-level folders depend downwards only (nothing imports test, local stays out of the functions)', () => {
     const violations: string[] = [];
     for (const [folder, allowed] of Object.entries(TOP_LEVEL))
