@@ -77,7 +77,6 @@ export const auditConsumer = {
   registry: contracts,
   publishes: [],
   name: 'audit',
-  topics: ['orders.commands'],
   accepts: ORDER_COMMANDS,
   tables: { [TABLE_VARIABLES.audit]: TABLE_ACCESS.insert },
   handle: auditCommand,

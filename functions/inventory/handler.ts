@@ -95,7 +95,6 @@ export const inventoryConsumer = {
   registry: contracts,
   publishes: publishedTopics(produces),
   name: 'inventory',
-  topics: ['inventory.commands'],
   accepts: INVENTORY_COMMANDS,
   tables: { [TABLE_VARIABLES.inventory]: TABLE_ACCESS.write },
   handle: handleInventoryCommand,

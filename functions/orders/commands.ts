@@ -30,7 +30,6 @@ export const orderCommandsConsumer = {
   registry: contracts,
   publishes: publishedTopics(produces),
   name: 'orderCommands',
-  topics: ['orders.commands'],
   accepts: ORDER_COMMANDS,
   tables: { [TABLE_VARIABLES.eventStore]: TABLE_ACCESS.insert },
   handle: decideOrderCommand,

@@ -75,7 +75,6 @@ export const orderProjectorConsumer = {
   registry: contracts,
   publishes: [],
   name: 'orderProjector',
-  topics: ['orders.events'],
   accepts: ORDER_EVENTS,
   // Events are facts others may add to the topic: one the views do not show is no error.
   onUnknown: UNKNOWN_MESSAGE_POLICIES.ignore,

@@ -164,7 +164,6 @@ export const paymentsConsumer = {
   registry: contracts,
   publishes: publishedTopics(produces),
   name: 'payments',
-  topics: ['payments.commands'],
   accepts: PAYMENT_COMMANDS,
   tables: { [TABLE_VARIABLES.payments]: TABLE_ACCESS.write },
   mode: 'claim',

@@ -116,7 +116,6 @@ export const orderSagaConsumer = {
   registry: contracts,
   publishes: publishedTopics(produces),
   name: 'orderSaga',
-  topics: ['orders.events', 'inventory.events', 'payments.events', 'sagas.deadlines'],
   accepts: SAGA_EVENTS,
   // A new event type on one of its topics is not the saga's business until its state machine knows it.
   onUnknown: UNKNOWN_MESSAGE_POLICIES.ignore,

@@ -60,7 +60,6 @@ export const calls: string[] = [];
 export const handler = consumer({
   name: 'loyalty',
   registry: new ContractRegistry([orderPaid]),
-  topics: [TOPIC],
   accepts: [orderPaid],
   publishes: publishedTopics(produces),
   tables: { POINTS_TABLE: TABLE_ACCESS.write },

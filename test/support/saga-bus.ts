@@ -1,5 +1,6 @@
 import {
   BatchProcessor,
+  consumedTopics,
   type Envelope,
   encodeMskEvent,
   envelopeHeaders,
@@ -75,7 +76,7 @@ export class SagaBus {
         { ...options, retry: { baseDelayMs: 1, maxDelayMs: 5 } },
         { store, publisher: this.publisher, registry: contracts },
       );
-      for (const topic of options.topics) this.#processors.set(topic, processor);
+      for (const topic of consumedTopics(options)) this.#processors.set(topic, processor);
     };
     route(orderCommandsConsumer);
     route(orderSagaConsumer);

@@ -25,6 +25,7 @@ export { MAX_BATCH_BYTES, RunnerStoppedError } from './emulator/batcher.js';
 export {
   MappingConfigError,
   mappingsFromTemplate,
+  type PackagedTemplate,
   readTemplate,
   type ScheduleConfig,
   schedulesFromTemplate,
@@ -58,18 +59,28 @@ export { localDynamoDbClient, type RunningDynamoDb, startDynamoDbLocal } from '.
 export { InfrastructureError } from './infra/errors.js';
 export { type Infrastructure, type InfrastructureOptions, startInfrastructure } from './infra/index.js';
 export { brokerDataRoot, type RunningBroker, startApacheKafka } from './infra/kafka-broker.js';
-export { pinnedKafkaVersion, resolveKafkaDistribution } from './infra/kafka-distribution.js';
+export {
+  type KafkaDistribution,
+  pinnedKafkaVersion,
+  resolveKafkaDistribution,
+} from './infra/kafka-distribution.js';
 export { createTopics, createTopicsAndWait } from './infra/kafka-topics.js';
 export { offlineEnvironment, type PackageStageOptions, packageStage } from './infra/package-stage.js';
 export { freePort } from './infra/ports.js';
 export { guardChild, stopChild } from './infra/process.js';
 export {
+  type Json,
   loadServerlessConfig,
   type ResolveOptions,
   resolveVariables,
   type ServerlessConfig,
   serverlessFile,
 } from './infra/serverless-config.js';
-export { createDeclaredTables, declaredTables, toCreateTableInput } from './infra/tables.js';
+export {
+  createDeclaredTables,
+  declaredTables,
+  type TableProperties,
+  toCreateTableInput,
+} from './infra/tables.js';
 export { lambdaContext } from './runner/lambda-context.js';
 export { STAGE_OPTIONS, stageEnvironment } from './stage.js';

@@ -157,7 +157,7 @@ export {
 export { KeyedLanes } from './pipeline/keyed-lanes.js';
 export { releaseConnectionsLocally } from './pipeline/middlewares/release-connections-locally.js';
 export { assertPublishable, toOutgoingRecords } from './pipeline/outbox.js';
-export { BatchProcessor, markerKey } from './pipeline/processor.js';
+export { BatchProcessor, consumedTopics, markerKey } from './pipeline/processor.js';
 export {
   DEFAULT_RETRY,
   fullJitterDelay,

@@ -87,6 +87,33 @@ function assertRecordAgeBounded(mapping: Readonly<Record<string, Json>>): void {
 }
 
 /**
+ * A function's `msk` events and the topics its handler reads must be the same: a topic the handler
+ * reads without a mapping is never delivered, a mapping's topic the handler does not read dead-letters
+ * every record (and its role could not read it).
+ */
+function assertMappingsMatchDeclarations(
+  mappings: readonly Mapping[],
+  declarations: Readonly<Record<string, FunctionDeclaration>>,
+): void {
+  const problems: string[] = [];
+  for (const [key, declaration] of Object.entries(declarations)) {
+    const mapped = new Set(
+      mappings.filter((mapping) => mapping.functionKey === key).map(({ topic }) => topic),
+    );
+    const consumed = new Set(declaration.consumes ?? []);
+    for (const topic of consumed)
+      if (!mapped.has(topic)) problems.push(`${key} reads ${topic} but has no msk event for it`);
+    for (const topic of mapped)
+      if (!consumed.has(topic))
+        problems.push(`${key} has an msk event for ${topic}, which its handler does not read`);
+  }
+  if (problems.length > 0)
+    throw new DeploymentError(`the msk events and the handlers disagree: ${problems.join('; ')}`, {
+      functions: [...new Set(problems.map((problem) => problem.split(' ')[0]))].join(','),
+    });
+}
+
+/**
  * The topics the stack creates: each mapping's topic and its dead-letter topic, then every topic a
  * function's module produces to, each once.
  */
@@ -183,6 +210,7 @@ export function extendTemplate(template: Template, service: ServiceDescription):
       );
   }
 
+  assertMappingsMatchDeclarations(mappings, declarations);
   const tables = tablesByVariable(template, service.environment);
   for (const [key, fn] of Object.entries(service.functions)) {
     const ids = functionLogicalIds(key);

@@ -110,6 +110,17 @@ describe('extendTemplate', () => {
     expect(() => extendTemplate(compiled(), service({}, {}))).toThrow(UndeclaredTableError);
   });
 
+  it('refuses msk events that disagree with what the handlers read', () => {
+    const reads = (consumes: string[]) => ({ ...service(), declarations: { audit: { ...audit, consumes } } });
+
+    expect(() => extendTemplate(compiled(), reads(['orders.commands', 'orders.events']))).toThrow(
+      'audit reads orders.events but has no msk event for it',
+    );
+    expect(() => extendTemplate(compiled(), reads([]))).toThrow(
+      'audit has an msk event for orders.commands, which its handler does not read',
+    );
+  });
+
   it('refuses a mapping that would keep retrying a record longer than its committed outbox is kept', () => {
     // Lambda's default MaximumRecordAgeInSeconds is -1 (never give up); the markers live 7 days past the
     // largest finite age Lambda accepts (604,800 s) plus the dead letter's lifetime.

@@ -14,12 +14,12 @@ export class MappingConfigError extends Error {
   override readonly name = 'MappingConfigError';
 }
 
-interface Template {
+export interface PackagedTemplate {
   Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }>;
 }
 
-export function readTemplate(path: string): Template {
-  return JSON.parse(readFileSync(path, 'utf8')) as Template;
+export function readTemplate(path: string): PackagedTemplate {
+  return JSON.parse(readFileSync(path, 'utf8')) as PackagedTemplate;
 }
 
 /** The serverless.yml function key whose generated Lambda logical id is `logicalId`. */
@@ -56,7 +56,7 @@ function destinationTopicOf(
  * Every `AWS::Lambda::EventSourceMapping` of the packaged template — the merged configuration that
  * would deploy, `resources.extensions` included — with AWS's defaults filled in.
  */
-export function mappingsFromTemplate(template: Template, config: ServerlessConfig): MappingConfig[] {
+export function mappingsFromTemplate(template: PackagedTemplate, config: ServerlessConfig): MappingConfig[] {
   const mappings: MappingConfig[] = [];
   const sourceTopics = new Set<string>();
   for (const [logicalId, resource] of Object.entries(template.Resources)) {
@@ -141,7 +141,10 @@ export function rateMs(logicalId: string, expression: string): number {
 }
 
 /** Every `AWS::Events::Rule` with a ScheduleExpression whose target is one of the service's functions. */
-export function schedulesFromTemplate(template: Template, config: ServerlessConfig): ScheduleConfig[] {
+export function schedulesFromTemplate(
+  template: PackagedTemplate,
+  config: ServerlessConfig,
+): ScheduleConfig[] {
   const schedules: ScheduleConfig[] = [];
   for (const [logicalId, resource] of Object.entries(template.Resources)) {
     const properties = resource.Properties ?? {};

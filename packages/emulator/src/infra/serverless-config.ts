@@ -36,7 +36,7 @@ export interface ResolveOptions {
   env?: NodeJS.ProcessEnv | undefined;
 }
 
-type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
 const VARIABLE = /\$\{([^${}]+)\}/;
 

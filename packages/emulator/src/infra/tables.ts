@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { ServerlessConfig } from './serverless-config.js';
 
-interface TableProperties {
+export interface TableProperties {
   TableName: string;
   AttributeDefinitions: CreateTableCommandInput['AttributeDefinitions'];
   KeySchema: CreateTableCommandInput['KeySchema'];

@@ -56,7 +56,7 @@ function clusterBrokers(clusterArn: string, endpoint: string | undefined): () =>
 /**
  * Client configuration from the environment:
  * - brokers: `KAFKA_BROKERS` (comma-separated), else those of the cluster `MSK_CLUSTER_ARN` (deployed
- *   functions get only the ARN; see {@link clusterBrokers});
+ *   functions get only the ARN; brokers asked of MSK with `kafka:GetBootstrapBrokers`);
  * - `KAFKA_AUTH`: `iam` (the default, as deployed) or `none` (the local broker). Anything else is an
  *   error, never a silent fall back to plaintext;
  * - the MSK API endpoint, as the AWS SDKs find it: `AWS_ENDPOINT_URL_KAFKA`, else `AWS_ENDPOINT_URL`, else

@@ -18,7 +18,7 @@ import type { DecodedRecord } from '../kafka/types.js';
 import { getDocumentClient, tableName } from '../store/dynamodb.js';
 import { IdempotencyStore } from '../store/idempotency.js';
 import { releaseConnectionsLocally } from './middlewares/release-connections-locally.js';
-import { BatchProcessor, markerKey } from './processor.js';
+import { BatchProcessor, consumedTopics, markerKey } from './processor.js';
 import type { BatchReport, KafkaBatchResponse, ProcessorDependencies, ProcessorOptions } from './types.js';
 
 /**
@@ -27,6 +27,7 @@ import type { BatchReport, KafkaBatchResponse, ProcessorDependencies, ProcessorO
  */
 export interface ConsumerOptions<TContracts extends readonly MessageContract[] = readonly MessageContract[]>
   extends ProcessorOptions<MessageOf<TContracts>> {
+  /** the contracts its handler receives; their topics are the topics it reads (unless `topics` says more) */
   accepts: TContracts;
   /** required of a deployed consumer: the topics of its module's `produces` (`publishedTopics`) */
   publishes: readonly string[];
@@ -106,7 +107,7 @@ export type ConsumerHandler = DeclaredHandler<
  * Decoding, contracts, key-ordered concurrency, idempotency, retries, dead letters, outbox publishing
  * and the partial batch response come from the pipeline (docs/architecture.md, "Processing one batch").
  *
- * @param options what the consumer reads, accepts, may publish and touch, and its handler; see {@link ConsumerOptions}
+ * @param options - what the consumer accepts (and so reads), may publish and touch, and its handler; see {@link ConsumerOptions}
  * @returns the handler to export; its mapping needs `FunctionResponseTypes: [ReportBatchItemFailures]`
  * @default dependencies: an {@link IdempotencyStore} on the table `IDEMPOTENCY_TABLE` names and the
  * publisher {@link getPublisher} configures from `KAFKA_BROKERS` or `MSK_CLUSTER_ARN`
@@ -115,8 +116,7 @@ export type ConsumerHandler = DeclaredHandler<
  * export const handler = consumer({
  *   name: 'audit',
  *   registry: contracts,
- *   topics: ['orders.commands'],
- *   accepts: ORDER_COMMANDS,
+ *   accepts: ORDER_COMMANDS, // their topics are what it reads
  *   publishes: [],
  *   tables: { AUDIT_TABLE: TABLE_ACCESS.insert },
  *   handle: (message) => ({ writes: [{ Put: { TableName: auditTable, Item: { messageId: message.id } } }] }),
@@ -126,6 +126,7 @@ export type ConsumerHandler = DeclaredHandler<
 export function consumer<const TContracts extends readonly MessageContract[]>(
   options: ConsumerOptions<TContracts>,
 ): ConsumerHandler {
+  const topics = consumedTopics(options);
   const logger = new Logger({ serviceName: options.name });
   const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: options.name });
   let processor: BatchProcessor<MessageOf<TContracts>> | undefined;
@@ -155,7 +156,7 @@ export function consumer<const TContracts extends readonly MessageContract[]>(
   }
 
   function markerKeyOf(record: DecodedRecord): string | undefined {
-    if (!options.topics.includes(record.topic)) return undefined;
+    if (!topics.includes(record.topic)) return undefined;
     try {
       const message = options.registry.validate(record.topic, record.value);
       return accepted(message) ? markerKey(options, message, record) : undefined;
@@ -167,7 +168,7 @@ export function consumer<const TContracts extends readonly MessageContract[]>(
   return Object.assign(
     declareAccess(handler, {
       tables: { ...options.tables, [IDEMPOTENCY_TABLE_VARIABLE]: TABLE_ACCESS.write },
-      consumes: options.topics,
+      consumes: topics,
       consumer: options.name,
       handles: options.accepts.map(({ topic, type, version }) => ({ topic, type, version })),
     }),

@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import { PermanentError, TransientError, UnhandledMessageError } from '../common/errors.js';
+import { PermanentError, PipelineError, TransientError, UnhandledMessageError } from '../common/errors.js';
 import { payloadHash } from '../common/ids.js';
 import type { ValidMessage } from '../contracts/registry.js';
 import { decodeEntry, isMalformed, type RecordLocation, readMskEvent } from '../kafka/codec.js';
@@ -111,6 +111,20 @@ export function markerKey<TMessage>(
   return `${options.name}#${options.idempotencyKey?.(message, record) ?? message.id}`;
 }
 
+/**
+ * The topics a consumer reads: `topics`, else those of `accepts`.
+ *
+ * @param options - the consumer's `topics` and `accepts`
+ * @throws PipelineError when it gives neither
+ */
+export function consumedTopics(
+  options: Pick<ProcessorOptions<never>, 'name' | 'topics' | 'accepts'>,
+): readonly string[] {
+  const topics = options.topics ?? options.accepts?.map((contract) => contract.topic);
+  if (!topics) throw new PipelineError(`${options.name}: give its topics or the contracts it accepts`);
+  return [...new Set(topics)];
+}
+
 function asError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
 }
@@ -123,11 +137,18 @@ function asError(error: unknown): Error {
 export class BatchProcessor<TMessage extends ValidMessage = ValidMessage> {
   readonly #options: ProcessorOptions<TMessage>;
   readonly #deps: ProcessorDependencies;
+  readonly #topics: readonly string[];
   readonly #nextOffset = new Map<string, number>();
 
+  /**
+   * @param options - what the consumer reads, accepts and does
+   * @param dependencies - its store, publisher and registry
+   * @throws PipelineError when the options give neither `topics` nor `accepts`
+   */
   constructor(options: ProcessorOptions<TMessage>, dependencies: ProcessorDependencies) {
     this.#options = options;
     this.#deps = dependencies;
+    this.#topics = consumedTopics(options);
   }
 
   /**
@@ -383,7 +404,7 @@ export class BatchProcessor<TMessage extends ValidMessage = ValidMessage> {
     const state: RecordState = { record, outcome: RECORD_OUTCOMES.skipped, outgoing: [] };
     states.push(state);
     try {
-      if (!this.#options.topics.includes(record.topic)) {
+      if (!this.#topics.includes(record.topic)) {
         throw new PermanentError(`topic ${record.topic} is not read by ${this.#options.name}`);
       }
       const message = this.#deps.registry.validate(record.topic, record.value);

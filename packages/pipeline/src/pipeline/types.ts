@@ -73,8 +73,13 @@ export type RecordOutcome = (typeof RECORD_OUTCOMES)[keyof typeof RECORD_OUTCOME
 export interface ProcessorOptions<TMessage = ValidMessage> {
   /** names the consumer: the idempotency key namespace, logs and metrics */
   name: string;
-  /** topics this consumer reads; a record from another topic is dead-lettered */
-  topics: readonly string[];
+  /**
+   * The topics this consumer reads; a record from another topic is dead-lettered. Give it when they
+   * are more than those of `accepts` (a topic whose messages it only ignores or dead-letters), or
+   * without `accepts`. Each needs an event source mapping; @msk-patterns/serverless-plugin checks.
+   * @default the topics of `accepts`, each once
+   */
+  topics?: readonly string[];
   /**
    * The contracts the handler handles; the handler receives exactly their messages. A valid message of
    * another contract follows `onUnknown`. Without it, every contract of the registry reaches the handler,
