@@ -80,7 +80,7 @@ export async function main(): Promise<void> {
           ]
         : []),
     ]);
-    // The other side of the SDK decision (docs/performance.md): orderCommands with the AWS SDK left
+    // The other side of the SDK decision (docs/benchmarks.md): orderCommands with the AWS SDK left
     // to the Lambda runtime's copy, built inside node_modules so that require() finds the SDK there as
     // the runtime's handler finds its own. Informational: not an MSK function of ours.
     entries.push({

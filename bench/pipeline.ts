@@ -278,7 +278,7 @@ function median(values: number[]): number {
 
 /**
  * What one record's steps cost, in µs, on the order command the other figures use: the figures
- * docs/performance.md explains the overhead with. Each step runs over 20,000 copies, median of 9.
+ * docs/benchmarks.md explains the overhead with. Each step runs over 20,000 copies, median of 9.
  */
 function steps(): Record<string, number> {
   const COPIES = 20_000;

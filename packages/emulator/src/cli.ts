@@ -1,5 +1,7 @@
+import { EmulatorError } from './errors.js';
+
 /** Wrong arguments: the message is printed alone and the command exits with 2. */
-export class UsageError extends Error {
+export class UsageError extends EmulatorError {
   override readonly name = 'UsageError';
 }
 

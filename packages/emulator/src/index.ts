@@ -55,6 +55,7 @@ export {
 } from './emulator/mapping-runner.js';
 export { type ScheduledHandler, ScheduleRunner } from './emulator/schedule-runner.js';
 export type { EmulatedRecord, MappingConfig } from './emulator/types.js';
+export { EmulatorError, type EmulatorErrorContext } from './errors.js';
 export { localDynamoDbClient, type RunningDynamoDb, startDynamoDbLocal } from './infra/dynamodb-local.js';
 export { InfrastructureError } from './infra/errors.js';
 export { type Infrastructure, type InfrastructureOptions, startInfrastructure } from './infra/index.js';

@@ -2,6 +2,20 @@ import { METRICS_NAMESPACE } from '@msk-patterns/pipeline';
 import { ref } from './arns.js';
 import type { Json, Resource } from './types.js';
 
+/** Where a consumer's metrics are: its namespace, and its name as the `service` dimension. */
+export interface ConsumerMetrics {
+  name: string;
+  namespace: string;
+}
+
+/**
+ * A consumer's metrics, from its declaration (a declaration from before the namespace was declared
+ * means the pipeline's default).
+ */
+export function consumerMetrics(consumer: string, metricsNamespace: string | undefined): ConsumerMetrics {
+  return { name: consumer, namespace: metricsNamespace ?? METRICS_NAMESPACE };
+}
+
 export interface AlarmTarget {
   /** the SNS topic every alarm notifies, in alarm and back to OK */
   topicArn: string;
@@ -123,17 +137,17 @@ export function functionAlarm(
  */
 export function failedAlarm(
   target: AlarmTarget,
-  consumerName: string,
+  consumer: ConsumerMetrics,
   threshold: number,
   minutes: number,
 ): Resource {
   return alarm(
     target,
-    `${consumerName}: records failing for ${minutes} minutes; committed outboxes may wait on them (npm run dlq -- list --stage <stage> once they reach the destination)`,
+    `${consumer.name}: records failing for ${minutes} minutes; committed outboxes may wait on them (msk-dlq list --stage <stage> once they reach the destination)`,
     {
-      namespace: METRICS_NAMESPACE,
+      namespace: consumer.namespace,
       name: 'Failed',
-      dimensions: [{ Name: 'service', Value: consumerName }],
+      dimensions: [{ Name: 'service', Value: consumer.name }],
     },
     { statistic: 'Sum', threshold, minutes },
   );
@@ -143,14 +157,18 @@ export function failedAlarm(
  * Records a consumer dead-lettered: the `DeadLettered` metric the pipeline emits (Powertools Metrics,
  * EMF), whose `service` dimension is the consumer's name.
  */
-export function deadLetteredAlarm(target: AlarmTarget, consumerName: string, threshold: number): Resource {
+export function deadLetteredAlarm(
+  target: AlarmTarget,
+  consumer: ConsumerMetrics,
+  threshold: number,
+): Resource {
   return alarm(
     target,
-    `${consumerName}: records dead-lettered (npm run dlq -- list --stage <stage>)`,
+    `${consumer.name}: records dead-lettered (msk-dlq list --stage <stage>)`,
     {
-      namespace: METRICS_NAMESPACE,
+      namespace: consumer.namespace,
       name: 'DeadLettered',
-      dimensions: [{ Name: 'service', Value: consumerName }],
+      dimensions: [{ Name: 'service', Value: consumer.name }],
     },
     { statistic: 'Sum', threshold, minutes: 1 },
   );

@@ -1,5 +1,6 @@
 import { deadLetterTopic, MAX_RECORD_AGE_HOURS } from '@msk-patterns/pipeline';
 import {
+  consumerMetrics,
   deadLetteredAlarm,
   failedAlarm,
   functionAlarm,
@@ -241,14 +242,15 @@ export function extendTemplate(template: Template, service: ServiceDescription):
       alarms.throttles,
     );
     if (declaration.consumer) {
+      const consumer = consumerMetrics(declaration.consumer, declaration.metricsNamespace);
       resources[`${ids.function}DeadLetteredAlarm`] = deadLetteredAlarm(
         target,
-        declaration.consumer,
+        consumer,
         alarms.deadLettered,
       );
       resources[`${ids.function}FailedAlarm`] = failedAlarm(
         target,
-        declaration.consumer,
+        consumer,
         alarms.failed,
         alarms.failedMinutes,
       );

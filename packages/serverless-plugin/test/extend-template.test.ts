@@ -92,6 +92,19 @@ describe('extendTemplate', () => {
     ).toMatchObject({ Threshold: 10, EvaluationPeriods: 3 });
   });
 
+  it("watches a consumer's metrics in the namespace it declares", () => {
+    const own = { ...service(), declarations: { audit: { ...audit, metricsNamespace: 'Loyalty' } } };
+
+    const template = extendTemplate(compiled(), own);
+
+    expect(template.Resources.AuditLambdaFunctionDeadLetteredAlarm?.Properties).toMatchObject({
+      Namespace: 'Loyalty',
+      MetricName: 'DeadLettered',
+      Dimensions: [{ Name: 'service', Value: 'audit' }],
+    });
+    expect(template.Resources.AuditLambdaFunctionFailedAlarm?.Properties?.Namespace).toBe('Loyalty');
+  });
+
   it('creates no topic and no dependency on one when the cluster cannot (createTopics=false)', () => {
     // `--param="createTopics=false"` arrives as text.
     const template = extendTemplate(compiled(), service({ createTopics: 'false' }));

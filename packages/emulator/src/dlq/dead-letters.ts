@@ -7,6 +7,7 @@ import {
 } from '@msk-patterns/pipeline';
 import { Kafka, type KafkaConfig, logLevel } from 'kafkajs';
 import * as z from 'zod/mini';
+import { EmulatorError } from '../errors.js';
 
 /** One record of a dead-letter topic, written by Lambda's `kafka://` destination or by our functions. */
 export interface DeadLetter {
@@ -218,7 +219,7 @@ export async function readDeadLetters(
 }
 
 /** Thrown when a redrive would write into a dead-letter topic. */
-export class RedriveRefusedError extends Error {
+export class RedriveRefusedError extends EmulatorError {
   override readonly name = 'RedriveRefusedError';
 }
 

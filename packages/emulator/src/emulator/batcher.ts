@@ -1,10 +1,11 @@
+import { EmulatorError } from '../errors.js';
 import type { EmulatedRecord, MappingConfig } from './types.js';
 
 /** Lambda closes a Kafka batch at 6 MB of payload (docs/aws-behaviours.md, "Batching, ordering and offsets"). */
 export const MAX_BATCH_BYTES = 6 * 1024 * 1024;
 
 /** Work abandoned because the runner stops; its records stay uncommitted and come again. */
-export class RunnerStoppedError extends Error {
+export class RunnerStoppedError extends EmulatorError {
   override readonly name = 'RunnerStoppedError';
 }
 
@@ -59,7 +60,8 @@ export class Batcher {
     this.#timer = undefined;
     this.#count = 0;
     this.#bytes = 0;
-    for (const entry of this.#pending.splice(0)) entry.done(new RunnerStoppedError());
+    for (const entry of this.#pending.splice(0))
+      entry.done(new RunnerStoppedError('the mapping runner stopped'));
   }
 
   /**

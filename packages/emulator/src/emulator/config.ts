@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { functionKeyOf } from '@msk-patterns/serverless-plugin';
+import { EmulatorError } from '../errors.js';
 import type { ServerlessConfig } from '../infra/serverless-config.js';
 import type { MappingConfig } from './types.js';
 
@@ -10,7 +11,7 @@ const MAX_KAFKA_TIMEOUT_SECONDS = 14 * 60;
 /** "Infinite retries together with an on-failure destination are capped at 10 retries." (docs/aws-behaviours.md, "Error handling") */
 const INFINITE_RETRIES_WITH_DESTINATION = 10;
 
-export class MappingConfigError extends Error {
+export class MappingConfigError extends EmulatorError {
   override readonly name = 'MappingConfigError';
 }
 

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { MskEvent } from '@msk-patterns/pipeline';
+import { EmulatorError } from '../errors.js';
 import { guardChild, stopChild } from '../infra/process.js';
 import { FunctionProcessMessage, type FunctionProcessRequest } from './function-process-protocol.js';
 import type { MskHandler } from './mapping-runner.js';
@@ -40,7 +41,7 @@ export interface FunctionProcessOptions {
 }
 
 /** Lambda's answer when a function's runtime process dies during an invocation. */
-export class RuntimeExitError extends Error {
+export class RuntimeExitError extends EmulatorError {
   override readonly name = 'Runtime.ExitError';
 }
 
@@ -48,7 +49,7 @@ export class RuntimeExitError extends Error {
  * The chaos run's poller failure: the function answered, then the poller died before committing the
  * offsets. Not a failed invocation: the batch is delivered again as a fresh delivery.
  */
-export class UncommittedResponseError extends Error {
+export class UncommittedResponseError extends EmulatorError {
   override readonly name = 'UncommittedResponseError';
 }
 

@@ -245,7 +245,7 @@ export class MappingRunner {
     // A replayed batch is not replayed again: every record comes at most three times from the chaos run.
     const replayed = new WeakSet<EmulatedRecord[]>();
     while (queue.length > 0) {
-      if (this.#stopping) throw new RunnerStoppedError();
+      if (this.#stopping) throw new RunnerStoppedError('the mapping runner stopped');
       let batch = queue.shift() as EmulatedRecord[];
       batch = await this.#expireOldRecords(batch, invokeCount);
       if (batch.length === 0) continue;

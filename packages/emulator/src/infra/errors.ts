@@ -1,13 +1,15 @@
+import { EmulatorError } from '../errors.js';
+
 /**
  * A local service could not start. The message is one line that names the cause and the fix;
  * the runner prints it alone, without a stack trace.
  */
-export class InfrastructureError extends Error {
+export class InfrastructureError extends EmulatorError {
   override readonly name = 'InfrastructureError';
   constructor(
     readonly service: 'dynamodb' | 'kafka' | 'tables' | 'serverless.yml',
     message: string,
   ) {
-    super(`${service}: ${message}`);
+    super(`${service}: ${message}`, { service });
   }
 }

@@ -180,7 +180,7 @@ export class ContractRegistry {
       typeof type === 'string' && typeof version === 'number' ? this.find(topic, type, version) : undefined;
     if (contract) {
       // zod alone (issue 24): an acceptor compiled from zod's internals saved ~4 µs per record, beside
-      // milliseconds of DynamoDB per record; no end-to-end figure moved (docs/performance.md).
+      // milliseconds of DynamoDB per record; no end-to-end figure moved (docs/benchmarks.md).
       const message = z.safeParse(this.#messageSchema(contract), json);
       if (message.success) return Object.assign(message.data, { contract });
       throw new ContractViolationError(

@@ -26,13 +26,15 @@ export type TableDeclaration = Readonly<Partial<Record<string, TableAccess>>>;
  */
 export const IDEMPOTENCY_TABLE_VARIABLE = 'IDEMPOTENCY_TABLE';
 
-/** The CloudWatch namespace of the pipeline's metrics (Powertools Metrics, EMF). */
+/** The CloudWatch namespace of the pipeline's metrics (Powertools Metrics, EMF) unless a consumer names its own. */
 export const METRICS_NAMESPACE = 'KafkaPatterns';
 
 export interface FunctionAccess {
   tables: TableDeclaration;
   /** a Kafka consumer's name: the `service` dimension of the pipeline's metrics (alarms watch it) */
   consumer?: string;
+  /** the CloudWatch namespace of a Kafka consumer's metrics (its alarms watch it there) */
+  metricsNamespace?: string;
   /**
    * Topics the function's event source mappings read. Their dead-letter topics are implied: the
    * function writes its own dead letters there, and so does the mapping's `kafka://` destination.

@@ -38,6 +38,12 @@ export interface ConsumerOptions<TContracts extends readonly MessageContract[] =
   tables: TableDeclaration;
   /** the service's contracts: what `accepts` is checked against, and what outgoing messages are */
   registry: ContractRegistry;
+  /**
+   * The CloudWatch namespace of its metrics (`Processed`, `DeadLettered`, `Failed`…); the alarms the
+   * serverless plugin generates watch them there.
+   * @default METRICS_NAMESPACE ('KafkaPatterns')
+   */
+  metricsNamespace?: string;
   /** replaces the DynamoDB store / Kafka publisher built from the environment (tests, benchmarks) */
   dependencies?: Partial<ProcessorDependencies>;
 }
@@ -128,7 +134,8 @@ export function consumer<const TContracts extends readonly MessageContract[]>(
 ): ConsumerHandler {
   const topics = consumedTopics(options);
   const logger = new Logger({ serviceName: options.name });
-  const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: options.name });
+  const metricsNamespace = options.metricsNamespace ?? METRICS_NAMESPACE;
+  const metrics = new Metrics({ namespace: metricsNamespace, serviceName: options.name });
   let processor: BatchProcessor<MessageOf<TContracts>> | undefined;
 
   async function processBatch(event: unknown, context: Context): Promise<KafkaBatchResponse> {
@@ -170,6 +177,7 @@ export function consumer<const TContracts extends readonly MessageContract[]>(
       tables: { ...options.tables, [IDEMPOTENCY_TABLE_VARIABLE]: TABLE_ACCESS.write },
       consumes: topics,
       consumer: options.name,
+      metricsNamespace,
       handles: options.accepts.map(({ topic, type, version }) => ({ topic, type, version })),
     }),
     { markerKeyOf },

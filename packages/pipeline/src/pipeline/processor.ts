@@ -2,10 +2,16 @@ import type { Context } from 'aws-lambda';
 import { PermanentError, PipelineError, TransientError, UnhandledMessageError } from '../common/errors.js';
 import { payloadHash } from '../common/ids.js';
 import type { ValidMessage } from '../contracts/registry.js';
-import { decodeEntry, isMalformed, type RecordLocation, readMskEvent } from '../kafka/codec.js';
+import {
+  decodeEntry,
+  isMalformed,
+  type MskEventPartitions,
+  type RecordLocation,
+  readMskEvent,
+} from '../kafka/codec.js';
 import { deadLetterRecord } from '../kafka/dead-letter.js';
 import type { OutgoingRecord } from '../kafka/producer.js';
-import type { DecodedRecord } from '../kafka/types.js';
+import type { DecodedRecord, MskEvent } from '../kafka/types.js';
 import { classify, ERROR_KINDS } from './classify.js';
 import { KeyedLanes } from './keyed-lanes.js';
 import { assertPublishable, toOutgoingRecords } from './outbox.js';
@@ -43,6 +49,35 @@ interface RecordState {
   /** a duplicate republishing its stored outbox: its marker is told once the broker confirmed */
   republishes?: string;
   error?: Error;
+}
+
+/** The time an invocation gives its batch. */
+interface InvocationTime {
+  /** kept back for publishing and answering */
+  margin: number;
+  /** what is left for records, now */
+  budgetMs: () => number;
+  /** rejects when records must stop */
+  work: Promise<never>;
+  /** rejects when the publish must stop */
+  publishing: Promise<never>;
+}
+
+/** One invocation's batch, as its phases share it. */
+interface BatchRun {
+  event: MskEvent;
+  lambda: Context;
+  batchSize: number;
+  time: InvocationTime;
+  /** every record's state, in the order admitted: what the report is made of */
+  states: RecordState[];
+  /** idempotency keys of redelivered records committed before (claim mode decides per record) */
+  known: Set<string>;
+  retry: RetryOptions;
+  /** transient errors retried in place */
+  retries: number;
+  /** the publisher was asked to connect */
+  connecting: boolean;
 }
 
 const DEFAULT_CONCURRENCY = 16;
@@ -159,6 +194,13 @@ export class BatchProcessor<TMessage extends ValidMessage = ValidMessage> {
     return this.#options.accepts?.includes(message.contract) ?? true;
   }
 
+  /**
+   * Process one MSK batch within the invocation's time.
+   *
+   * @param event - the event as Lambda delivered it (validated here: anything else is a `MalformedEventError`)
+   * @param lambda - the invocation's context: its remaining time bounds every call
+   * @returns the partial batch response, each record's outcome, the retries and what was published
+   */
   async process(event: unknown, lambda: Context): Promise<BatchReport> {
     const started = lambda.getRemainingTimeInMillis();
     const margin = this.#options.safetyMarginMs ?? Math.min(MAX_SAFETY_MARGIN_MS, Math.floor(started * 0.2));
@@ -184,98 +226,94 @@ export class BatchProcessor<TMessage extends ValidMessage = ValidMessage> {
     }
   }
 
-  async #processWithin(
-    event: unknown,
-    lambda: Context,
-    time: { margin: number; budgetMs: () => number; work: Promise<never>; publishing: Promise<never> },
-  ): Promise<BatchReport> {
-    const { margin, budgetMs } = time;
+  /**
+   * One batch in four phases: **admit** each record (decode, validate, or dead-letter it at once),
+   * **schedule** the admitted ones on their key's lane (after their markers are looked up when the
+   * partition may be a redelivery), **handle** each in its lane (idempotency, handler, commit, retries),
+   * then **publish** what the batch produced and **report** the outcome. The phases share a
+   * {@link BatchRun}.
+   */
+  async #processWithin(event: unknown, lambda: Context, time: InvocationTime): Promise<BatchReport> {
     const { event: mskEvent, partitions } = readMskEvent(event);
-    const batchSize = partitions.reduce((sum, [, entries]) => sum + entries.length, 0);
-    const states: RecordState[] = [];
-    let retries = 0;
-    // The batch publishes at its end; a container's first connect (in MSK: the brokers asked of the
-    // API, TLS, the IAM token, kafkajs loaded) starts with the first record that will publish, so that
-    // it overlaps the rest of the batch. Its failure is left to the publish to report and retry.
-    let connecting = false;
-    const connectEarly = () => {
-      if (connecting) return;
-      connecting = true;
-      this.#deps.publisher.connect?.().catch(() => undefined);
+    const run: BatchRun = {
+      event: mskEvent,
+      lambda,
+      batchSize: partitions.reduce((sum, [, entries]) => sum + entries.length, 0),
+      time,
+      states: [],
+      known: new Set(),
+      retries: 0,
+      connecting: false,
+      retry: this.#retryOptions(time, () => {
+        run.retries++;
+      }),
     };
+    const lanes = new KeyedLanes<Work<TMessage>>(this.#options.concurrency ?? DEFAULT_CONCURRENCY, (work) =>
+      this.#handle(run, work),
+    );
+    await this.#schedule(run, partitions, lanes);
+    await lanes.close();
+    const published = await this.#publish(run);
+    return { ...this.#report(run.states), retries: run.retries, published };
+  }
 
-    const deadLetter = (state: RecordState, error: Error) => {
-      const { record } = state;
-      state.outcome = RECORD_OUTCOMES.deadLettered;
-      state.error = error;
-      connectEarly();
-      state.outgoing = [
-        deadLetterRecord({
-          event: mskEvent,
-          context: lambda,
-          partitionKey: record.partitionKey,
-          topic: record.topic,
-          partition: record.partition,
-          offset: record.offset,
-          timestamp: record.timestamp,
-          key: record.keyBytes ?? null,
-          raw: record.raw,
-          batchSize,
-          error,
-        }),
-      ];
-    };
-
-    const retryOptions = {
+  #retryOptions(time: InvocationTime, onRetry: () => void): RetryOptions {
+    return {
       maxAttempts: this.#options.retry?.maxAttempts ?? DEFAULT_RETRY.maxAttempts,
       baseDelayMs: this.#options.retry?.baseDelayMs ?? DEFAULT_RETRY.baseDelayMs,
       maxDelayMs: this.#options.retry?.maxDelayMs ?? DEFAULT_RETRY.maxDelayMs,
-      budgetMs,
+      budgetMs: time.budgetMs,
       classifiers: this.#options.classifiers,
       sleep: this.#deps.sleep,
       random: this.#deps.random,
-      onRetry: () => {
-        retries++;
-      },
+      onRetry,
       deadline: time.work,
     };
-    /** idempotency keys of redelivered records that were committed before (claim mode decides per record) */
-    const known = new Set<string>();
-    // 3-4. One record of a key at a time, keys concurrently; returning false stops the key at a failed record.
-    const lanes = new KeyedLanes<Work<TMessage>>(
-      this.#options.concurrency ?? DEFAULT_CONCURRENCY,
-      async (item) => {
-        const { state } = item;
-        const recordStarted = performance.now();
-        state.message = item.message;
-        try {
-          const result = await retryTransient(
-            (attempt) => this.#processOne(item, lambda, known, attempt),
-            retryOptions,
-          );
-          state.outcome = result.outcome;
-          state.outgoing = result.outgoing;
-          if (result.outgoing.length > 0) connectEarly();
-          if (result.outcome === RECORD_OUTCOMES.duplicate && result.outgoing.length > 0)
-            state.republishes = item.idempotencyKey;
-          state.durationMs = performance.now() - recordStarted;
-          return true;
-        } catch (error) {
-          const failure = asError(error);
-          if (classify(failure, this.#options.classifiers) === ERROR_KINDS.permanent) {
-            deadLetter(state, failure);
-            return true;
-          }
-          // Later records of the key must wait for this one: they stay "skipped" and are redelivered.
-          state.outcome = RECORD_OUTCOMES.failed;
-          state.error = failure;
-          return false;
-        }
-      },
-    );
+  }
 
-    // 1-2. Decode and validate, partition by partition in offset order, handing each record to the
-    // lanes as soon as it is valid: the first keys run while the rest of the batch is still decoded.
+  /**
+   * The batch publishes at its end; a container's first connect (in MSK: the brokers asked of the
+   * API, TLS, the IAM token, kafkajs loaded) starts with the first record that will publish, so that
+   * it overlaps the rest of the batch. Its failure is left to the publish to report and retry.
+   */
+  #connectEarly(run: BatchRun): void {
+    if (run.connecting) return;
+    run.connecting = true;
+    this.#deps.publisher.connect?.().catch(() => undefined);
+  }
+
+  /** The record goes to its dead-letter topic with this reason, in Lambda's on-failure format. */
+  #deadLetter(run: BatchRun, state: RecordState, error: Error): void {
+    const { record } = state;
+    state.outcome = RECORD_OUTCOMES.deadLettered;
+    state.error = error;
+    this.#connectEarly(run);
+    state.outgoing = [
+      deadLetterRecord({
+        event: run.event,
+        context: run.lambda,
+        partitionKey: record.partitionKey,
+        topic: record.topic,
+        partition: record.partition,
+        offset: record.offset,
+        timestamp: record.timestamp,
+        key: record.keyBytes ?? null,
+        raw: record.raw,
+        batchSize: run.batchSize,
+        error,
+      }),
+    ];
+  }
+
+  /**
+   * Admit and schedule, partition by partition in offset order: each record is handed to the lanes as
+   * soon as it is valid, so the first keys run while the rest of the batch is still decoded.
+   */
+  async #schedule(
+    run: BatchRun,
+    partitions: MskEventPartitions['partitions'],
+    lanes: KeyedLanes<Work<TMessage>>,
+  ): Promise<void> {
     const lookups: Promise<boolean>[] = [];
     let decodedSinceYield = 0;
     for (const [partitionKey, entries] of partitions) {
@@ -293,12 +331,12 @@ export class BatchProcessor<TMessage extends ValidMessage = ValidMessage> {
       let held: Array<Work<TMessage>> = [];
       let released: Promise<boolean> = Promise.resolve(true);
       const release = () => {
-        released = this.#releaseAfterLookup(held, released, lanes, known, retryOptions);
+        released = this.#releaseAfterLookup(run, held, released, lanes);
         lookups.push(released);
         held = [];
       };
       for (const index of order) {
-        const work = this.#admit(entries[index], partitionKey, index, states, deadLetter);
+        const work = this.#admit(run, entries[index], partitionKey, index);
         if (work && !redelivered) lanes.push(keyGroup(work.record), work);
         if (work && redelivered && held.push(work) === LOOKUP_CHUNK) release();
         if (++decodedSinceYield === DECODE_CHUNK) {
@@ -309,43 +347,74 @@ export class BatchProcessor<TMessage extends ValidMessage = ValidMessage> {
       if (held.length > 0) release();
     }
     await Promise.all(lookups);
-    await lanes.close();
+  }
 
-    // 5. Publish everything this batch produced, after the commits, in one request — but a dead letter
-    // an earlier delivery of the batch already wrote (a redelivery after a failure of another record)
-    // is not written twice. Only batches with dead letters ask.
+  /**
+   * Handle one record in its lane: idempotency, the handler, the commit, transient errors retried in
+   * place. Resolves false when the record failed: the later records of its key must wait for it (they
+   * stay "skipped" and are redelivered).
+   */
+  async #handle(run: BatchRun, work: Work<TMessage>): Promise<boolean> {
+    const { state } = work;
+    const recordStarted = performance.now();
+    state.message = work.message;
+    try {
+      const result = await retryTransient((attempt) => this.#processOne(work, run, attempt), run.retry);
+      state.outcome = result.outcome;
+      state.outgoing = result.outgoing;
+      if (result.outgoing.length > 0) this.#connectEarly(run);
+      if (result.outcome === RECORD_OUTCOMES.duplicate && result.outgoing.length > 0)
+        state.republishes = work.idempotencyKey;
+      state.durationMs = performance.now() - recordStarted;
+      return true;
+    } catch (error) {
+      const failure = asError(error);
+      if (classify(failure, this.#options.classifiers) === ERROR_KINDS.permanent) {
+        this.#deadLetter(run, state, failure);
+        return true;
+      }
+      state.outcome = RECORD_OUTCOMES.failed;
+      state.error = failure;
+      return false;
+    }
+  }
+
+  /**
+   * Publish everything the batch produced, after the commits, in one request — but a dead letter an
+   * earlier delivery of the batch already wrote (a redelivery after a failure of another record) is
+   * not written twice. Only batches with dead letters ask. Returns how many records went out.
+   */
+  async #publish(run: BatchRun): Promise<number> {
+    const { states, time, lambda } = run;
     const letters = await this.#unwrittenLetters(states, time.publishing);
     const outgoing = states.flatMap((state) => state.outgoing);
-    let published = 0;
-    if (outgoing.length > 0) {
-      try {
-        await retryTransient(() => this.#deps.publisher.publish(outgoing), {
-          ...DEFAULT_RETRY,
-          budgetMs: () => lambda.getRemainingTimeInMillis() - Math.min(margin, PUBLISH_MARGIN_MS),
-          sleep: this.#deps.sleep,
-          random: this.#deps.random,
-          deadline: time.publishing,
-        });
-        published = outgoing.length;
-        const republished = states.flatMap((state) => (state.republishes ? [state.republishes] : []));
-        // Best effort, like the records they speak of: a marker missed costs one more copy later.
-        const told = [
-          ...(republished.length > 0 ? [this.#deps.store.markRepublished(republished)] : []),
-          ...(letters.length > 0 ? [this.#deps.store.markLettersWritten(letters)] : []),
-        ];
-        if (told.length > 0) await Promise.race([Promise.all(told), time.publishing]).catch(() => undefined);
-      } catch (error) {
-        // Committed records republish from their markers when the mapping redelivers them.
-        for (const state of states) {
-          if (state.outgoing.length > 0) {
-            state.outcome = RECORD_OUTCOMES.failed;
-            state.error = asError(error);
-          }
+    if (outgoing.length === 0) return 0;
+    try {
+      await retryTransient(() => this.#deps.publisher.publish(outgoing), {
+        ...DEFAULT_RETRY,
+        budgetMs: () => lambda.getRemainingTimeInMillis() - Math.min(time.margin, PUBLISH_MARGIN_MS),
+        sleep: this.#deps.sleep,
+        random: this.#deps.random,
+        deadline: time.publishing,
+      });
+    } catch (error) {
+      // Committed records republish from their markers when the mapping redelivers them.
+      for (const state of states) {
+        if (state.outgoing.length > 0) {
+          state.outcome = RECORD_OUTCOMES.failed;
+          state.error = asError(error);
         }
       }
+      return 0;
     }
-
-    return { ...this.#report(states), retries, published };
+    const republished = states.flatMap((state) => (state.republishes ? [state.republishes] : []));
+    // Best effort, like the records they speak of: a marker missed costs one more copy later.
+    const told = [
+      ...(republished.length > 0 ? [this.#deps.store.markRepublished(republished)] : []),
+      ...(letters.length > 0 ? [this.#deps.store.markLettersWritten(letters)] : []),
+    ];
+    if (told.length > 0) await Promise.race([Promise.all(told), time.publishing]).catch(() => undefined);
+    return outgoing.length;
   }
 
   /** Where a record's dead letter is remembered once written: its place, under the consumer's prefix. */
@@ -382,13 +451,8 @@ export class BatchProcessor<TMessage extends ValidMessage = ValidMessage> {
   }
 
   /** Decode and validate one entry: the work for a lane, or nothing (dead-lettered or ignored). */
-  #admit(
-    raw: unknown,
-    partitionKey: string,
-    index: number,
-    states: RecordState[],
-    deadLetter: (state: RecordState, error: Error) => void,
-  ): Work<TMessage> | undefined {
+  #admit(run: BatchRun, raw: unknown, partitionKey: string, index: number): Work<TMessage> | undefined {
+    const { states } = run;
     const record = decodeEntry(raw, partitionKey, index);
     if (isMalformed(record)) {
       const { error, location } = record;
@@ -398,7 +462,7 @@ export class BatchProcessor<TMessage extends ValidMessage = ValidMessage> {
         outgoing: [],
       };
       states.push(state);
-      deadLetter(state, error);
+      this.#deadLetter(run, state, error);
       return undefined;
     }
     const state: RecordState = { record, outcome: RECORD_OUTCOMES.skipped, outgoing: [] };
@@ -419,7 +483,7 @@ export class BatchProcessor<TMessage extends ValidMessage = ValidMessage> {
       }
       return { record, message, idempotencyKey: markerKey(this.#options, message, record), state };
     } catch (error) {
-      deadLetter(state, asError(error));
+      this.#deadLetter(run, state, asError(error));
       return undefined;
     }
   }
@@ -431,15 +495,14 @@ export class BatchProcessor<TMessage extends ValidMessage = ValidMessage> {
    * partitions go on. Resolves whether the chunk was released.
    */
   async #releaseAfterLookup(
+    run: BatchRun,
     chunk: ReadonlyArray<Work<TMessage>>,
     earlier: Promise<boolean>,
     lanes: KeyedLanes<Work<TMessage>>,
-    known: Set<string>,
-    retryOptions: RetryOptions,
   ): Promise<boolean> {
     const lookup = retryTransient(
       () => this.#deps.store.existing(chunk.map((work) => work.idempotencyKey)),
-      retryOptions,
+      run.retry,
     );
     let committed: Set<string>;
     try {
@@ -459,18 +522,18 @@ export class BatchProcessor<TMessage extends ValidMessage = ValidMessage> {
       }
       return false;
     }
-    for (const key of committed) known.add(key);
+    for (const key of committed) run.known.add(key);
     for (const work of chunk) lanes.push(keyGroup(work.record), work);
     return true;
   }
 
   async #processOne(
     item: WorkItem<TMessage>,
-    lambda: Context,
-    known: Set<string>,
+    run: BatchRun,
     attempt: number,
   ): Promise<{ outcome: RecordOutcome; outgoing: OutgoingRecord[] }> {
     const { store } = this.#deps;
+    const { lambda, known } = run;
     const hash = payloadHash(item.record.value);
     const handlerContext = { record: item.record, lambda, idempotencyKey: item.idempotencyKey, attempt };
     if (this.#options.mode === IDEMPOTENCY_MODES.claim) {

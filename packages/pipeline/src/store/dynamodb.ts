@@ -16,7 +16,7 @@ import {
 export function dynamoDbConfig(env: NodeJS.ProcessEnv = process.env): DynamoDBClientConfig {
   // No request timeout of the SDK's own: the pipeline races every call against the invocation's
   // deadline (packages/pipeline/src/pipeline/retry.ts), and setting `requestHandler: { requestTimeout, connectionTimeout }`
-  // cost 20 % of `npm start -- --once` (63 s against 51 s, invocations 60-80 % longer; docs/performance.md).
+  // cost 20 % of `npm start -- --once` (63 s against 51 s, invocations 60-80 % longer; docs/benchmarks.md).
   const config: DynamoDBClientConfig = { region: env.AWS_REGION ?? 'eu-west-1' };
   if (env.DYNAMODB_ENDPOINT) {
     config.endpoint = env.DYNAMODB_ENDPOINT;
