@@ -10,6 +10,9 @@ export type CliErrorClass = abstract new (...args: never[]) => Error;
 /**
  * Run a local command: exit with what `main` returns (0 when nothing). Expected errors — usage errors
  * and the classes in `plain` — print their one-line message; anything else prints its stack.
+ *
+ * @param main - the command; what it resolves is the exit code (0 when nothing)
+ * @param plain - error classes printed as their message alone (exit 1)
  */
 export function runCli(
   main: () => Promise<number | undefined> | Promise<void>,

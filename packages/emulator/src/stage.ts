@@ -6,6 +6,9 @@ import { loadServerlessConfig } from './infra/serverless-config.js';
  * reach the deployed tables and topics as the functions do: MSK IAM over TLS, brokers asked of the
  * cluster, the caller's AWS credentials. `params` are the stage parameters given on the command line
  * (`--param name=value`), as `serverless deploy` takes them.
+ *
+ * @param stage - the deployed stage
+ * @param params - stage parameters as `name=value` (`--param`)
  */
 export function stageEnvironment(stage: string, params: readonly string[] = []): Record<string, string> {
   const given = Object.fromEntries(

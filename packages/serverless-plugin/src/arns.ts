@@ -15,6 +15,12 @@ export interface ClusterArns {
 
 const CLUSTER_ARN = /^(arn:[\w-]+:kafka:[\w-]+:\d{12}:)cluster\/([\w-]+\/[\w-]+)$/;
 
+/**
+ * The ARNs MSK IAM policies name, derived from the cluster's.
+ *
+ * @param clusterArn - the cluster's ARN, from the mappings
+ * @throws ClusterArnError when it is not an MSK cluster ARN
+ */
 export function clusterArns(clusterArn: string): ClusterArns {
   const match = CLUSTER_ARN.exec(clusterArn);
   if (!match)
@@ -40,7 +46,11 @@ export const tableIndexes = (tableLogicalId: string): Json => ({
   'Fn::Join': ['/', [getAtt(tableLogicalId, 'Arn'), 'index', '*']],
 });
 
-/** CloudFormation logical ids are alphanumeric: `orders.commands.dlq` → `OrdersCommandsDlq`. */
+/**
+ * CloudFormation logical ids are alphanumeric: `orders.commands.dlq` → `OrdersCommandsDlq`.
+ *
+ * @param text - a name with dots or dashes
+ */
 export function logicalName(text: string): string {
   return text
     .split(/[^A-Za-z0-9]+/)

@@ -117,6 +117,9 @@ function assertMappingsMatchDeclarations(
 /**
  * The topics the stack creates: each mapping's topic and its dead-letter topic, then every topic a
  * function's module produces to, each once.
+ *
+ * @param consumed - the mappings' topics
+ * @param declarations - each function's declaration
  */
 export function serviceTopics(
   consumed: readonly string[],

@@ -6,6 +6,10 @@ export class DeploymentError extends Error {
   override readonly name: string = 'DeploymentError';
   readonly context: Readonly<Record<string, string>>;
 
+  /**
+   * @param message - what to fix
+   * @param context - the identifiers involved
+   */
   constructor(message: string, context: Record<string, string> = {}) {
     super(message);
     this.context = context;

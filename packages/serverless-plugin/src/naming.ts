@@ -2,6 +2,8 @@
  * The Serverless Framework's logical ids for a function of serverless.yml (osls `lib/plugins/aws/lib/naming.js`:
  * dashes become "Dash", underscores "Underscore", the first letter upper case). One copy, used by the
  * deployment builder, the emulator and the tests, so that all three find the resources the framework made.
+ *
+ * @param functionKey - a key under `functions:`
  */
 export function functionLogicalIds(functionKey: string) {
   const name = functionKey.replace(/-/g, 'Dash').replace(/_/g, 'Underscore');
@@ -9,7 +11,12 @@ export function functionLogicalIds(functionKey: string) {
   return { function: `${normalized}LambdaFunction`, logGroup: `${normalized}LogGroup` };
 }
 
-/** The function key of serverless.yml whose Lambda function has this logical id. */
+/**
+ * The function key of serverless.yml whose Lambda function has this logical id.
+ *
+ * @param functionKeys - the keys under `functions:`
+ * @param functionLogicalId - a Lambda function's logical id
+ */
 export function functionKeyOf(
   functionKeys: readonly string[],
   functionLogicalId: string,

@@ -182,7 +182,11 @@ function idempotencyMarkers(consumer: string, table: Json, access: TableAccess):
   };
 }
 
-/** The execution role of one function: its logs, its network, its tables and its topics, nothing else. */
+/**
+ * The execution role of one function: its logs, its network, its tables and its topics, nothing else.
+ *
+ * @param input - the function, its declaration, its tables, groups and cluster
+ */
 export function functionRole(input: RoleInput): Resource {
   const statements: Statement[] = [
     {

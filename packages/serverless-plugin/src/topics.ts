@@ -2,7 +2,11 @@ import { topicConfigs, topicSettings } from '@msk-patterns/pipeline';
 import { logicalName } from './arns.js';
 import type { Resource } from './types.js';
 
-/** The logical id of a topic's `AWS::MSK::Topic`: `orders.commands` → `TopicOrdersCommands`. */
+/**
+ * The logical id of a topic's `AWS::MSK::Topic`: `orders.commands` → `TopicOrdersCommands`.
+ *
+ * @param topic - a topic
+ */
 export const topicLogicalId = (topic: string): string => `Topic${logicalName(topic)}`;
 
 /**
@@ -11,6 +15,10 @@ export const topicLogicalId = (topic: string): string => `Topic${logicalName(top
  * APIs behind this resource need an MSK Provisioned cluster on Kafka 3.6.0 or later
  * (https://docs.aws.amazon.com/msk/latest/developerguide/msk-topic-operations.html). `Configs` is the
  * topic configuration as Java properties text, base64-encoded.
+ *
+ * @param clusterArn - the cluster
+ * @param replicationFactor - replicas per topic
+ * @param topics - the topics, dead-letter topics included
  */
 export function topicResources(
   clusterArn: string,

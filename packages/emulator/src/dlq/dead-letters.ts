@@ -230,6 +230,10 @@ const sourceOf = (letter: DeadLetter) =>
 /**
  * Re-publish dead letters to their original topic with their original key, headers and value — the
  * envelope keeps its id, so consumers' idempotency still applies to a record that had half-succeeded.
+ *
+ * @param connection - brokers, or a kafkajs configuration (MSK IAM)
+ * @param letters - the letters to send back (`readDeadLetters`)
+ * @param options - `dryRun` (list, send nothing), `everyCopy` (one per letter, not per source record), `log`
  */
 export async function redrive(
   connection: KafkaConnection,

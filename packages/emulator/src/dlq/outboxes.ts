@@ -59,6 +59,10 @@ function functionKeyOf(functionName: string, functionKeys: Iterable<string>): st
 /**
  * For each letter whose source record committed an outbox that is still stored, what a redrive would
  * publish from it, by letter id. A letter whose function or record the tool cannot place has none.
+ *
+ * @param letters - the dead letters to look up
+ * @param consumers - each consumer by function key, with how it keys its markers (`consumerMarkerKeys`)
+ * @param store - the idempotency store holding the markers
  */
 export async function committedOutboxes(
   letters: readonly DeadLetter[],

@@ -7,6 +7,8 @@ const BIDI_CONTROLS = new Set([
  * Text from a dead letter as a terminal may print it: C0 and C1 control characters (escape sequences
  * that move the cursor, rewrite the title or hide lines) and bidirectional controls become `\uXXXX`.
  * A letter's key, headers and error message are written by whoever could produce to its topic.
+ *
+ * @param text - text from a record (key, header, message)
  */
 export function printable(text: string): string {
   let out = '';

@@ -19,6 +19,11 @@ export interface PackagedTemplate {
   Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }>;
 }
 
+/**
+ * The packaged CloudFormation template, as `serverless package` wrote it.
+ *
+ * @param path - the template's file (`packageStage`)
+ */
 export function readTemplate(path: string): PackagedTemplate {
   return JSON.parse(readFileSync(path, 'utf8')) as PackagedTemplate;
 }
@@ -56,6 +61,9 @@ function destinationTopicOf(
 /**
  * Every `AWS::Lambda::EventSourceMapping` of the packaged template — the merged configuration that
  * would deploy, `resources.extensions` included — with AWS's defaults filled in.
+ *
+ * @param template - the packaged CloudFormation template (`readTemplate`)
+ * @param config - serverless.yml, resolved: function keys, handlers, timeouts
  */
 export function mappingsFromTemplate(template: PackagedTemplate, config: ServerlessConfig): MappingConfig[] {
   const mappings: MappingConfig[] = [];
@@ -141,7 +149,12 @@ export function rateMs(logicalId: string, expression: string): number {
   return Number(match[1]) * unit;
 }
 
-/** Every `AWS::Events::Rule` with a ScheduleExpression whose target is one of the service's functions. */
+/**
+ * Every `AWS::Events::Rule` with a ScheduleExpression whose target is one of the service's functions.
+ *
+ * @param template - the packaged CloudFormation template
+ * @param config - serverless.yml, resolved
+ */
 export function schedulesFromTemplate(
   template: PackagedTemplate,
   config: ServerlessConfig,

@@ -147,6 +147,10 @@ export class FunctionProcessHost {
     return (event, context) => this.invoke(event, context.getRemainingTimeInMillis() / 1000);
   }
 
+  /**
+   * @param event - the MSK event
+   * @param timeoutSeconds - what the invocation has left
+   */
   async invoke(event: MskEvent, timeoutSeconds: number): Promise<unknown> {
     if (this.#stopped) throw new RuntimeExitError('the function processes were stopped');
     while (this.#busy >= this.#maxProcesses)

@@ -114,6 +114,10 @@ export class MappingRunner {
   readonly #inFlight = new Set<Promise<unknown>>();
   #stopping = false;
 
+  /**
+   * @param mapping - the mapping, as the packaged template defines it (`mappingsFromTemplate`)
+   * @param options - the brokers, the handler, where to log, test hooks and faults
+   */
   constructor(
     readonly mapping: MappingConfig,
     private readonly options: RunnerOptions,

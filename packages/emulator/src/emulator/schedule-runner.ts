@@ -20,6 +20,11 @@ export class ScheduleRunner {
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<unknown> = Promise.resolve();
 
+  /**
+   * @param schedule - the rule, as the packaged template defines it
+   * @param handler - the function's handler
+   * @param log - where to log each invocation
+   */
   constructor(
     readonly schedule: ScheduleConfig,
     readonly handler: ScheduledHandler,

@@ -11,7 +11,11 @@ export interface RunningDynamoDb {
   process: ChildProcess;
 }
 
-/** A client for an endpoint, with the placeholder credentials DynamoDB Local accepts. */
+/**
+ * A client for an endpoint, with the placeholder credentials DynamoDB Local accepts.
+ *
+ * @param endpoint - DynamoDB Local's URL
+ */
 export function localDynamoDbClient(endpoint: string): DynamoDBClient {
   return new DynamoDBClient({ ...dynamoDbConfig({ DYNAMODB_ENDPOINT: endpoint }), maxAttempts: 1 });
 }
@@ -19,6 +23,8 @@ export function localDynamoDbClient(endpoint: string): DynamoDBClient {
 /**
  * Start AWS DynamoDB Local (in memory) on `port`, or on a free loopback port, and wait until it
  * answers ListTables. Telemetry off: it starts faster and uses less memory (docs/local-infrastructure.md).
+ *
+ * @param options - a fixed port (default: a free one)
  */
 export async function startDynamoDbLocal(
   options: { port?: number; timeoutMs?: number } = {},

@@ -6,6 +6,10 @@ import { EmulatorError } from '../errors.js';
  */
 export class InfrastructureError extends EmulatorError {
   override readonly name = 'InfrastructureError';
+  /**
+   * @param service - the service that could not start
+   * @param message - the cause and the fix, one line
+   */
   constructor(
     readonly service: 'dynamodb' | 'kafka' | 'tables' | 'serverless.yml',
     message: string,

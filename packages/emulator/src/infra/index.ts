@@ -71,6 +71,8 @@ async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number 
  * services instead; `DYNAMODB_PORT` fixes DynamoDB Local's port. Services started here are stopped by
  * `stop()`, by a watchdog when this process dies (SIGKILL included), and on a failed start before this
  * function rejects.
+ *
+ * @param options - the topics, stage, environment, extra function environment and service directory
  */
 export async function startInfrastructure(options: InfrastructureOptions): Promise<Infrastructure> {
   const env = options.env ?? process.env;

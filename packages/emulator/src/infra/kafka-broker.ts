@@ -85,6 +85,8 @@ const SHARED_MEMORY = '/dev/shm';
  * broker killed and restarted all the same), else the system's temporary folder. With the logs on a
  * disk the throughput bench measured 0.42–0.45 of DynamoDB Local's ceiling, on tmpfs 0.46–0.52: the
  * log writes waited on I/O.
+ *
+ * @param env - where `KAFKA_DATA_DIR` is read (default `process.env`)
  */
 export function brokerDataRoot(env: NodeJS.ProcessEnv = process.env): string {
   if (env.KAFKA_DATA_DIR) return env.KAFKA_DATA_DIR;
@@ -157,6 +159,7 @@ async function warmUp(brokers: string[], timeoutMs: number): Promise<void> {
  * @param options.topics - created once the broker serves (the one topic list, locally)
  * @param options.timeoutMs - how long the broker may take to serve @default 60000
  * @param options.onFetch - told when Maven runs (the first start on a machine)
+ * @param options - the topics to create, the environment, a start-up time limit, where to report a fetch
  */
 export async function startApacheKafka(options: {
   topics: readonly string[];

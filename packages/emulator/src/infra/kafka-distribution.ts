@@ -29,7 +29,11 @@ export interface KafkaDistribution {
   fetched: boolean;
 }
 
-/** The Kafka version, read from the pom: the one place it is set. */
+/**
+ * The Kafka version, read from the pom: the one place it is set.
+ *
+ * @param pom - the text of the package's apache-kafka/pom.xml (default: read from the package)
+ */
 export function pinnedKafkaVersion(pom = readFileSync(POM, 'utf8')): string {
   const version = /<kafka\.version>([^<]+)<\/kafka\.version>/.exec(pom)?.[1];
   if (!version) throw new InfrastructureError('kafka', `${POM} sets no <kafka.version>`);
@@ -93,6 +97,7 @@ async function runMaven(mvn: string, version: string, outputDirectory: string): 
  *
  * @param options.mvn - the Maven command @default 'mvn'
  * @param options.onFetch - told once when Maven is about to run (it downloads ~45 MB the first time)
+ * @param options - the environment (`KAFKA_VERSION`, `KAFKA_CACHE_DIR`) and where to report a fetch
  */
 export async function resolveKafkaDistribution(
   options: { env?: NodeJS.ProcessEnv; mvn?: string; onFetch?: (message: string) => void } = {},

@@ -19,6 +19,8 @@ const isNotYetKnown = (error: unknown) =>
  *
  * @param timeoutMs - how long the leaders may take @default 30000
  * @returns the topics this call created (those that existed already are left as they are)
+ * @param admin - a connected kafkajs admin client
+ * @param topics - the topics to create
  */
 export async function createTopicsAndWait(
   admin: Admin,
@@ -48,6 +50,9 @@ export async function createTopicsAndWait(
  * are left as they are.
  *
  * @param options.replicationFactor - the local broker's 1; omitted, the cluster's `default.replication.factor`
+ * @param brokers - the cluster
+ * @param topics - the topics to create, with `topicSettings` partitions and configs
+ * @param options - the replication factor
  */
 export async function createTopics(
   brokers: readonly string[],

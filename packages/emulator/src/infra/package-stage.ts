@@ -90,6 +90,8 @@ export interface PackageStageOptions {
  * ```ts
  * const template = await packageStage('dev', { copy: true });
  * ```
+ *
+ * @param options - a copy of the template, an abort signal, the service directory
  */
 export async function packageStage(stage: string, options: PackageStageOptions = {}): Promise<string> {
   const serviceDirectory = options.serviceDirectory ?? process.cwd();

@@ -44,7 +44,12 @@ export async function waitUntil(
   );
 }
 
-/** Stop a child and wait for it to go; SIGKILL if it ignores SIGTERM. */
+/**
+ * Stop a child and wait for it to go; SIGKILL if it ignores SIGTERM.
+ *
+ * @param child - the process to stop
+ * @param graceMs - how long SIGTERM may take before SIGKILL
+ */
 export async function stopChild(child: ChildProcess, graceMs = 3000): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const gone = exited(child);
@@ -62,6 +67,9 @@ export async function stopChild(child: ChildProcess, graceMs = 3000): Promise<vo
  *
  * @param options.removeWhenOrphaned - a folder the watchdog deletes once it has stopped the child
  *   (SIGTERM, then SIGKILL after 10 s): the service's data, which nobody else would remove
+ *
+ * @param child - a child process this process started
+ * @param options - a folder to remove once the child is orphaned
  */
 export function guardChild(child: ChildProcess, options: { removeWhenOrphaned?: string } = {}): ChildProcess {
   if (child.pid === undefined) return child;

@@ -61,6 +61,9 @@ function parseDefault(text: string): Json {
  * Resolve the Serverless Framework variables this project uses: `${self:…}`, `${sls:stage}`,
  * `${opt:stage|region}`, `${param:…}` (from `params.<stage>` then `params.default`), `${env:…}`,
  * each with optional fallbacks: another source or a literal. Anything else is an error, not a silent empty string.
+ *
+ * @param root - the parsed serverless.yml
+ * @param options - the stage, `--param` values, region and environment
  */
 export function resolveVariables(root: Json, options: ResolveOptions = {}): Json {
   const stage = options.stage ?? 'dev';
@@ -133,7 +136,12 @@ export interface ServerlessConfig {
   [key: string]: unknown;
 }
 
-/** Read serverless.yml with its variables resolved for a stage (default `dev`). */
+/**
+ * Read serverless.yml with its variables resolved for a stage (default `dev`).
+ *
+ * @param options - the stage, `--param` values, region and environment to resolve variables with
+ * @param file - serverless.yml (default: the one in the current directory)
+ */
 export function loadServerlessConfig(
   options: ResolveOptions = {},
   file: string = serverlessFile(),

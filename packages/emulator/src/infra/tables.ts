@@ -19,7 +19,11 @@ export interface TableProperties {
   TimeToLiveSpecification?: { AttributeName: string; Enabled: boolean };
 }
 
-/** Every `AWS::DynamoDB::Table` of serverless.yml `resources`, keyed by logical id. */
+/**
+ * Every `AWS::DynamoDB::Table` of serverless.yml `resources`, keyed by logical id.
+ *
+ * @param config - serverless.yml, resolved
+ */
 export function declaredTables(config: ServerlessConfig): Map<string, TableProperties> {
   const tables = new Map<string, TableProperties>();
   for (const [logicalId, resource] of Object.entries(config.resources?.Resources ?? {})) {
@@ -29,7 +33,11 @@ export function declaredTables(config: ServerlessConfig): Map<string, TablePrope
   return tables;
 }
 
-/** The CloudFormation table properties as a CreateTable request. */
+/**
+ * The CloudFormation table properties as a CreateTable request.
+ *
+ * @param properties - an `AWS::DynamoDB::Table`'s properties from serverless.yml
+ */
 export function toCreateTableInput(properties: TableProperties): CreateTableCommandInput {
   const input: CreateTableCommandInput = {
     TableName: properties.TableName,
@@ -47,7 +55,12 @@ export function toCreateTableInput(properties: TableProperties): CreateTableComm
   return input;
 }
 
-/** Create the declared tables (an existing table is left as it is) and switch on their TTL. */
+/**
+ * Create the declared tables (an existing table is left as it is) and switch on their TTL.
+ *
+ * @param client - a DynamoDB client (DynamoDB Local: `localDynamoDbClient`)
+ * @param config - serverless.yml, resolved (`loadServerlessConfig`)
+ */
 export async function createDeclaredTables(
   client: DynamoDBClient,
   config: ServerlessConfig,

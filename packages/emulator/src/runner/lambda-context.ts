@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 
-/** A Lambda context for an in-process invocation whose remaining time follows the function timeout. */
+/**
+ * A Lambda context for an in-process invocation whose remaining time follows the function timeout.
+ *
+ * @param functionName - the function the context is for
+ * @param timeoutSeconds - its timeout: `getRemainingTimeInMillis()` counts down from it
+ */
 export function lambdaContext(functionName: string, timeoutSeconds: number): Context {
   const deadline = Date.now() + timeoutSeconds * 1000;
   return {

@@ -50,6 +50,11 @@ export class TransientError extends PipelineError {
 /** A record value that is not a valid message of its topic's contracts. */
 export class ContractViolationError extends PermanentError {
   override name = 'ContractViolationError';
+  /**
+   * @param message - zod's explanation
+   * @param topic - the topic
+   * @param messageType - the message type, when the envelope named one
+   */
   constructor(
     message: string,
     readonly topic: string,
@@ -62,6 +67,11 @@ export class ContractViolationError extends PermanentError {
 /** A valid message whose contract the consumer does not handle (a command nobody here would act on). */
 export class UnhandledMessageError extends PermanentError {
   override name = 'UnhandledMessageError';
+  /**
+   * @param message - why
+   * @param topic - the topic
+   * @param messageType - the message type
+   */
   constructor(
     message: string,
     readonly topic: string,
@@ -74,6 +84,9 @@ export class UnhandledMessageError extends PermanentError {
 /** The same idempotency key arrived with a different payload: a producer bug, never a retry. */
 export class PayloadMismatchError extends PermanentError {
   override name = 'PayloadMismatchError';
+  /**
+   * @param idempotencyKey - the key
+   */
   constructor(readonly idempotencyKey: string) {
     super(`idempotency key ${idempotencyKey} was already used for a different payload`, {
       context: { idempotencyKey },
@@ -84,6 +97,9 @@ export class PayloadMismatchError extends PermanentError {
 /** A decision that DynamoDB cannot commit in one transaction (more than 100 items). */
 export class TransactionTooLargeError extends PermanentError {
   override name = 'TransactionTooLargeError';
+  /**
+   * @param items - the items the transaction would have
+   */
   constructor(readonly items: number) {
     super(`a record's decision needs ${items} items in one TransactWriteItems; DynamoDB allows at most 100`, {
       context: { items },
@@ -98,6 +114,11 @@ export class TransactionTooLargeError extends PermanentError {
  */
 export class LimitExceededError extends PermanentError {
   override name = 'LimitExceededError';
+  /**
+   * @param message - what exceeded it, by how much
+   * @param limit - the limit's name
+   * @param options - its cause
+   */
   constructor(
     message: string,
     readonly limit: string,
@@ -113,6 +134,10 @@ export class LimitExceededError extends PermanentError {
  */
 export class InProgressError extends TransientError {
   override name = 'InProgressError';
+  /**
+   * @param idempotencyKey - the claimed key
+   * @param retryAfterMs - when the claim expires
+   */
   constructor(
     readonly idempotencyKey: string,
     readonly retryAfterMs?: number,

@@ -22,6 +22,9 @@ const headersSchema = {
  * channel per topic (dead-letter topics included, with no message contract), one message per
  * contract version, payload = the JSON Schema of the whole envelope; the Kafka binding carries the
  * partitions and configuration every topic is created with (lib/contracts/topics.ts).
+ *
+ * @param registry - the contracts
+ * @param options - the topics and which of them are validated on publish
  */
 export function asyncApiDocument(
   registry: ContractRegistry,

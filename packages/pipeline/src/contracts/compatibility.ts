@@ -8,7 +8,11 @@ export type Compatibility = (typeof COMPATIBILITY)[keyof typeof COMPATIBILITY];
 
 export type JsonSchema = Record<string, unknown>;
 
-/** The JSON Schema of a contract's `data`, as published. */
+/**
+ * The JSON Schema of a contract's `data`, as published.
+ *
+ * @param contract - a message contract
+ */
 export function dataSchema(contract: MessageContract): JsonSchema {
   const { $schema: _dialect, ...schema } = z.toJSONSchema(contract.data, {
     target: 'draft-2020-12',
@@ -21,6 +25,8 @@ export function dataSchema(contract: MessageContract): JsonSchema {
  * The JSON Schema of a contract's whole message: the envelope with its type, version and data.
  * Kept out of the registry: tools need it, the functions never do (zod's JSON Schema code stays out
  * of their bundles).
+ *
+ * @param contract - a message contract
  */
 export function messageSchema(contract: MessageContract): JsonSchema {
   const message = z.extend(envelopeSchema, {
@@ -55,6 +61,10 @@ const asSchema = (value: unknown): JsonSchema =>
  * they do not know (zod strips them). Under it an added optional field is compatible both ways; with
  * an open writer it would not be, because old data may carry that field with any value, so an open
  * published writer is checked as such.
+ *
+ * @param writer - the schema data was written with
+ * @param reader - the schema that reads it
+ * @param path - where in the message (for the messages)
  */
 export function readProblems(writer: JsonSchema, reader: JsonSchema, path = 'data'): string[] {
   const problems: string[] = [];
@@ -136,7 +146,13 @@ export function readProblems(writer: JsonSchema, reader: JsonSchema, path = 'dat
   return problems;
 }
 
-/** Problems of `current` against the `published` schema of the same message version, under `policy`. */
+/**
+ * Problems of `current` against the `published` schema of the same message version, under `policy`.
+ *
+ * @param published - the schema as published
+ * @param current - the schema now
+ * @param policy - the topic's compatibility rule
+ */
 export function compatibilityProblems(
   published: JsonSchema,
   current: JsonSchema,

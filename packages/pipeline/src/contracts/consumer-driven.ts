@@ -24,7 +24,11 @@ export interface ProducerDeclaration {
   headers?: (data: Record<string, unknown>, position: number) => Record<string, string>;
 }
 
-/** The topics a producer's declarations name, each once: what its function may publish to. */
+/**
+ * The topics a producer's declarations name, each once: what its function may publish to.
+ *
+ * @param declarations - a module's `produces`
+ */
 export function publishedTopics(declarations: readonly ProducerDeclaration[]): string[] {
   return [...new Set(declarations.map((declaration) => declaration.topic))];
 }

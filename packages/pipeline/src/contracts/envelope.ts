@@ -33,6 +33,11 @@ export const ENVELOPE_HEADERS = {
 /** On events published from an event store: the event's version in its stream (projectors order by it). */
 export const STREAM_VERSION_HEADER = 'stream-version';
 
+/**
+ * The Kafka headers every published message carries from its envelope (id, type, correlation id).
+ *
+ * @param envelope - the message's envelope
+ */
 export function envelopeHeaders(
   envelope: Pick<Envelope, 'id' | 'type' | 'correlationId'>,
 ): Record<string, string> {

@@ -37,6 +37,10 @@ function exampleString(schema: JsonSchema, name?: string): string {
 /**
  * An example value for a JSON Schema (the subset zod emits for our contracts). `full` fills optional
  * fields too; `minimal` only the required ones — producers may send either, consumers must cope.
+ *
+ * @param schema - a JSON Schema
+ * @param mode - only what is required, or every property
+ * @param name - the property it is for (shapes ids and names)
  */
 export function exampleFromSchema(schema: JsonSchema, mode: 'minimal' | 'full', name?: string): unknown {
   if (schema.const !== undefined) return schema.const;

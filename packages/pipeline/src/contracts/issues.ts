@@ -1,7 +1,11 @@
 import '../common/zod-messages.js';
 import type * as z from 'zod/mini';
 
-/** A zod error as one line: `path: message; path: message`, for errors that name the bad field. */
+/**
+ * A zod error as one line: `path: message; path: message`, for errors that name the bad field.
+ *
+ * @param error - a zod error
+ */
 export function describeIssues(error: z.core.$ZodError): string {
   return error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
 }

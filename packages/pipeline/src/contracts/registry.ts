@@ -15,6 +15,8 @@ export interface MessageContract<TData = unknown> {
 /**
  * Declare a contract. Topic, type and version keep their literal types and the zod schema its own type,
  * so that the messages of a set of contracts form a discriminated union ({@link MessageOf}).
+ *
+ * @param contract - topic, type, version, description and the zod schema of `data`
  */
 export function defineContract<
   const TTopic extends string,
@@ -125,12 +127,21 @@ export class ContractRegistry {
     return [...this.#contracts];
   }
 
-  /** Whether messages published to `topic` are checked against its contracts before they commit. */
+  /**
+   * Whether messages published to `topic` are checked against its contracts before they commit.
+   *
+   * @param topic - a topic
+   */
   validatesOnPublish(topic: string): boolean {
     return this.#validatedOnPublish.has(topic);
   }
 
-  /** The newest version of a message type on a topic: what producers write today. */
+  /**
+   * The newest version of a message type on a topic: what producers write today.
+   *
+   * @param topic - the topic
+   * @param type - the message type
+   */
   latest(topic: string, type: string): MessageContract | undefined {
     let newest: MessageContract | undefined;
     for (const contract of this.#byTopic.get(topic)?.get(type)?.values() ?? []) {
@@ -139,7 +150,13 @@ export class ContractRegistry {
     return newest;
   }
 
-  /** Nested maps: a record's lookup builds no key string (bench/pipeline.ts). */
+  /**
+   * Nested maps: a record's lookup builds no key string (bench/pipeline.ts).
+   *
+   * @param topic - the topic
+   * @param type - the message type
+   * @param version - its version
+   */
   find(topic: string, type: string, version: number): MessageContract | undefined {
     return this.#byTopic.get(topic)?.get(type)?.get(version);
   }
@@ -159,6 +176,9 @@ export class ContractRegistry {
   /**
    * Parse and validate a record value. Every failure is a {@link ContractViolationError} that says
    * what is wrong: not JSON, not an envelope, an unknown type/version for the topic, or bad data.
+   *
+   * @param topic - the topic the value was read from
+   * @param value - the record's value (bytes or text)
    */
   validate(topic: string, value: Buffer | string | undefined): ValidMessage {
     if (value === undefined)

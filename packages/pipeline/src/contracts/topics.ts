@@ -5,10 +5,20 @@
  */
 export const DEAD_LETTER_SUFFIX = '.dlq';
 
+/**
+ * A source topic's dead-letter topic: `<topic>.dlq`.
+ *
+ * @param topic - a source topic
+ */
 export function deadLetterTopic(topic: string): string {
   return `${topic}${DEAD_LETTER_SUFFIX}`;
 }
 
+/**
+ * Whether a topic is a dead-letter topic (`<topic>.dlq`).
+ *
+ * @param topic - a topic
+ */
 export function isDeadLetterTopic(topic: string): boolean {
   return topic.endsWith(DEAD_LETTER_SUFFIX);
 }
@@ -63,11 +73,21 @@ export const TOPIC_SETTINGS = {
  */
 export const MAX_RECORD_AGE_HOURS = 7 * 24;
 
+/**
+ * A topic's partitions, retention, record size limit and segment time: dead-letter topics keep their
+ * records longer, on fewer partitions.
+ *
+ * @param topic - a topic
+ */
 export function topicSettings(topic: string): TopicSettings {
   return isDeadLetterTopic(topic) ? TOPIC_SETTINGS.deadLetter : TOPIC_SETTINGS.source;
 }
 
-/** A topic's configuration as Kafka names it: what `AWS::MSK::Topic` deploys and the local broker gets. */
+/**
+ * A topic's configuration as Kafka names it: what `AWS::MSK::Topic` deploys and the local broker gets.
+ *
+ * @param topic - a topic
+ */
 export function topicConfigs(topic: string): Record<string, string> {
   const { retentionHours, maxMessageBytes, segmentHours } = topicSettings(topic);
   return {

@@ -55,7 +55,12 @@ export interface MessageKind {
 /** A handler that carries its access declaration. */
 export type DeclaredHandler<THandler> = THandler & { readonly access: FunctionAccess };
 
-/** Attach `access` to a handler, so the deployment can read it from the module that exports it. */
+/**
+ * Attach `access` to a handler, so the deployment can read it from the module that exports it.
+ *
+ * @param handler - the handler to export
+ * @param access - its tables, topics and consumer name
+ */
 export function declareAccess<THandler extends object>(
   handler: THandler,
   access: FunctionAccess,
@@ -63,7 +68,11 @@ export function declareAccess<THandler extends object>(
   return Object.assign(handler, { access });
 }
 
-/** The declaration a handler carries, if any (the deployment tooling reads modules it does not type). */
+/**
+ * The declaration a handler carries, if any (the deployment tooling reads modules it does not type).
+ *
+ * @param handler - an export of a handler module
+ */
 export function accessOf(handler: unknown): FunctionAccess | undefined {
   if ((typeof handler !== 'function' && typeof handler !== 'object') || handler === null) return undefined;
   const access: unknown = Reflect.get(handler, 'access');

@@ -270,7 +270,11 @@ export function isMalformed(entry: DecodedRecord | MalformedRecord): entry is Ma
   return 'error' in entry;
 }
 
-/** Decode a whole event: every record is either decoded or a located error (a bad one never fails the batch). */
+/**
+ * Decode a whole event: every record is either decoded or a located error (a bad one never fails the batch).
+ *
+ * @param input - the event as Lambda delivered it
+ */
 export function decodeMskEvent(input: unknown): DecodedEvent {
   const { event, partitions } = readMskEvent(input);
   const records: DecodedRecord[] = [];
@@ -294,7 +298,11 @@ function toSignedBytes(data: Buffer): number[] {
   return Array.from(data, (byte) => (byte > 127 ? byte - 256 : byte));
 }
 
-/** Build one MSK record exactly as Lambda would deliver it. */
+/**
+ * Build one MSK record exactly as Lambda would deliver it.
+ *
+ * @param input - one record
+ */
 export function encodeMskRecord(input: RecordInput): MskRecord {
   const record: MskRecord = {
     topic: input.topic,
@@ -309,7 +317,12 @@ export function encodeMskRecord(input: RecordInput): MskRecord {
   return record;
 }
 
-/** Build an MSK event from records; they are grouped under `"<topic>-<partition>"` in offset order. */
+/**
+ * Build an MSK event from records; they are grouped under `"<topic>-<partition>"` in offset order.
+ *
+ * @param inputs - the records, with topic, partition, offset, key, value and headers
+ * @param options - the event source ARN
+ */
 export function encodeMskEvent(
   inputs: RecordInput[],
   options: { eventSourceArn?: string; bootstrapServers?: string; selfManaged?: boolean } = {},

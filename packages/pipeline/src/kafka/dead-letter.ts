@@ -52,7 +52,12 @@ export interface FailureContext {
   error?: Error | undefined;
 }
 
-/** The JSON value Lambda writes for one failed record to a `kafka://` on-failure destination (docs/aws-behaviours.md, "Error handling"). */
+/**
+ * The JSON value Lambda writes for one failed record to a `kafka://` on-failure destination (docs/aws-behaviours.md, "Error handling").
+ *
+ * @param input - the record and the invocation
+ * @param failure - the condition and the attempts, as Lambda records them
+ */
 export function destinationValue(input: Omit<DeadLetterInput, 'error'>, failure: FailureContext): string {
   const value = {
     requestContext: {
@@ -110,6 +115,8 @@ function withoutValue(raw: unknown): { raw: unknown; omitted: string } {
  * Lambda's and our dead letters. A letter never exceeds its topic's `max.message.bytes`: when the
  * source record's value would not fit, it is left out, its size and hash kept, and the letter says so
  * (`dlq-payload-omitted`).
+ *
+ * @param input - the record, where it came from, the invocation and the error
  */
 export function deadLetterRecord(input: DeadLetterInput): OutgoingRecord {
   const topic = deadLetterTopic(input.topic);

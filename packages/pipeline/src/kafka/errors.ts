@@ -3,6 +3,10 @@ import { PipelineError } from '../common/errors.js';
 /** A record (or the event around it) that does not have the documented MSK shape. Never retryable. */
 export class MalformedRecordError extends PipelineError {
   override readonly name = 'MalformedRecordError';
+  /**
+   * @param message - what is wrong with it
+   * @param location - where the record sat
+   */
   constructor(
     message: string,
     readonly location: {

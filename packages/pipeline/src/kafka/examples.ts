@@ -9,7 +9,13 @@ export interface EnvelopeOptions {
   occurredAt?: string;
 }
 
-/** An envelope for `data` under `contract`; everything not given is derived from the id. */
+/**
+ * An envelope for `data` under `contract`; everything not given is derived from the id.
+ *
+ * @param contract - the message's contract
+ * @param data - its data
+ * @param options - its id, correlation and time
+ */
 export function envelopeFor<TData>(
   contract: MessageContract<TData>,
   data: TData,
@@ -26,7 +32,13 @@ export function envelopeFor<TData>(
   };
 }
 
-/** A Kafka record carrying `envelope`, with the mirrored headers, as a producer would write it. */
+/**
+ * A Kafka record carrying `envelope`, with the mirrored headers, as a producer would write it.
+ *
+ * @param topic - the topic
+ * @param envelope - the message
+ * @param placement - partition, offset, key and time
+ */
 export function recordFor(
   topic: string,
   envelope: Envelope,

@@ -49,6 +49,8 @@ export interface MskIamTokenOptions {
  * `User-Agent` added after signing, base64url-encoded without padding.
  * https://docs.aws.amazon.com/msk/latest/developerguide/iam-access-control.html
  * https://github.com/aws/aws-msk-iam-sasl-signer-js (the reference implementation)
+ *
+ * @param options - the region and credentials to sign with
  */
 export async function mskIamToken(options: MskIamTokenOptions): Promise<MskIamToken> {
   const { region, credentials, now = Date.now(), userAgent = MSK_IAM_USER_AGENT } = options;
@@ -102,7 +104,11 @@ export interface BootstrapBrokersOptions {
   timeoutMs?: number;
 }
 
-/** A cluster ARN's parts: `arn:<partition>:kafka:<region>:<account>:cluster/<name>/<uuid>`. */
+/**
+ * A cluster ARN's parts: `arn:<partition>:kafka:<region>:<account>:cluster/<name>/<uuid>`.
+ *
+ * @param clusterArn - an MSK cluster ARN
+ */
 export function parseClusterArn(clusterArn: string): { partition: string; region: string } {
   const [prefix, partition = '', service, region = ''] = clusterArn.split(':');
   if (prefix !== 'arn' || service !== 'kafka' || !region || !DNS_SUFFIXES[partition])
@@ -115,6 +121,11 @@ export function parseClusterArn(clusterArn: string): { partition: string; region
 /** MSK answered GetBootstrapBrokers with an error. Carries the HTTP status and the error's type. */
 export class MskApiError extends PipelineError {
   override readonly name = 'MskApiError';
+  /**
+   * @param status - the HTTP status
+   * @param errorType - the API's error type
+   * @param message - its message
+   */
   constructor(
     readonly status: number,
     readonly errorType: string,
@@ -130,6 +141,9 @@ export class MskApiError extends PipelineError {
  * The cluster's IAM bootstrap brokers (`kafka:GetBootstrapBrokers`, member
  * `BootstrapBrokerStringSaslIam`), as `@aws-sdk/client-kafka` asks: one SigV4-signed GET.
  * https://docs.aws.amazon.com/msk/1.0/apireference/clusters-clusterarn-bootstrap-brokers.html
+ *
+ * @param clusterArn - the MSK cluster
+ * @param options - credentials, region and endpoint of the MSK API
  */
 export async function bootstrapBrokers(
   clusterArn: string,
@@ -184,7 +198,11 @@ function parseJson(body: string): unknown {
   }
 }
 
-/** `host:port,host:port` → a list, blanks dropped. */
+/**
+ * `host:port,host:port` → a list, blanks dropped.
+ *
+ * @param list - `host:port,…` as MSK returns it
+ */
 export function splitBrokers(list: string | undefined): string[] {
   return (list ?? '')
     .split(',')

@@ -61,6 +61,8 @@ function clusterBrokers(clusterArn: string, endpoint: string | undefined): () =>
  *   error, never a silent fall back to plaintext;
  * - the MSK API endpoint, as the AWS SDKs find it: `AWS_ENDPOINT_URL_KAFKA`, else `AWS_ENDPOINT_URL`, else
  *   the region's (https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html).
+ *
+ * @param env - where the variables above are read (default `process.env`)
  */
 export function kafkaConfig(env: NodeJS.ProcessEnv = process.env): KafkaConfig {
   const auth = env.KAFKA_AUTH ?? KAFKA_AUTH_MODES.iam;

@@ -20,7 +20,11 @@ const HEADER_OVERHEAD = 10;
 const byteLength = (bytes: string | Buffer | null) =>
   bytes === null ? 0 : typeof bytes === 'string' ? Buffer.byteLength(bytes) : bytes.length;
 
-/** The most a record takes in a record batch (uncompressed). */
+/**
+ * The most a record takes in a record batch (uncompressed).
+ *
+ * @param record - a record to publish
+ */
 export function recordBytes(record: SizedRecord): number {
   let bytes = RECORD_OVERHEAD + byteLength(record.key) + byteLength(record.value);
   for (const [name, value] of Object.entries(record.headers)) {
@@ -33,6 +37,8 @@ export function recordBytes(record: SizedRecord): number {
 /**
  * The most record bytes one request to `topic` may carry: the topic's `max.message.bytes` applies to
  * each record batch, and kafkajs sends one batch per partition per request.
+ *
+ * @param topic - the topic a publish request writes to
  */
 export function batchBudget(topic: string): number {
   return topicSettings(topic).maxMessageBytes - BATCH_OVERHEAD;
@@ -43,6 +49,8 @@ export function batchBudget(topic: string): number {
  * after the other, no partition's batch can pass `max.message.bytes` however kafkajs spreads a run
  * over partitions, and each key keeps its order. A record that alone exceeds its budget is a run of
  * its own (the broker refuses it with MESSAGE_TOO_LARGE, a permanent error).
+ *
+ * @param records - the records of one publish
  */
 export function sizedRuns<T extends SizedRecord>(records: readonly T[]): T[][] {
   const runs: T[][] = [];

@@ -53,7 +53,11 @@ const DYNAMODB_LIMIT_MESSAGES = [
 const reachesDynamoDbLimit = (message: string | undefined) =>
   message !== undefined && DYNAMODB_LIMIT_MESSAGES.some((pattern) => pattern.test(message));
 
-/** kafkajs wraps a broker's refusal in its retry errors: the Kafka error types anywhere in the cause chain. */
+/**
+ * kafkajs wraps a broker's refusal in its retry errors: the Kafka error types anywhere in the cause chain.
+ *
+ * @param error - what kafkajs threw
+ */
 export function kafkaErrorTypes(error: unknown): string[] {
   const types: string[] = [];
   for (let cause = error; cause instanceof Error; cause = cause.cause) {
@@ -112,6 +116,9 @@ export const defaultClassifier: ErrorClassifier = (error) => {
  * Classify with the handler's classifiers first, then the defaults. An error nobody recognises is
  * treated as transient: it is retried and, if it never succeeds, reaches the mapping's on-failure
  * destination — a bug must not silently turn into a dead-lettered record on its first occurrence.
+ *
+ * @param error - what a handler or a call threw
+ * @param classifiers - the consumer's own rules, asked first
  */
 export function classify(error: unknown, classifiers: readonly ErrorClassifier[] = []): ErrorKind {
   for (const classifier of [...classifiers, defaultClassifier]) {

@@ -8,6 +8,10 @@ import { declareAccess, TABLE_ACCESS } from '../deploy/access.js';
 /** An HTTP error with the status and the message the client gets as JSON. */
 export class HttpError extends PipelineError {
   override readonly name = 'HttpError';
+  /**
+   * @param statusCode - the HTTP status to answer with
+   * @param message - what the caller is told
+   */
   constructor(
     readonly statusCode: number,
     message: string,
@@ -16,6 +20,12 @@ export class HttpError extends PipelineError {
   }
 }
 
+/**
+ * An API Gateway (HTTP API) answer with a JSON body.
+ *
+ * @param statusCode - the HTTP status
+ * @param body - the body, serialised as JSON
+ */
 export function json(statusCode: number, body: unknown): APIGatewayProxyStructuredResultV2 {
   return { statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
 }
@@ -73,6 +83,10 @@ export function pageCursor<TPosition>(position: z.core.$ZodType<TPosition>) {
  * input is a 400 with the reasons, an HttpError its own status, anything else a 500 — always JSON.
  * Queries only read: `reads` names the tables (by their environment variables) the deployed role may
  * read, and nothing else.
+ *
+ * @param reads - the table variables the query reads (its role may read only these)
+ * @param params - the zod schema of the path and query parameters
+ * @param query - what answers, from valid parameters
  */
 export function httpQuery<TParams extends z.core.$ZodType>(
   reads: readonly string[],

@@ -24,6 +24,10 @@ export class KeyedLanes<T> {
   #resolveDone: (() => void) | undefined;
   readonly #done: Promise<void>;
 
+  /**
+   * @param limit - keys processed at once
+   * @param step - processes one item; false stops its key
+   */
   constructor(
     private readonly limit: number,
     private readonly step: (item: T) => Promise<boolean>,
@@ -33,7 +37,12 @@ export class KeyedLanes<T> {
     });
   }
 
-  /** Queue an item behind the key's earlier ones; a lane picks it up as soon as one is free. */
+  /**
+   * Queue an item behind the key's earlier ones; a lane picks it up as soon as one is free.
+   *
+   * @param key - the item's key group
+   * @param item - the item
+   */
   push(key: string, item: T): void {
     let queue = this.#queues.get(key);
     if (!queue) {

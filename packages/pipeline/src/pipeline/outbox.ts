@@ -13,6 +13,10 @@ import type { OutgoingMessage } from './types.js';
  * found by every consumer downstream instead of where it is made; with it, the record that caused
  * the message is dead-lettered with the reason, and nothing is written. Every message, on any topic,
  * must also fit its topic's `max.message.bytes`.
+ *
+ * @param registry - the service's contracts
+ * @param records - what is about to be published
+ * @param publishes - the topics the function may publish to (any, without it)
  */
 export function assertPublishable(
   registry: ContractRegistry,
@@ -49,6 +53,10 @@ export function assertPublishable(
 /**
  * Wrap a handler's messages in envelopes. Ids derive from the cause's id and the message's position,
  * so a re-decided record produces the same ids and consumers can dedupe.
+ *
+ * @param cause - the message being handled: its id and correlation
+ * @param messages - what the handler decided to send
+ * @param now - the time of the outgoing messages
  */
 export function toOutgoingRecords(
   cause: Pick<Envelope, 'id' | 'correlationId'>,

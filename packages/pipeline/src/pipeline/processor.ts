@@ -137,6 +137,10 @@ function offsetOrder(entries: readonly unknown[]): {
  * The idempotency marker of a message: the consumer's name, then the message's key (its envelope id
  * unless the consumer says otherwise). The prefix is also what fences a role to its own markers
  * (`dynamodb:LeadingKeys`, the roles @msk-patterns/serverless-plugin generates).
+ *
+ * @param options - the consumer's name and idempotency key
+ * @param message - the valid message
+ * @param record - its record
  */
 export function markerKey<TMessage>(
   options: Pick<ProcessorOptions<TMessage>, 'name' | 'idempotencyKey'>,

@@ -59,7 +59,12 @@ function retryAfterOf(error: unknown): number {
 
 export const DEFAULT_RETRY = { maxAttempts: 5, baseDelayMs: 25, maxDelayMs: 2_000 } as const;
 
-/** "Full jitter": a uniformly random delay between 0 and the capped exponential step. */
+/**
+ * "Full jitter": a uniformly random delay between 0 and the capped exponential step.
+ *
+ * @param attempt - the attempt that failed, from 1
+ * @param options - the base and largest delay, the random source
+ */
 export function fullJitterDelay(
   attempt: number,
   options: Pick<RetryOptions, 'baseDelayMs' | 'maxDelayMs' | 'random'>,
@@ -75,6 +80,9 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
  * the time budget: when the next delay does not fit, the last error is thrown as it is. Permanent
  * errors are thrown at once. The first attempt runs without a frame of its own: it is the one every
  * record makes (bench/pipeline.ts).
+ *
+ * @param work - the call, given its attempt number
+ * @param options - attempts, delays, budget, deadline and classifiers
  */
 export function retryTransient<T>(work: (attempt: number) => Promise<T>, options: RetryOptions): Promise<T> {
   if (options.budgetMs() <= 0) return Promise.reject(outOfTime());

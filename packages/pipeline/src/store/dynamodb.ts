@@ -12,6 +12,8 @@ import {
 /**
  * Client configuration from the environment. `DYNAMODB_ENDPOINT` points at DynamoDB Local; it accepts
  * any credentials, so when none are configured we give it placeholders instead of failing the lookup.
+ *
+ * @param env - where `DYNAMODB_ENDPOINT` and `AWS_REGION` are read (default `process.env`)
  */
 export function dynamoDbConfig(env: NodeJS.ProcessEnv = process.env): DynamoDBClientConfig {
   // No request timeout of the SDK's own: the pipeline races every call against the invocation's
@@ -35,7 +37,12 @@ export function getDocumentClient(): DynamoDBDocumentClient {
   return documentClient;
 }
 
-/** The name of a table from the environment variable serverless.yml sets for it. */
+/**
+ * The name of a table from the environment variable serverless.yml sets for it.
+ *
+ * @param variable - the environment variable naming the table
+ * @param env - where it is read (default `process.env`)
+ */
 export function tableName(variable: string, env: NodeJS.ProcessEnv = process.env): string {
   const name = env[variable];
   if (!name)
@@ -48,6 +55,11 @@ export function tableName(variable: string, env: NodeJS.ProcessEnv = process.env
 /**
  * The items of `keys` that exist: one BatchGetItem per 100 keys, unprocessed keys asked again.
  * BatchGetItem refuses a request that names a key twice, so the keys must be distinct.
+ *
+ * @param client - the document client
+ * @param table - the table
+ * @param keys - the items' keys, any number
+ * @param options - the attributes to read
  */
 export async function batchGetAll(
   client: DynamoDBDocumentClient,
@@ -75,7 +87,12 @@ export async function batchGetAll(
   return items;
 }
 
-/** Every item a query matches, following `LastEvaluatedKey` across pages. */
+/**
+ * Every item a query matches, following `LastEvaluatedKey` across pages.
+ *
+ * @param client - the document client
+ * @param input - the query, without a start key
+ */
 export async function queryAll(
   client: DynamoDBDocumentClient,
   input: Omit<QueryCommandInput, 'ExclusiveStartKey'>,
@@ -94,6 +111,10 @@ export async function queryAll(
  * A transaction Put guarded by the status the decision was made on: the item must not exist yet
  * (`absent`), or must still carry `expected` in its `status` attribute. A concurrent change fails the
  * condition and the pipeline decides again on fresh state.
+ *
+ * @param table - the table
+ * @param item - the item to write
+ * @param expected - the status the stored item must have (or none)
  */
 export function putIfStatus(
   table: string,

@@ -89,6 +89,11 @@ export class IdempotencyStore {
   readonly #ttlSeconds: number;
   readonly #now: () => number;
 
+  /**
+   * @param client - the document client
+   * @param table - the markers' table
+   * @param options - how long markers live, the clock
+   */
   constructor(
     readonly client: DynamoDBDocumentClient,
     readonly table: string,
@@ -129,6 +134,8 @@ export class IdempotencyStore {
    * Record that the outboxes of these duplicates were republished and confirmed by the broker, so
    * that further copies of their records publish nothing. Best effort: a marker it misses only costs
    * one more republish.
+   *
+   * @param keys - idempotency keys
    */
   async markRepublished(keys: readonly string[]): Promise<void> {
     await Promise.all(
@@ -151,6 +158,8 @@ export class IdempotencyStore {
   /**
    * Which of these dead letters were written already (their `markLettersWritten` markers, live):
    * one BatchGetItem per 100 keys.
+   *
+   * @param keys - dead-letter marker keys
    */
   async lettersWritten(keys: readonly string[]): Promise<Set<string>> {
     return this.existing(keys);
@@ -159,6 +168,8 @@ export class IdempotencyStore {
   /**
    * Remember that these dead letters were written, for as long as a marker lives. Best effort, one
    * PutItem each (the role's rights are per item: no BatchWriteItem).
+   *
+   * @param keys - dead-letter marker keys
    */
   async markLettersWritten(keys: readonly string[]): Promise<void> {
     const expiresAt = this.#expiresAt();
@@ -174,6 +185,8 @@ export class IdempotencyStore {
   /**
    * Which of `keys` already have a marker (one BatchGetItem per 100 keys). Only an optimisation that
    * spares the handler for redelivered records; the conditional write stays the guarantee.
+   *
+   * @param keys - idempotency keys
    */
   async existing(keys: readonly string[]): Promise<Set<string>> {
     // Distinct keys: one message may arrive twice in a batch.
@@ -186,6 +199,8 @@ export class IdempotencyStore {
    * The committed outboxes under `keys` that a redelivery of their records would publish: how many
    * messages each holds, and whether a redelivery already republished them (read consistently, one
    * BatchGetItem per 100 keys). What the dead-letter tool says of a letter before a redrive.
+   *
+   * @param keys - idempotency keys
    */
   async outboxes(keys: readonly string[]): Promise<Map<string, { messages: number; republished: boolean }>> {
     const unique = [...new Set(keys)].map((id) => ({ id }));
@@ -206,6 +221,9 @@ export class IdempotencyStore {
   /**
    * The stored outcome under `key`, read consistently: a duplicate's outbox (or a payload mismatch),
    * `undefined` when there is no marker (any more).
+   *
+   * @param key - the idempotency key
+   * @param payloadHash - the record value's hash
    */
   async find(key: string, payloadHash: string): Promise<CommitResult | undefined> {
     const { Item } = await this.client.send(
@@ -220,6 +238,11 @@ export class IdempotencyStore {
    * request — a `PutItem` when there are no writes, else one `TransactWriteItems`. A duplicate fails
    * the marker condition; the old marker comes back with the failure (ALL_OLD), so detecting it costs
    * no extra read. Any other failed condition rolls everything back, marker included.
+   *
+   * @param key - the idempotency key
+   * @param payloadHash - the record value's hash
+   * @param writes - the handler's writes
+   * @param outbox - the messages to publish
    */
   async commit(
     key: string,
@@ -270,6 +293,10 @@ export class IdempotencyStore {
   /**
    * Claim mode, step 1: a conditional put of an IN_PROGRESS marker whose lease ends with the
    * invocation. A live claim by someone else is transient; an expired one is taken over.
+   *
+   * @param key - the idempotency key
+   * @param payloadHash - the record value's hash
+   * @param leaseMs - how long the claim holds
    */
   async claim(key: string, payloadHash: string, leaseMs: number): Promise<ClaimResult> {
     const now = this.#now();
@@ -308,7 +335,14 @@ export class IdempotencyStore {
     }
   }
 
-  /** Claim mode, step 2: mark COMPLETED with the outbox, in one transaction with the handler's writes. */
+  /**
+   * Claim mode, step 2: mark COMPLETED with the outbox, in one transaction with the handler's writes.
+   *
+   * @param key - the idempotency key
+   * @param token - the claim's token
+   * @param writes - the handler's writes
+   * @param outbox - the messages to publish
+   */
   async complete(
     key: string,
     token: string,
@@ -352,7 +386,12 @@ export class IdempotencyStore {
     }
   }
 
-  /** Claim mode, on failure: give the key back so that a retry can claim it at once. */
+  /**
+   * Claim mode, on failure: give the key back so that a retry can claim it at once.
+   *
+   * @param key - the idempotency key
+   * @param token - the claim's token
+   */
   async release(key: string, token: string): Promise<void> {
     await this.client
       .send(

@@ -5,6 +5,8 @@ import type { MiddlewareObj } from '@middy/core';
  * that exits only when its event loop is empty; an open Kafka connection would keep it alive forever.
  * In Lambda the container is frozen after the response and the connection is reused, so this
  * middleware does nothing there.
+ *
+ * @param release - closes what the invocation opened
  */
 export function releaseConnectionsLocally(release: () => Promise<void>): MiddlewareObj {
   const isLocal = () => process.env.IS_LOCAL === 'true';
