@@ -34,6 +34,7 @@ export {
   FunctionProcessHost,
   type FunctionProcessOptions,
   RuntimeExitError,
+  TaskTimedOutError,
   UncommittedResponseError,
 } from './emulator/function-process-host.js';
 export {

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { MskEvent } from '@msk-patterns/pipeline';
@@ -7,7 +8,11 @@ import { guardChild, stopChild } from '../infra/process.js';
 import { FunctionProcessMessage, type FunctionProcessRequest } from './function-process-protocol.js';
 import type { MskHandler } from './mapping-runner.js';
 
-const CHILD_SCRIPT = fileURLToPath(new URL('./function-process.js', import.meta.url));
+/** The function process's script: built (dist), or its source when this module runs from it (its tests). */
+const CHILD_SCRIPT =
+  ['./function-process.js', './function-process.ts']
+    .map((script) => fileURLToPath(new URL(script, import.meta.url)))
+    .find((script) => existsSync(script)) ?? fileURLToPath(new URL('./function-process.js', import.meta.url));
 /** tsx's loader, so that a process can import a TypeScript handler. */
 const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
@@ -43,6 +48,11 @@ export interface FunctionProcessOptions {
 /** Lambda's answer when a function's runtime process dies during an invocation. */
 export class RuntimeExitError extends EmulatorError {
   override readonly name = 'Runtime.ExitError';
+}
+
+/** Lambda's answer when an invocation outlives the function's timeout. */
+export class TaskTimedOutError extends EmulatorError {
+  override readonly name = 'TaskTimedOutError';
 }
 
 /**
@@ -103,7 +113,31 @@ class FunctionProcess {
     this.ready.catch(() => {});
   }
 
+  /**
+   * One invocation, ended at its timeout as Lambda ends it: the process is killed (Lambda resets the
+   * execution environment of an invocation that timed out), so a handler that never answers cannot
+   * hold its process, and with it a place of the function's concurrency, forever.
+   */
   async invoke(event: MskEvent, timeoutSeconds: number): Promise<unknown> {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        // Gone from this moment: the host must not hand it another invocation while it dies.
+        this.exited = true;
+        this.#pending = undefined;
+        this.child.kill('SIGKILL');
+        reject(new TaskTimedOutError(`Task timed out after ${timeoutSeconds.toFixed(2)} seconds`));
+      }, timeoutSeconds * 1000);
+    });
+    timedOut.catch(() => {});
+    try {
+      return await Promise.race([this.#answer(event, timeoutSeconds), timedOut]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async #answer(event: MskEvent, timeoutSeconds: number): Promise<unknown> {
     await this.ready;
     if (this.exited) throw new RuntimeExitError('Runtime exited before the invocation');
     const request: FunctionProcessRequest = { id: this.#nextId++, timeoutSeconds, event };
