@@ -112,6 +112,8 @@ export class MappingRunner {
   readonly #producer: Producer;
   readonly #batcher: Batcher;
   readonly #inFlight = new Set<Promise<unknown>>();
+  /** each partition's batch in flight, which the partition's next batch waits for */
+  readonly #partitionWork = new Map<string, Promise<void>>();
   #stopping = false;
 
   /**
@@ -214,19 +216,32 @@ export class MappingRunner {
         // The consumer crashed meanwhile; restarted, it reads on from the committed offset.
       }
     };
-    const work = this.#deliverPartitionBatch(batch.topic, batch.partition, records).then(
-      () => resume(),
-      (error: unknown) => {
-        if (this.#stopping) return;
-        this.options.log(
-          `${this.mapping.functionKey}: ${batch.topic}-${batch.partition} failed (${String(error)}); reading it again`,
-        );
-        seek(first.offset);
-        resume();
-      },
-    );
+    // One batch of a partition at a time, as Lambda runs them: a batch still in flight from before a
+    // consumer restart goes first. kafkajs builds a new consumer group when it restarts a crashed
+    // consumer, forgetting the pause above, and fetches the partition again from its committed offset.
+    const partitionKey = `${batch.topic}-${batch.partition}`;
+    const earlier = this.#partitionWork.get(partitionKey) ?? Promise.resolve();
+    const work = earlier
+      .then(() => this.#deliverPartitionBatch(batch.topic, batch.partition, records))
+      .then(
+        () => resume(),
+        (error: unknown) => {
+          if (this.#stopping) return;
+          this.options.log(
+            `${this.mapping.functionKey}: ${batch.topic}-${batch.partition} failed (${String(error)}); reading it again`,
+          );
+          seek(first.offset);
+          resume();
+        },
+      );
+    this.#partitionWork.set(partitionKey, work);
     this.#inFlight.add(work);
-    void work.catch(() => {}).finally(() => this.#inFlight.delete(work));
+    void work
+      .catch(() => {})
+      .finally(() => {
+        this.#inFlight.delete(work);
+        if (this.#partitionWork.get(partitionKey) === work) this.#partitionWork.delete(partitionKey);
+      });
   }
 
   async #deliverPartitionBatch(topic: string, partition: number, records: EmulatedRecord[]): Promise<void> {
