@@ -111,8 +111,10 @@ export class MappingRunner {
   readonly #consumer: Consumer;
   readonly #producer: Producer;
   readonly #batcher: Batcher;
-  readonly #inFlight = new Set<Promise<unknown>>();
-  /** each partition's batch in flight, which the partition's next batch waits for */
+  /**
+   * Each partition's latest batch in flight, which the partition's next batch waits for: it settles
+   * after every earlier batch of its partition, so these are all the work in flight.
+   */
   readonly #partitionWork = new Map<string, Promise<void>>();
   #stopping = false;
 
@@ -190,7 +192,7 @@ export class MappingRunner {
   async stop(): Promise<void> {
     this.#stopping = true;
     this.#batcher.abort();
-    await Promise.allSettled([...this.#inFlight]);
+    await Promise.allSettled([...this.#partitionWork.values()]);
     await this.#consumer.disconnect();
     await this.#producer.disconnect();
   }
@@ -235,11 +237,9 @@ export class MappingRunner {
         },
       );
     this.#partitionWork.set(partitionKey, work);
-    this.#inFlight.add(work);
     void work
       .catch(() => {})
       .finally(() => {
-        this.#inFlight.delete(work);
         if (this.#partitionWork.get(partitionKey) === work) this.#partitionWork.delete(partitionKey);
       });
   }
