@@ -7,7 +7,8 @@
  */
 
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { getDocumentClient } from '@msk-patterns/pipeline';
+import { containerContext } from '@msk-patterns/pipeline';
+import { TABLE_VARIABLES } from '../lib/deploy/tables.js';
 import { EventStore } from '../lib/store/event-store.js';
 import { startServiceInfrastructure } from '../local/service.js';
 
@@ -36,8 +37,9 @@ export async function main(): Promise<void> {
   const infrastructure = await startServiceInfrastructure();
   Object.assign(process.env, infrastructure.functionEnvironment);
   try {
-    const client = getDocumentClient();
-    const table = process.env.EVENT_STORE_TABLE as string;
+    const service = containerContext();
+    const client = service.documentClient;
+    const table = service.tableName(TABLE_VARIABLES.eventStore);
     const store = new EventStore<number>(client, table, { snapshotEvery: 100, stateVersion: 1 });
     const streamId = `bench-${Date.now()}`;
     const append = async (from: number, to: number) => {

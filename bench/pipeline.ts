@@ -18,11 +18,11 @@ import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { lambdaContext } from '@msk-patterns/emulator';
 import {
   BatchProcessor,
+  containerContext,
   dynamoDbConfig,
   encodeMskEvent,
   envelopeFor,
   envelopeSchema,
-  getPublisher,
   type IdempotencyBackend,
   IdempotencyStore,
   type KafkaBatchResponse,
@@ -405,7 +405,7 @@ export async function main(): Promise<void> {
   const perStep = steps();
   const infrastructure = await startServiceInfrastructure();
   Object.assign(process.env, infrastructure.functionEnvironment);
-  const publisher = getPublisher();
+  const publisher = containerContext().publisher;
   try {
     log('calls_per_record: 500 new records, one state write and one message each, DynamoDB Local');
     const calls = await callsPerRecord(infrastructure.dynamodbEndpoint, publisher);

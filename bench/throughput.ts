@@ -16,7 +16,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { startEmulator } from '@msk-patterns/emulator';
-import { dynamoDbConfig, envelopeFor, envelopeHeaders, getDocumentClient } from '@msk-patterns/pipeline';
+import { containerContext, dynamoDbConfig, envelopeFor, envelopeHeaders } from '@msk-patterns/pipeline';
 import { Kafka, logLevel } from 'kafkajs';
 import { placeOrderV1 } from '../lib/contracts/orders.js';
 import { awaitCaughtUp } from '../local/demo/caught-up.js';
@@ -133,7 +133,7 @@ async function ceiling(
   sent: readonly TransactWriteItemsCommandInput[],
   peak: number,
 ): Promise<{ best: number; at: number; rates: Map<number, number> }> {
-  const client = new DynamoDBClient(dynamoDbConfig());
+  const client = new DynamoDBClient(dynamoDbConfig(process.env));
   const levels = [...new Set([1, 2, 4, 8, 16, 32, 64, 128, peak])].sort((a, b) => a - b);
   const rates = new Map<number, number>();
   try {
@@ -153,7 +153,7 @@ async function ceiling(
 export async function main(): Promise<void> {
   const [infrastructure, templatePath] = await Promise.all([startServiceInfrastructure(), packageService()]);
   Object.assign(process.env, infrastructure.functionEnvironment);
-  const watched = watchTransactions(getDocumentClient());
+  const watched = watchTransactions(containerContext().documentClient);
   const emulator = await startEmulator({
     templatePath,
     config: infrastructure.config,

@@ -14,7 +14,7 @@
 
 import { fileURLToPath } from 'node:url';
 import { InfrastructureError, runCli } from '@msk-patterns/emulator';
-import { getDocumentClient } from '@msk-patterns/pipeline';
+import { containerContext } from '@msk-patterns/pipeline';
 import { type BrokerProxy, startBrokerProxy } from './chaos/broker-proxy.js';
 import { injectDynamoDbFaults } from './chaos/dynamodb-faults.js';
 import { KILL_POINTS, type KillPoint } from './chaos/kill-points.js';
@@ -122,7 +122,11 @@ async function main(): Promise<number> {
       crash();
     }
     // The scheduled function runs in this process: its document client is faulted here.
-    injectDynamoDbFaults(getDocumentClient(), { rate: DYNAMODB_FAULT_RATE, random: Math.random, onFault });
+    injectDynamoDbFaults(containerContext().documentClient, {
+      rate: DYNAMODB_FAULT_RATE,
+      random: Math.random,
+      onFault,
+    });
     const result = await runStackDemo(stack, log, { orders: ORDERS, timeoutMs: 600_000 });
     clearTimeout(crashes);
     await restarting;

@@ -13,7 +13,7 @@ import {
   runCli,
   UsageError,
 } from '@msk-patterns/emulator';
-import { getPublisher } from '@msk-patterns/pipeline';
+import { containerContext } from '@msk-patterns/pipeline';
 import { startServiceInfrastructure } from './service.js';
 
 async function main(): Promise<number> {
@@ -38,8 +38,9 @@ async function main(): Promise<number> {
     process.stdout.write(`${JSON.stringify(response ?? null, null, 2)}\n`);
     return 0;
   } finally {
-    await getPublisher()
-      .disconnect()
+    // The function's module reads the container's context: what it opened, this process closes.
+    await containerContext()
+      .release()
       .catch(() => {});
     await infrastructure.stop();
   }

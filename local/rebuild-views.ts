@@ -6,20 +6,25 @@
 
 import { parseArgs } from 'node:util';
 import { loadServerlessConfig, runCli } from '@msk-patterns/emulator';
-import { getDocumentClient } from '@msk-patterns/pipeline';
+import { createServiceContext } from '@msk-patterns/pipeline';
 import { orderEventStore, orderViews } from '../functions/orders/stores.js';
+import { TABLE_VARIABLES } from '../lib/deploy/tables.js';
 import { rebuildOrderViews } from '../lib/store/rebuild-views.js';
 
 runCli(async () => {
   const { values } = parseArgs({ options: { stage: { type: 'string', default: 'dev' } } });
-  const environment = loadServerlessConfig({ stage: values.stage }).provider.environment ?? {};
-  for (const name of ['EVENT_STORE_TABLE', 'ORDER_VIEWS_TABLE']) process.env[name] ??= environment[name];
+  const service = createServiceContext({
+    environment: {
+      ...loadServerlessConfig({ stage: values.stage }).provider.environment,
+      ...process.env,
+    },
+  });
 
   const result = await rebuildOrderViews({
-    client: getDocumentClient(),
-    eventStoreTable: process.env.EVENT_STORE_TABLE as string,
-    store: orderEventStore(),
-    views: orderViews(),
+    client: service.documentClient,
+    eventStoreTable: service.tableName(TABLE_VARIABLES.eventStore),
+    store: orderEventStore(service),
+    views: orderViews(service),
     log: (line) => console.log(line),
   });
   console.log(`rebuilt ${result.orders} order views into generation ${result.generation}`);

@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { runCli, STAGE_OPTIONS, stageEnvironment, UsageError } from '@msk-patterns/emulator';
+import { createServiceContext } from '@msk-patterns/pipeline';
 import { sagaStore } from '../functions/saga/store.js';
 import { formatSaga } from './saga-report.js';
 
@@ -15,15 +16,14 @@ runCli(async () => {
   });
   const [orderId] = positionals;
   if (!orderId) throw new UsageError('usage: npm run saga -- <orderId> [--stage S [--param name=value]]');
-  if (values.stage) Object.assign(process.env, stageEnvironment(values.stage, values.param));
-  else {
-    if (!process.env.DYNAMODB_ENDPOINT)
-      throw new UsageError(
-        'DYNAMODB_ENDPOINT is not set: run `npm start` and use the address it prints, or give --stage',
-      );
-    Object.assign(process.env, { ...stageEnvironment('dev'), ...process.env });
-  }
-  const store = sagaStore();
+  if (!values.stage && !process.env.DYNAMODB_ENDPOINT)
+    throw new UsageError(
+      'DYNAMODB_ENDPOINT is not set: run `npm start` and use the address it prints, or give --stage',
+    );
+  const environment = values.stage
+    ? { ...process.env, ...stageEnvironment(values.stage, values.param) }
+    : { ...stageEnvironment('dev'), ...process.env };
+  const store = sagaStore(createServiceContext({ environment }));
   const [saga, timeline] = await Promise.all([store.get(orderId), store.timeline(orderId)]);
   if (!saga) {
     console.error(`no saga for order ${orderId}`);

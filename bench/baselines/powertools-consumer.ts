@@ -17,10 +17,10 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import {
   type ConsumerOptions,
+  containerContext,
   type DecodedRecord,
   type Envelope,
   envelopeSchema,
-  getPublisher,
   type MessageContract,
   type MessageOf,
   toOutgoingRecords,
@@ -82,11 +82,12 @@ export function consumer<const TContracts extends readonly MessageContract[]>(
           lambda,
           idempotencyKey: envelope.id,
           attempt: 1,
+          service: containerContext(),
         });
         if (decision.writes?.length)
           await documents.send(new TransactWriteCommand({ TransactItems: [...decision.writes] }));
         const outbox = toOutgoingRecords(message, decision.messages ?? []);
-        await getPublisher().publish(outbox);
+        await containerContext().publisher.publish(outbox);
         return outbox.length;
       },
       { persistenceStore, dataIndexArgument: 0, config: new IdempotencyConfig({ eventKeyJmesPath: 'id' }) },

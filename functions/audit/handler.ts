@@ -5,12 +5,10 @@ import {
   type ConsumerOptions,
   consumer,
   type Decision,
-  getDocumentClient,
   type MessageHandler,
   type MessageOf,
   PermanentError,
   TABLE_ACCESS,
-  tableName,
 } from '@msk-patterns/pipeline';
 import * as z from 'zod/mini';
 import { contracts } from '../../lib/contracts/index.js';
@@ -36,11 +34,11 @@ const sameMessage = (row: Record<string, unknown>, message: MessageOf<typeof ORD
  */
 export const auditCommand: MessageHandler<MessageOf<typeof ORDER_COMMANDS>> = async (
   message,
-  { record, attempt },
+  { record, attempt, service },
 ): Promise<Decision> => {
-  const table = tableName(TABLE_VARIABLES.audit);
+  const table = service.tableName(TABLE_VARIABLES.audit);
   if (attempt > 1) {
-    const { Item } = await getDocumentClient().send(
+    const { Item } = await service.documentClient.send(
       new GetCommand({ TableName: table, Key: { messageId: message.id }, ConsistentRead: true }),
     );
     if (Item && sameMessage(Item, message)) return {};

@@ -3,13 +3,12 @@ import {
   type ConsumerOptions,
   consumer,
   type Decision,
-  getDocumentClient,
   type MessageHandler,
   type MessageOf,
   type ProducerDeclaration,
+  perServiceContext,
   publishedTopics,
   TABLE_ACCESS,
-  tableName,
 } from '@msk-patterns/pipeline';
 import * as z from 'zod/mini';
 import { keyedByOrderId, orderReply } from '../../lib/contracts/by-order.js';
@@ -19,12 +18,10 @@ import { TABLE_VARIABLES } from '../../lib/deploy/tables.js';
 import { perSku, RESERVATION_STATUS, shortage } from '../../lib/domain/inventory.js';
 import { InventoryStore } from '../../lib/store/inventory.js';
 
-let store: InventoryStore | undefined;
-
-export function inventoryStore(): InventoryStore {
-  store ??= new InventoryStore(getDocumentClient(), tableName(TABLE_VARIABLES.inventory));
-  return store;
-}
+/** The inventory table of a service context. */
+export const inventoryStore = perServiceContext(
+  (service) => new InventoryStore(service.documentClient, service.tableName(TABLE_VARIABLES.inventory)),
+);
 
 const answer = orderReply('inventory.events');
 
@@ -36,9 +33,10 @@ const answer = orderReply('inventory.events');
  */
 export const handleInventoryCommand: MessageHandler<MessageOf<typeof INVENTORY_COMMANDS>> = async (
   command,
+  { service },
 ): Promise<Decision> => {
   const { orderId } = command.data;
-  const inventory = inventoryStore();
+  const inventory = inventoryStore(service);
   const held = await inventory.reservation(orderId);
   switch (command.type) {
     case 'ReserveStock': {

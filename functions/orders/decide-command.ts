@@ -22,17 +22,17 @@ import { orderEventStore, orderStateCache } from './stores.js';
  */
 export async function decideOrderCommand(
   command: MessageOf<typeof ORDER_COMMANDS>,
-  context: Pick<HandlerContext, 'attempt'>,
+  context: Pick<HandlerContext, 'attempt' | 'service'>,
 ): Promise<Decision> {
   const { orderId } = command.data;
-  const events = orderEventStore();
-  const cache = orderStateCache();
+  const events = orderEventStore(context.service);
+  const cache = orderStateCache(context.service);
   const streamId = orderStreamId(orderId);
   // A first try trusts what this container committed last; a retry may follow a lost race: read.
   const { state, version } =
     (context.attempt === 1 && cache.get(streamId)) || (await loadOrder(events, orderId));
   const decided = decide(command, state);
-  const occurredAt = new Date().toISOString();
+  const occurredAt = new Date(context.service.now()).toISOString();
   const statesAfter: OrderState[] = [];
   decided.reduce((current, event) => {
     const next = evolve(current, event);

@@ -6,6 +6,7 @@ import {
   type MessageHandler,
   type MessageOf,
   PermanentError,
+  type ServiceContext,
   STREAM_VERSION_HEADER,
   TABLE_ACCESS,
   TransientError,
@@ -31,7 +32,8 @@ export class ProjectionGapExpiredError extends PermanentError {
 }
 
 /** How long a gap may wait for the missing events (redelivery, retries) before it is dead-lettered. */
-const gapTimeoutMs = () => Number(process.env.PROJECTION_GAP_TIMEOUT_SECONDS ?? 300) * 1000;
+const gapTimeoutMs = (service: ServiceContext) =>
+  Number(service.environment.PROJECTION_GAP_TIMEOUT_SECONDS ?? 300) * 1000;
 
 /**
  * CQRS read side: applies an order event to the views only when it is the next version of its stream.
@@ -39,7 +41,7 @@ const gapTimeoutMs = () => Number(process.env.PROJECTION_GAP_TIMEOUT_SECONDS ?? 
  */
 export const projectOrderEvent: MessageHandler<MessageOf<typeof ORDER_EVENTS>> = async (
   message,
-  { record },
+  { record, service },
 ): Promise<Decision> => {
   const version = Number(record.headers[STREAM_VERSION_HEADER]);
   if (!Number.isSafeInteger(version) || version < 1) {
@@ -47,16 +49,16 @@ export const projectOrderEvent: MessageHandler<MessageOf<typeof ORDER_EVENTS>> =
   }
   const event = upcastOrderEvent(message);
   const { orderId } = event.data;
-  const store = orderViews();
+  const store = orderViews(service);
   const generation = await store.activeGeneration();
   const current = await store.get(orderId, generation);
   const applied = current?.version ?? 0;
   if (version <= applied) return {};
   if (version > applied + 1) {
     const reason = `order ${orderId}: view is at version ${applied}, event ${message.id} is version ${version}`;
-    if (Date.now() - record.timestamp > gapTimeoutMs()) {
+    if (service.now() - record.timestamp > gapTimeoutMs(service)) {
       throw new ProjectionGapExpiredError(
-        `${reason}; the missing events did not arrive within ${gapTimeoutMs() / 1000} s`,
+        `${reason}; the missing events did not arrive within ${gapTimeoutMs(service) / 1000} s`,
       );
     }
     throw new ProjectionGapError(reason);

@@ -13,8 +13,8 @@ function notFound(orderId: string): never {
 export const getOrder = httpQuery(
   [TABLE_VARIABLES.orderViews],
   z.object({ orderId: id }),
-  async ({ orderId }) => {
-    const view = await orderViews().get(orderId);
+  async ({ orderId }, service) => {
+    const view = await orderViews(service).get(orderId);
     if (!view || view.status === 'none') notFound(orderId);
     return view;
   },
@@ -29,8 +29,11 @@ const afterOrder = pageCursor(z.object({ afterOrderId: id }));
 export const listCustomerOrders = httpQuery(
   [TABLE_VARIABLES.orderViews],
   z.object({ customerId: id, limit: pageLimit, cursor: afterOrder.param }),
-  async ({ customerId, limit, cursor }) => {
-    const page = await orderViews().pageByCustomer(customerId, { limit, afterOrderId: cursor?.afterOrderId });
+  async ({ customerId, limit, cursor }, service) => {
+    const page = await orderViews(service).pageByCustomer(customerId, {
+      limit,
+      afterOrderId: cursor?.afterOrderId,
+    });
     return {
       customerId,
       orders: page.orders,
@@ -54,9 +57,9 @@ export const getOrderAsOf = httpQuery(
         'give exactly one of version or at',
       ),
     ),
-  async ({ orderId, version, at }) => {
+  async ({ orderId, version, at }, service) => {
     const loaded = await loadOrder(
-      orderEventStore(),
+      orderEventStore(service),
       orderId,
       version !== undefined ? { asOfVersion: version } : { asOfTime: new Date(at as string) },
     );
@@ -74,9 +77,14 @@ const afterVersion = pageCursor(z.object({ afterVersion: z.int().check(z.positiv
 export const listOrderEvents = httpQuery(
   [TABLE_VARIABLES.eventStore],
   z.object({ orderId: id, limit: pageLimit, cursor: afterVersion.param }),
-  async ({ orderId, limit, cursor }) => {
+  async ({ orderId, limit, cursor }, service) => {
     // One more than asked: whether a next page exists, without an empty last page.
-    const read = await orderEventsPage(orderEventStore(), orderId, cursor?.afterVersion ?? 0, limit + 1);
+    const read = await orderEventsPage(
+      orderEventStore(service),
+      orderId,
+      cursor?.afterVersion ?? 0,
+      limit + 1,
+    );
     if (read.length === 0 && cursor === undefined) notFound(orderId);
     const events = read.slice(0, limit);
     const last = events.at(-1)?.streamVersion;

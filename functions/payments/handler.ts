@@ -4,13 +4,12 @@ import {
   type ConsumerOptions,
   consumer,
   type Decision,
-  getDocumentClient,
   type MessageHandler,
   type MessageOf,
   type ProducerDeclaration,
+  perServiceContext,
   publishedTopics,
   TABLE_ACCESS,
-  tableName,
 } from '@msk-patterns/pipeline';
 import * as z from 'zod/mini';
 import { keyedByOrderId, orderReply } from '../../lib/contracts/by-order.js';
@@ -24,27 +23,20 @@ import {
   simulatedProviderOptions,
 } from '../../lib/store/payments.js';
 
-let payments: PaymentStore | undefined;
-let provider: PaymentProvider | undefined;
+/** The payments table of a service context. */
+export const paymentStore = perServiceContext(
+  (service) => new PaymentStore(service.documentClient, service.tableName(TABLE_VARIABLES.payments)),
+);
 
-export function paymentStore(): PaymentStore {
-  payments ??= new PaymentStore(getDocumentClient(), tableName(TABLE_VARIABLES.payments));
-  return payments;
-}
-
-/** The provider behind the interface; the simulated one unless a test sets another. */
-export function paymentProvider(): PaymentProvider {
-  provider ??= new SimulatedPaymentProvider(
-    getDocumentClient(),
-    tableName(TABLE_VARIABLES.payments),
-    simulatedProviderOptions(),
-  );
-  return provider;
-}
-
-export function usePaymentProvider(replacement: PaymentProvider | undefined): void {
-  provider = replacement;
-}
+/** The provider behind the interface: the simulated one, unless a test provides its context another. */
+export const paymentProvider = perServiceContext(
+  (service): PaymentProvider =>
+    new SimulatedPaymentProvider(
+      service.documentClient,
+      service.tableName(TABLE_VARIABLES.payments),
+      simulatedProviderOptions(service.environment),
+    ),
+);
 
 const answer = orderReply('payments.events');
 
@@ -56,9 +48,11 @@ const answer = orderReply('payments.events');
  */
 export const handlePaymentCommand: MessageHandler<MessageOf<typeof PAYMENT_COMMANDS>> = async (
   command,
+  { service },
 ): Promise<Decision> => {
   const { orderId } = command.data;
-  const store = paymentStore();
+  const store = paymentStore(service);
+  const provider = paymentProvider(service);
   const payment = await store.get(orderId);
   if (command.type === 'ChargePayment') {
     const { customerId, amount, currency } = command.data;
@@ -82,7 +76,7 @@ export const handlePaymentCommand: MessageHandler<MessageOf<typeof PAYMENT_COMMA
           }),
         ],
       };
-    const result = await paymentProvider().charge({
+    const result = await provider.charge({
       idempotencyKey: `charge:${orderId}`,
       customerId,
       amount,
@@ -136,7 +130,7 @@ export const handlePaymentCommand: MessageHandler<MessageOf<typeof PAYMENT_COMMA
     };
   if (payment.status !== PAYMENT_STATUS.charged)
     return { messages: [answer('PaymentRefunded', { orderId, amount: payment.refunded })] };
-  await paymentProvider().refund({
+  await provider.refund({
     idempotencyKey: `refund:${orderId}`,
     paymentId: payment.paymentId ?? orderId,
     amount: payment.amount,

@@ -2,11 +2,12 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import {
+  containerContext,
   declareAccess,
-  getPublisher,
   type ProducerDeclaration,
   type Publisher,
   releaseConnectionsLocally,
+  type ServiceContext,
   stableId,
   TABLE_ACCESS,
   toOutgoingRecords,
@@ -69,17 +70,28 @@ export async function sweepDeadlines(deps: SweepDependencies): Promise<DeadlineS
   return { overdue: overdue.length, published: records.length };
 }
 
-async function sweepNow(): Promise<DeadlineSweep> {
-  const sweep = await sweepDeadlines({ sagas: sagaStore(), publisher: getPublisher(), now: Date.now() });
-  logger.info('deadline sweep done', { ...sweep });
-  return sweep;
+/**
+ * The sweep of a service context, as the schedule runs it.
+ *
+ * @param service - the sagas table, publisher and clock it uses
+ */
+function deadlineSweeper(service: ServiceContext): () => Promise<DeadlineSweep> {
+  return async function sweepNow(): Promise<DeadlineSweep> {
+    const sweep = await sweepDeadlines({
+      sagas: sagaStore(service),
+      publisher: service.publisher,
+      now: service.now(),
+    });
+    logger.info('deadline sweep done', { ...sweep });
+    return sweep;
+  };
 }
+
+const service = containerContext();
 
 /** The scheduled function (EventBridge `rate(1 minute)`; `npm start` triggers it the same way). */
 export const handler = declareAccess(
-  middy(sweepNow)
-    .use(injectLambdaContext(logger))
-    .use(releaseConnectionsLocally(() => getPublisher().disconnect())),
+  middy(deadlineSweeper(service)).use(injectLambdaContext(logger)).use(releaseConnectionsLocally(service)),
   { tables: { [TABLE_VARIABLES.sagas]: TABLE_ACCESS.read } },
 );
 

@@ -9,8 +9,8 @@ export const getSaga = httpQuery(
   z.object({
     orderId: z.string().check(z.regex(/^[A-Za-z0-9._:-]{1,128}$/, 'letters, digits and . _ : - only')),
   }),
-  async ({ orderId }) => {
-    const store = sagaStore();
+  async ({ orderId }, service) => {
+    const store = sagaStore(service);
     const [saga, timeline] = await Promise.all([store.get(orderId), store.timeline(orderId)]);
     if (!saga) throw new HttpError(404, `no saga for order ${orderId}`);
     return { ...saga, timeline };

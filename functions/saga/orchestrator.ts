@@ -52,17 +52,18 @@ function staleDeadline(event: SagaEvent, saga: Saga | undefined): string | undef
  * events of one saga racing from different topics: the loser's condition fails and the core decides it
  * again on the winner's state.
  */
-export const driveSaga: MessageHandler<SagaEvent> = async (message): Promise<Decision> => {
+export const driveSaga: MessageHandler<SagaEvent> = async (message, { service }): Promise<Decision> => {
   const trigger = triggerOf(message);
-  const store = sagaStore();
+  const store = sagaStore(service);
   const saga = await store.get(trigger.data.orderId);
   const stale = staleDeadline(message, saga);
   // A DeadlineExpired certifies that its deadline passed when the sweep saw it: decide it as of then at
   // the earliest, whatever this function's clock says (clocks of two functions may differ).
-  const now = message.type === 'DeadlineExpired' ? Math.max(Date.now(), message.data.deadlineAt) : Date.now();
+  const now =
+    message.type === 'DeadlineExpired' ? Math.max(service.now(), message.data.deadlineAt) : service.now();
   const step: SagaStep = stale
     ? { kind: 'ignored', reason: stale }
-    : transition(saga, trigger, { now, stepTimeoutMs: stepTimeoutMs() });
+    : transition(saga, trigger, { now, stepTimeoutMs: stepTimeoutMs(service) });
   if (step.kind === 'moved' && step.from === 'none') step.saga.correlationId = message.correlationId;
   if (step.kind === 'ignored') {
     logger.info('event leaves the saga as it is', {

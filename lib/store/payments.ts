@@ -43,7 +43,9 @@ export interface SimulatedProviderOptions {
 }
 
 /** Options from the environment: PAYMENT_CUSTOMER_LIMIT, PAYMENT_PROVIDER_FAILURE_RATE. */
-export function simulatedProviderOptions(env: NodeJS.ProcessEnv = process.env): SimulatedProviderOptions {
+export function simulatedProviderOptions(
+  env: Readonly<Record<string, string | undefined>>,
+): SimulatedProviderOptions {
   return {
     customerLimit: Number(env.PAYMENT_CUSTOMER_LIMIT ?? 100_000),
     failureRate: Number(env.PAYMENT_PROVIDER_FAILURE_RATE ?? 0),

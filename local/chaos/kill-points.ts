@@ -1,4 +1,4 @@
-import { getDocumentClient } from '@msk-patterns/pipeline';
+import { containerContext } from '@msk-patterns/pipeline';
 import { injectDynamoDbFaults } from './dynamodb-faults.js';
 
 /** Where the chaos run kills a function process (SIGKILL): each one loses different work. */
@@ -40,14 +40,14 @@ export function installKillPoints(
     await new Promise(() => {});
   };
   if (faultRate > 0) {
-    injectDynamoDbFaults(getDocumentClient(), {
+    injectDynamoDbFaults(containerContext().documentClient, {
       rate: faultRate,
       random: Math.random,
       onFault: (kind) => void report({ fault: kind }),
     });
   }
   if (killRate > 0 || forced === KILL_POINTS.afterCommit) {
-    getDocumentClient().middlewareStack.add(
+    containerContext().documentClient.middlewareStack.add(
       (next, context) => async (args) => {
         const output = await next(args);
         if (context.commandName && COMMITS.has(context.commandName)) await maybeKill(KILL_POINTS.afterCommit);

@@ -1,5 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { batchGetAll } from '@msk-patterns/pipeline';
+import { batchGetAll, containerContext } from '@msk-patterns/pipeline';
 import { paymentProvider } from '../../functions/payments/handler.js';
 import { isTerminal, type Saga } from '../../lib/domain/saga.js';
 import { SimulatedPaymentProvider } from '../../lib/store/payments.js';
@@ -38,7 +38,7 @@ export async function countAudited(
 
 /** The payment function runs in this process: its simulated provider counts what it injected. */
 export function providerFailures(): number {
-  const provider = paymentProvider();
+  const provider = paymentProvider(containerContext());
   return provider instanceof SimulatedPaymentProvider ? provider.injectedFailures : 0;
 }
 

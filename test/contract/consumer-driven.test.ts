@@ -3,6 +3,7 @@ import {
   accessOf,
   type ConsumerExpectation,
   type ContractRegistry,
+  containerContext,
   dataSchema,
   decodeMskEvent,
   encodeMskEvent,
@@ -132,10 +133,10 @@ function verifyExamples(expectation: ConsumerExpectation, producer: ProducerDecl
  * the deadline sweep, driven so that every message type they declare is written at least once.
  */
 async function publishedByTheFunctions(): Promise<OutgoingRecord[]> {
-  provider();
+  const ledger = provider();
   const [sku] = await stocked({ [unique('contract-sku')]: 10 });
   const item = (unitPrice: number, onShelf = sku ?? '') => [{ sku: onShelf, quantity: 1, unitPrice }];
-  const bus = new SagaBus();
+  const bus = new SagaBus({ provider: ledger });
   const [confirmed, declined, unstocked, unknown, refunded, overdue] = [
     'confirmed',
     'declined',
@@ -163,7 +164,11 @@ async function publishedByTheFunctions(): Promise<OutgoingRecord[]> {
   await bus.deliver('orders.commands');
   await bus.deliver('orders.events');
   bus.withhold('inventory.commands');
-  await sweepDeadlines({ sagas: sagaStore(), publisher: bus.publisher, now: Date.now() + 3_600_000 });
+  await sweepDeadlines({
+    sagas: sagaStore(containerContext()),
+    publisher: bus.publisher,
+    now: Date.now() + 3_600_000,
+  });
   return bus.published;
 }
 

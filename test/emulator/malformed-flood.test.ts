@@ -1,5 +1,5 @@
 import { MappingRunner } from '@msk-patterns/emulator';
-import { getPublisher } from '@msk-patterns/pipeline';
+import { containerContext } from '@msk-patterns/pipeline';
 import { Kafka, logLevel as kafkaLogLevel } from 'kafkajs';
 import { afterAll, describe, expect, inject, it, vi } from 'vitest';
 import { handler } from '../../functions/orders/commands.js';
@@ -30,7 +30,7 @@ const runId = Math.random().toString(36).slice(2, 8);
 afterAll(async () => {
   if (logLevel === undefined) delete process.env.POWERTOOLS_LOG_LEVEL;
   else process.env.POWERTOOLS_LOG_LEVEL = logLevel;
-  await getPublisher().disconnect();
+  await containerContext().publisher.disconnect();
 });
 
 /** What a topic can carry that is not a valid order command, each with the reason it must be dead-lettered for. */
@@ -131,7 +131,7 @@ describe('a malformed flood through one emulated mapping, on the broker', () => 
     // each good command placed its order exactly once
     const placed = await Promise.all(
       goodOrders.map(async (orderId) => {
-        const { events } = await loadOrder(orderEventStore(), orderId, { fromStart: true });
+        const { events } = await loadOrder(orderEventStore(containerContext()), orderId, { fromStart: true });
         return events.map((event) => event.type).join(',');
       }),
     );

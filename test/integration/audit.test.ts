@@ -3,12 +3,12 @@ import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { lambdaContext } from '@msk-patterns/emulator';
 import {
   BatchProcessor,
+  containerContext,
   dynamoDbConfig,
   encodeMskEvent,
   envelopeFor,
   IdempotencyStore,
   recordFor,
-  tableName,
 } from '@msk-patterns/pipeline';
 import { afterAll, describe, expect, it } from 'vitest';
 import { auditConsumer, handler } from '../../functions/audit/handler.js';
@@ -17,7 +17,7 @@ import { placeOrderV1 } from '../../lib/contracts/orders.js';
 import { TABLE_VARIABLES } from '../../lib/deploy/tables.js';
 import { contextWithTime, recordingPublisher } from '../support/pipeline.js';
 
-const client = DynamoDBDocumentClient.from(new DynamoDBClient(dynamoDbConfig()));
+const client = DynamoDBDocumentClient.from(new DynamoDBClient(dynamoDbConfig(process.env)));
 afterAll(() => client.destroy());
 
 async function auditItemsOf(correlationId: string) {
@@ -101,7 +101,7 @@ describe('audit function on the core pipeline (DynamoDB Local)', () => {
       lambdaContext('audit', 60),
     );
     const later = new BatchProcessor(auditConsumer, {
-      store: new IdempotencyStore(client, tableName(TABLE_VARIABLES.idempotency), {
+      store: new IdempotencyStore(client, containerContext().tableName(TABLE_VARIABLES.idempotency), {
         now: () => Date.now() + 40 * 86_400_000,
       }),
       publisher: recordingPublisher(),

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { getPublisher } from '@msk-patterns/pipeline';
+import type { createServiceContext } from '@msk-patterns/pipeline';
 import { build } from 'esbuild';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { bundleOptions } from '../../local/bundle-options.js';
@@ -20,15 +20,17 @@ describe('the publisher as packaged (kafkajs producer-only, serverless.yml esbui
     await build({
       ...bundleOptions(),
       stdin: {
-        contents: "export { getPublisher } from '@msk-patterns/pipeline';",
+        contents: "export { createServiceContext } from '@msk-patterns/pipeline';",
         resolveDir: resolve('.'),
         loader: 'ts',
       },
       outfile,
       logLevel: 'error',
     });
-    const bundled: { getPublisher: typeof getPublisher } = createRequire(import.meta.url)(outfile);
-    const publisher = bundled.getPublisher();
+    const bundled: { createServiceContext: typeof createServiceContext } = createRequire(import.meta.url)(
+      outfile,
+    );
+    const publisher = bundled.createServiceContext().publisher;
     const topic = await createTestTopic(inject('kafkaBrokers'), unique('bundled-producer'));
     const key = unique('key');
 

@@ -2,11 +2,10 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import {
   BatchProcessor,
+  containerContext,
   dynamoDbConfig,
   encodeMskEvent,
   envelopeFor,
-  getDocumentClient,
-  getPublisher,
   IdempotencyStore,
   recordFor,
 } from '@msk-patterns/pipeline';
@@ -20,9 +19,9 @@ import { loadOrder, orderStreamId } from '../../lib/store/orders.js';
 import { readTopic } from '../support/kafka.js';
 import { contextWithTime, unique } from '../support/pipeline.js';
 
-const documents = DynamoDBDocumentClient.from(new DynamoDBClient(dynamoDbConfig()));
+const documents = DynamoDBDocumentClient.from(new DynamoDBClient(dynamoDbConfig(process.env)));
 const table = process.env.EVENT_STORE_TABLE as string;
-const publisher = getPublisher();
+const publisher = containerContext().publisher;
 afterAll(async () => {
   documents.destroy();
   await publisher.disconnect();
@@ -79,7 +78,7 @@ describe('event-sourced orders on DynamoDB Local', () => {
     const replay = await send(place);
 
     // Assess
-    const { state, version } = await loadOrder(orderEventStore(), orderId);
+    const { state, version } = await loadOrder(orderEventStore(containerContext()), orderId);
     expect(state).toMatchObject({ status: 'confirmed', total: 2500, currency: 'EUR' });
     expect(version).toBe(2);
     expect(replay.outcomes).toMatchObject({ duplicate: 1 });
@@ -104,7 +103,7 @@ describe('event-sourced orders on DynamoDB Local', () => {
 
     await send(envelopeFor(confirmOrderV1, { orderId }, { id: unique('m') }));
 
-    const { events } = await loadOrder(orderEventStore(), orderId);
+    const { events } = await loadOrder(orderEventStore(containerContext()), orderId);
     expect(events.at(-1)).toMatchObject({
       streamVersion: 3,
       type: 'OrderRejected',
@@ -200,7 +199,7 @@ describe('event-sourced orders on DynamoDB Local', () => {
     );
 
     // Act: the current code reads and decides on it
-    const { state } = await loadOrder(orderEventStore(), orderId);
+    const { state } = await loadOrder(orderEventStore(containerContext()), orderId);
     await send(envelopeFor(confirmOrderV1, { orderId }, { id: unique('m') }));
 
     // Assess
@@ -210,7 +209,7 @@ describe('event-sourced orders on DynamoDB Local', () => {
       total: 5997,
       items: [{ sku: 'sku-1', quantity: 3, unitPrice: 1999 }],
     });
-    expect((await loadOrder(orderEventStore(), orderId)).state.status).toBe('confirmed');
+    expect((await loadOrder(orderEventStore(containerContext()), orderId)).state.status).toBe('confirmed');
   });
 });
 
@@ -241,7 +240,9 @@ describe('concurrent commands on one order', () => {
     // Assess: one won; the other, re-decided after its append conflicted, was rejected on the new state
     expect(decided).toBe(2);
     expect(reports.map((report) => report.retries).sort()).toEqual([0, 1]);
-    const { events, version } = await loadOrder(orderEventStore(), orderId, { fromStart: true });
+    const { events, version } = await loadOrder(orderEventStore(containerContext()), orderId, {
+      fromStart: true,
+    });
     expect(version).toBe(3);
     const [, winner, loser] = events;
     expect([winner?.type, loser?.type]).toEqual(
@@ -256,7 +257,7 @@ describe('the write side’s state cache', () => {
   /** Query requests of the functions' DynamoDB client while `work` runs. */
   async function queriesDuring(work: () => Promise<unknown>): Promise<number> {
     let queries = 0;
-    const client = getDocumentClient();
+    const client = containerContext().documentClient;
     client.middlewareStack.add(
       (next, context) => async (args) => {
         if (context.commandName === 'QueryCommand') queries++;
@@ -285,7 +286,7 @@ describe('the write side’s state cache', () => {
     // Assess: snapshot + events for the unknown order, nothing for the one it just wrote
     expect(first).toBe(2);
     expect(second).toBe(0);
-    const { events } = await loadOrder(orderEventStore(), orderId, { fromStart: true });
+    const { events } = await loadOrder(orderEventStore(containerContext()), orderId, { fromStart: true });
     expect(events.map((event) => event.type)).toEqual(['OrderPlaced', 'OrderConfirmed']);
   });
 
@@ -293,7 +294,7 @@ describe('the write side’s state cache', () => {
     // Prepare: this container placed the order; another one cancels it behind its back
     const orderId = unique('order');
     await send(placeOrder(orderId));
-    const store = orderEventStore();
+    const store = orderEventStore(containerContext());
     await documents.send(
       new TransactWriteCommand({
         TransactItems: store.appendItems(orderStreamId(orderId), 1, [

@@ -11,7 +11,13 @@ import {
   MappingRunner,
   mappingsFromTemplate,
 } from '@msk-patterns/emulator';
-import { dynamoDbConfig, encodeMskEvent, envelopeHeaders, type OutgoingRecord } from '@msk-patterns/pipeline';
+import {
+  containerContext,
+  dynamoDbConfig,
+  encodeMskEvent,
+  envelopeHeaders,
+  type OutgoingRecord,
+} from '@msk-patterns/pipeline';
 import type { Statement, Template } from '@msk-patterns/serverless-plugin';
 import { type ClusterArns, clusterArns, functionKeyOf } from '@msk-patterns/serverless-plugin';
 import type { Context } from 'aws-lambda';
@@ -278,7 +284,7 @@ beforeAll(async () => {
       topicReplicationFactor: '3',
     },
   });
-  const client = new DynamoDBClient(dynamoDbConfig());
+  const client = new DynamoDBClient(dynamoDbConfig(process.env));
   await createDeclaredTables(client, config).finally(() => client.destroy());
   const environment: Record<string, string | undefined> = {
     ...Object.fromEntries(
@@ -314,8 +320,9 @@ beforeAll(async () => {
     vi.resetModules();
     process.env.AWS_LAMBDA_FUNCTION_NAME = name;
     handlers.set(name, await loadHandler<Handler>(fn.handler));
-    const { getDocumentClient } = await import('@msk-patterns/pipeline');
-    getDocumentClient().middlewareStack.add(
+    // The module graph the function was just loaded in: its container's context.
+    const container = (await import('@msk-patterns/pipeline')).containerContext();
+    container.documentClient.middlewareStack.add(
       (next, context) => async (args) => {
         try {
           add(
@@ -330,8 +337,7 @@ beforeAll(async () => {
       },
       { step: 'initialize', name: 'recordForIamSimulation' },
     );
-    const { getPublisher } = await import('@msk-patterns/pipeline');
-    const publisher = getPublisher();
+    const publisher = container.publisher;
     const publish = publisher.publish.bind(publisher);
     publisher.publish = async (records) => {
       await publish(records);
@@ -423,7 +429,7 @@ beforeAll(async () => {
   // A saga whose participant never answers: the sweep finds it past its deadline and asks again.
   send(place(overdue, [{ sku, quantity: 1, unitPrice: 100 }]));
   await deliver((record) => record.topic === 'inventory.commands' && record.key === overdue);
-  const waiting = await sagaStore().get(overdue);
+  const waiting = await sagaStore(containerContext()).get(overdue);
   await pollUntil(async () => Date.now() > (waiting?.deadlineAt ?? Number.POSITIVE_INFINITY), {
     timeoutMs: 5_000,
     intervalMs: 50,
@@ -440,7 +446,7 @@ beforeAll(async () => {
     [declined, 'cancelled'],
     [refunded, 'cancelled'],
   ] as const)
-    expect((await sagaStore().get(orderId))?.state, orderId).toBe(outcome);
+    expect((await sagaStore(containerContext()).get(orderId))?.state, orderId).toBe(outcome);
   driven.snapshots = (byFunction.get('orderCommands') ?? []).filter((call) =>
     call.leadingKeys?.some((key) => key.endsWith('#snapshot')),
   ).length;

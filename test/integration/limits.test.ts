@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import {
   BatchProcessor,
+  containerContext,
   encodeMskEvent,
   envelopeFor,
   KAFKA_MESSAGE_MAX_BYTES,
@@ -247,7 +248,7 @@ describe('contract bounds (lib/contracts/fields.ts): refused at once, before any
   it(`reserves an order of ${MAX_ORDER_LINES} SKUs — a transaction of exactly 100 items, DynamoDB's most — and refuses one more line at once`, async () => {
     // Prepare: stock for every SKU; a ReserveStock at the bound and one above it
     const skus = Array.from({ length: MAX_ORDER_LINES + 1 }, (_, index) => unique(`sku${index}`));
-    await Promise.all(skus.map((sku) => inventoryStore().receive(sku, 5)));
+    await Promise.all(skus.map((sku) => inventoryStore(containerContext()).receive(sku, 5)));
     const reserve = (orderId: string, count: number) =>
       envelopeFor(
         reserveStockV1,
@@ -278,7 +279,7 @@ describe('contract bounds (lib/contracts/fields.ts): refused at once, before any
     // Assess
     expect(report.records.map((record) => record.outcome)).toEqual(['dead-lettered', 'processed']);
     expect(report.records[0]?.error?.message).toMatch(/data\.items.*98/);
-    expect((await inventoryStore().reservation(atBound))?.status).toBe('reserved');
+    expect((await inventoryStore(containerContext()).reservation(atBound))?.status).toBe('reserved');
     expect(report.retries).toBe(0);
   });
 });

@@ -8,10 +8,10 @@ import {
 } from '@msk-patterns/emulator';
 import {
   BatchProcessor,
+  containerContext,
   IdempotencyStore,
   type Publisher,
   TransientError,
-  tableName,
 } from '@msk-patterns/pipeline';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { orderCommandsConsumer } from '../../functions/orders/commands.js';
@@ -40,7 +40,7 @@ describe('the outbox guarantee', () => {
     // then kafka://orders.commands.dlq); a clock the test moves; publishes refused until the "outage" ends.
     let daysLater = 0;
     let outage = true;
-    const store = new IdempotencyStore(documents, tableName(TABLE_VARIABLES.idempotency), {
+    const store = new IdempotencyStore(documents, containerContext().tableName(TABLE_VARIABLES.idempotency), {
       now: () => Date.now() + daysLater * DAY_MS,
     });
     const outagePublisher: Publisher = {

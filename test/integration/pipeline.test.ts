@@ -2,9 +2,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import {
   BatchProcessor,
+  containerContext,
   dynamoDbConfig,
   encodeMskEvent,
-  getPublisher,
   IdempotencyStore,
   InProgressError,
   type MessageHandler,
@@ -16,11 +16,11 @@ import { contracts } from '../../lib/contracts/index.js';
 import { readTopic } from '../support/kafka.js';
 import { contextWithTime, placeOrderRecord, unique } from '../support/pipeline.js';
 
-const documents = DynamoDBDocumentClient.from(new DynamoDBClient(dynamoDbConfig()));
+const documents = DynamoDBDocumentClient.from(new DynamoDBClient(dynamoDbConfig(process.env)));
 const idempotencyTable = process.env.IDEMPOTENCY_TABLE as string;
 const auditTable = process.env.AUDIT_TABLE as string;
 const store = new IdempotencyStore(documents, idempotencyTable);
-const publisher = getPublisher();
+const publisher = containerContext().publisher;
 const brokers = inject('kafkaBrokers');
 afterAll(async () => {
   documents.destroy();

@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
   BatchProcessor,
+  containerContext,
   dynamoDbConfig,
   encodeMskEvent,
   envelopeFor,
@@ -17,7 +18,7 @@ import { contracts } from '../../lib/contracts/index.js';
 import { orderConfirmedV1, orderPlacedV2 } from '../../lib/contracts/order-events.js';
 import { contextWithTime, unique } from '../support/pipeline.js';
 
-const documents = DynamoDBDocumentClient.from(new DynamoDBClient(dynamoDbConfig()));
+const documents = DynamoDBDocumentClient.from(new DynamoDBClient(dynamoDbConfig(process.env)));
 afterAll(() => documents.destroy());
 const nothingToPublish: Publisher = { publish: async () => {} };
 const consumerName = unique('orderProjector');
@@ -74,7 +75,7 @@ describe('order projector on DynamoDB Local', () => {
 
     await project(orderId, [placed, 1], [confirmed, 2]);
 
-    const view = await orderViews().get(orderId);
+    const view = await orderViews(containerContext()).get(orderId);
     expect(view).toMatchObject({
       orderId,
       customerId,
@@ -84,7 +85,7 @@ describe('order projector on DynamoDB Local', () => {
       version: 2,
     });
     expect(view?.timeline.map((entry) => entry.type)).toEqual(['OrderPlaced', 'OrderConfirmed']);
-    expect(await orderViews().listByCustomer(customerId)).toEqual([
+    expect(await orderViews(containerContext()).listByCustomer(customerId)).toEqual([
       { orderId, status: 'confirmed', total: 1000, currency: 'EUR', version: 2 },
     ]);
   });
@@ -93,13 +94,13 @@ describe('order projector on DynamoDB Local', () => {
     const orderId = unique('order');
     const { placed, confirmed } = eventsOf(orderId, unique('customer'));
     await project(orderId, [placed, 1], [confirmed, 2]);
-    const before = await orderViews().get(orderId);
+    const before = await orderViews(containerContext()).get(orderId);
 
     // A redriven copy of version 1 under a new message id: not an idempotency duplicate, still old
     const report = await project(orderId, [{ ...placed, id: unique('e') }, 1]);
 
     expect(report.response.batchItemFailures).toEqual([]);
-    expect(await orderViews().get(orderId)).toEqual(before);
+    expect(await orderViews(containerContext()).get(orderId)).toEqual(before);
   });
 
   it('treats a gap as transient: the record fails (to be retried, then dead-lettered) and the view stays', async () => {
@@ -111,7 +112,7 @@ describe('order projector on DynamoDB Local', () => {
 
     expect(report.records[0]).toMatchObject({ outcome: 'failed', error: { name: 'ProjectionGapError' } });
     expect(report.records[0]?.error?.message).toMatch(/view is at version 1, event .* is version 3/);
-    expect((await orderViews().get(orderId))?.version).toBe(1);
+    expect((await orderViews(containerContext()).get(orderId))?.version).toBe(1);
   });
 
   it('dead-letters a gap that outlived PROJECTION_GAP_TIMEOUT_SECONDS, with its reason', async () => {

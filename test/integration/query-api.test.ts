@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { loadServerlessConfig } from '@msk-patterns/emulator';
-import { envelopeFor, getPublisher, MAX_PAGE_SIZE } from '@msk-patterns/pipeline';
+import { containerContext, envelopeFor, MAX_PAGE_SIZE } from '@msk-patterns/pipeline';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { orderViews } from '../../functions/orders/stores.js';
 import { cancelOrderV1, confirmOrderV1, placeOrderV1 } from '../../lib/contracts/orders.js';
@@ -30,7 +30,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => {
   server?.close();
-  await getPublisher().disconnect();
+  await containerContext().publisher.disconnect();
 });
 
 async function get(path: string) {
@@ -112,7 +112,7 @@ describe('list routes are paged (a whole list could pass Lambda’s 6 MB respons
   it("pages a customer's 120 orders by limit and cursor, each once, and refuses a bad cursor or limit with 400", async () => {
     // Prepare: 120 view rows of one customer, written as the projector writes them
     const busy = `customer-busy-${suffix}`;
-    const views = orderViews();
+    const views = orderViews(containerContext());
     const ids = Array.from(
       { length: 120 },
       (_, index) => `order-${suffix}-${String(index).padStart(3, '0')}`,

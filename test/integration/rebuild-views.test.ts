@@ -1,6 +1,6 @@
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { declaredTables, loadServerlessConfig, toCreateTableInput } from '@msk-patterns/emulator';
-import { envelopeFor, getDocumentClient, getPublisher } from '@msk-patterns/pipeline';
+import { containerContext, envelopeFor } from '@msk-patterns/pipeline';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { orderEventStore, orderViews } from '../../functions/orders/stores.js';
 import { cancelOrderV1, confirmOrderV1, placeOrderV1 } from '../../lib/contracts/orders.js';
@@ -17,7 +17,7 @@ beforeAll(async () => {
   const definition = declaredTables(loadServerlessConfig()).get('OrderViewsTable');
   if (!definition) throw new Error('serverless.yml declares no OrderViewsTable');
   const table = `order-views-rebuild-${suffix}`;
-  await getDocumentClient().send(
+  await containerContext().documentClient.send(
     new CreateTableCommand({ ...toCreateTableInput(definition), TableName: table }),
   );
   process.env.ORDER_VIEWS_TABLE = table;
@@ -35,31 +35,35 @@ beforeAll(async () => {
     envelopeFor(confirmOrderV1, { orderId: orders[1] as string }, { id: `y-${suffix}` }),
   ]);
 }, 60_000);
-afterAll(() => getPublisher().disconnect());
+afterAll(() => containerContext().publisher.disconnect());
 
 describe('rebuild of the order views from the event store', () => {
   // A rebuild reads every order of the event store, and the suite's other tests share it: by the time
   // this runs it may hold a few thousand orders (the malformed flood alone places 1,000).
   it('fills a new generation equal to the live one, then switches to it', { timeout: 120_000 }, async () => {
     // Prepare
-    const live = await orderViews().activeGeneration();
-    const liveViews = await Promise.all(orders.map((orderId) => orderViews().get(orderId, live)));
-    const liveList = await orderViews().listByCustomer(customerId, live);
+    const live = await orderViews(containerContext()).activeGeneration();
+    const liveViews = await Promise.all(
+      orders.map((orderId) => orderViews(containerContext()).get(orderId, live)),
+    );
+    const liveList = await orderViews(containerContext()).listByCustomer(customerId, live);
     expect(liveViews.map((view) => view?.status)).toEqual(['confirmed', 'cancelled', 'placed']);
 
     // Act
     const result = await rebuildOrderViews({
-      client: getDocumentClient(),
+      client: containerContext().documentClient,
       eventStoreTable: process.env.EVENT_STORE_TABLE as string,
-      store: orderEventStore(),
-      views: orderViews(),
+      store: orderEventStore(containerContext()),
+      views: orderViews(containerContext()),
       log: () => {},
     });
 
     // Assess
     expect(result.generation).toBe(live + 1);
-    expect(await orderViews().activeGeneration()).toBe(live + 1);
-    expect(await Promise.all(orders.map((orderId) => orderViews().get(orderId)))).toEqual(liveViews);
-    expect(await orderViews().listByCustomer(customerId)).toEqual(liveList);
+    expect(await orderViews(containerContext()).activeGeneration()).toBe(live + 1);
+    expect(await Promise.all(orders.map((orderId) => orderViews(containerContext()).get(orderId)))).toEqual(
+      liveViews,
+    );
+    expect(await orderViews(containerContext()).listByCustomer(customerId)).toEqual(liveList);
   });
 });

@@ -3,9 +3,9 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { readDeadLetters, redrive } from '@msk-patterns/emulator';
 import {
   BatchProcessor,
+  containerContext,
   dynamoDbConfig,
   encodeMskEvent,
-  getPublisher,
   IdempotencyStore,
   type MessageHandler,
   PermanentError,
@@ -20,9 +20,9 @@ import { contextWithTime, placeOrderRecord, unique } from '../support/pipeline.j
  * redrive puts the record back where every consumer group reads it again.
  */
 const brokers = inject('kafkaBrokers');
-const documents = DynamoDBDocumentClient.from(new DynamoDBClient(dynamoDbConfig()));
+const documents = DynamoDBDocumentClient.from(new DynamoDBClient(dynamoDbConfig(process.env)));
 const store = new IdempotencyStore(documents, process.env.IDEMPOTENCY_TABLE as string);
-const publisher = getPublisher();
+const publisher = containerContext().publisher;
 afterAll(async () => {
   documents.destroy();
   await publisher.disconnect();

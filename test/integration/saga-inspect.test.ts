@@ -2,14 +2,11 @@ import { execFile } from 'node:child_process';
 import type { Server } from 'node:http';
 import { promisify } from 'node:util';
 import { loadServerlessConfig } from '@msk-patterns/emulator';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { usePaymentProvider } from '../../functions/payments/handler.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpServer } from '../../local/http-server.js';
 import { unique } from '../support/pipeline.js';
 import { place, provider, stocked } from '../support/saga.js';
 import { SagaBus } from '../support/saga-bus.js';
-
-afterEach(() => usePaymentProvider(undefined));
 
 describe('inspecting a saga', () => {
   // One saga, cancelled for lack of stock, that both ways of inspecting it show.
@@ -18,10 +15,10 @@ describe('inspecting a saga', () => {
   let server: Server | undefined;
 
   beforeAll(async () => {
-    provider();
+    const ledger = provider();
     [sku = ''] = await stocked({ [unique('sku')]: 0 });
     orderId = unique('order');
-    const bus = new SagaBus();
+    const bus = new SagaBus({ provider: ledger });
     bus.send('orders.commands', place(orderId, [{ sku, quantity: 1, unitPrice: 100 }]));
     await bus.drain();
   });

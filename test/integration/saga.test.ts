@@ -1,7 +1,7 @@
-import { ConcurrencyConflictError, getDocumentClient, IdempotencyStore } from '@msk-patterns/pipeline';
-import { afterEach, describe, expect, it } from 'vitest';
+import { ConcurrencyConflictError, containerContext, IdempotencyStore } from '@msk-patterns/pipeline';
+import { describe, expect, it } from 'vitest';
 import { inventoryStore } from '../../functions/inventory/handler.js';
-import { paymentStore, usePaymentProvider } from '../../functions/payments/handler.js';
+import { paymentStore } from '../../functions/payments/handler.js';
 import { sweepDeadlines } from '../../functions/saga/deadlines.js';
 import { sagaStore } from '../../functions/saga/store.js';
 import { isTerminal, transition } from '../../lib/domain/saga.js';
@@ -20,8 +20,6 @@ import {
 } from '../support/saga.js';
 import { SagaBus, seeded } from '../support/saga-bus.js';
 
-afterEach(() => usePaymentProvider(undefined));
-
 describe('order saga on DynamoDB Local (functions chained in process)', () => {
   it('happy path: reserves, charges, confirms, and commits the stock as sold', async () => {
     // Prepare
@@ -29,21 +27,18 @@ describe('order saga on DynamoDB Local (functions chained in process)', () => {
     const sku = unique('sku');
     await stocked({ [sku]: 10 });
     const orderId = unique('order');
-    const bus = new SagaBus();
+    const bus = new SagaBus({ provider: ledger });
     // Act
     bus.send('orders.commands', place(orderId, [{ sku, quantity: 3, unitPrice: 1250 }]));
     await bus.drain();
     // Assess
     const done = await saga(orderId);
     expect(done).toMatchObject({ state: 'completed', charged: true, reserved: true });
-    expect((await sagaStore().timeline(orderId)).map((entry) => `${entry.from}→${entry.to}`)).toEqual([
-      'none→reserving',
-      'reserving→charging',
-      'charging→confirming',
-      'confirming→completed',
-    ]);
+    expect(
+      (await sagaStore(containerContext()).timeline(orderId)).map((entry) => `${entry.from}→${entry.to}`),
+    ).toEqual(['none→reserving', 'reserving→charging', 'charging→confirming', 'confirming→completed']);
     expect(await eventTypes(orderId)).toEqual(['OrderPlaced', 'OrderConfirmed']);
-    expect((await inventoryStore().stock([sku])).get(sku)).toMatchObject({
+    expect((await inventoryStore(containerContext()).stock([sku])).get(sku)).toMatchObject({
       available: 7,
       reserved: 0,
       sold: 3,
@@ -55,7 +50,7 @@ describe('order saga on DynamoDB Local (functions chained in process)', () => {
     const ledger = provider();
     const [plenty, scarce] = await stocked({ [unique('sku')]: 10, [unique('sku')]: 1 });
     const orderId = unique('order');
-    const bus = new SagaBus();
+    const bus = new SagaBus({ provider: ledger });
 
     bus.send(
       'orders.commands',
@@ -72,7 +67,7 @@ describe('order saga on DynamoDB Local (functions chained in process)', () => {
       outcome: `stock rejected: out of stock (${scarce}: 2 wanted, 1 available)`,
     });
     expect(await eventTypes(orderId)).toEqual(['OrderPlaced', 'OrderCancelled']);
-    expect(await paymentStore().get(orderId)).toBeUndefined();
+    expect(await paymentStore(containerContext()).get(orderId)).toBeUndefined();
     expect(await invariants([orderId], [plenty as string, scarce as string], ledger)).toEqual(HOLDS);
   });
 
@@ -80,7 +75,7 @@ describe('order saga on DynamoDB Local (functions chained in process)', () => {
     const ledger = provider();
     const [sku] = await stocked({ [unique('sku')]: 5 });
     const orderId = unique('order');
-    const bus = new SagaBus();
+    const bus = new SagaBus({ provider: ledger });
 
     bus.send('orders.commands', place(orderId, [{ sku: sku as string, quantity: 2, unitPrice: LIMIT }]));
     await bus.drain();
@@ -90,7 +85,9 @@ describe('order saga on DynamoDB Local (functions chained in process)', () => {
       cause: 'payment-declined',
       charged: false,
     });
-    expect((await inventoryStore().stock([sku as string])).get(sku as string)).toMatchObject({
+    expect(
+      (await inventoryStore(containerContext()).stock([sku as string])).get(sku as string),
+    ).toMatchObject({
       available: 5,
       reserved: 0,
     });
@@ -101,7 +98,7 @@ describe('order saga on DynamoDB Local (functions chained in process)', () => {
     const ledger = provider();
     const [sku] = await stocked({ [unique('sku')]: 5 });
     const orderId = unique('order');
-    const bus = new SagaBus();
+    const bus = new SagaBus({ provider: ledger });
     bus.send('orders.commands', place(orderId, [{ sku: sku as string, quantity: 1, unitPrice: 2500 }]));
     for (const topic of ['orders.commands', 'orders.events', 'inventory.commands', 'inventory.events'])
       await bus.deliver(topic);
@@ -119,15 +116,18 @@ describe('order saga on DynamoDB Local (functions chained in process)', () => {
 
     const done = await saga(orderId);
     expect(done).toMatchObject({ state: 'cancelled', cause: 'customer-cancelled' });
-    expect(await paymentStore().get(orderId)).toMatchObject({ status: 'refunded', refunded: 2500 });
+    expect(await paymentStore(containerContext()).get(orderId)).toMatchObject({
+      status: 'refunded',
+      refunded: 2500,
+    });
     expect(await invariants([orderId], [sku as string], ledger)).toEqual(HOLDS);
   });
 
   it('two events of one saga in one batch run in order: OrderPlaced then OrderCancelled', async () => {
-    provider();
+    const ledger = provider();
     const [sku] = await stocked({ [unique('sku')]: 5 });
     const orderId = unique('order');
-    const bus = new SagaBus();
+    const bus = new SagaBus({ provider: ledger });
     bus.send('orders.commands', place(orderId, [{ sku: sku as string, quantity: 1, unitPrice: 100 }]));
     bus.send('orders.commands', cancel(orderId));
     await bus.deliver('orders.commands');
@@ -135,9 +135,11 @@ describe('order saga on DynamoDB Local (functions chained in process)', () => {
 
     await bus.deliver('orders.events'); // one batch, one key: sequential
 
-    expect((await sagaStore().timeline(orderId)).map((entry) => `${entry.trigger.type}:${entry.to}`)).toEqual(
-      ['OrderPlaced:reserving', 'OrderCancelled:compensating'],
-    );
+    expect(
+      (await sagaStore(containerContext()).timeline(orderId)).map(
+        (entry) => `${entry.trigger.type}:${entry.to}`,
+      ),
+    ).toEqual(['OrderPlaced:reserving', 'OrderCancelled:compensating']);
     await bus.drain();
     expect(await saga(orderId)).toMatchObject({ state: 'cancelled', cause: 'customer-cancelled' });
   });
@@ -147,7 +149,7 @@ describe('order saga on DynamoDB Local (functions chained in process)', () => {
     const ledger = provider();
     const [sku] = await stocked({ [unique('sku')]: 5 });
     const orderId = unique('order');
-    const bus = new SagaBus();
+    const bus = new SagaBus({ provider: ledger });
     bus.send('orders.commands', place(orderId, [{ sku: sku as string, quantity: 2, unitPrice: 700 }]));
     for (const topic of ['orders.commands', 'orders.events', 'inventory.commands', 'inventory.events'])
       await bus.deliver(topic);
@@ -155,7 +157,7 @@ describe('order saga on DynamoDB Local (functions chained in process)', () => {
     const waiting = await saga(orderId);
     expect(waiting.state).toBe('charging');
     const deadlineAt = waiting.deadlineAt as number;
-    const sagas = sagaStore();
+    const sagas = sagaStore(containerContext());
     /** This saga's DeadlineExpired messages the sweeps published (other tests' overdue sagas are dropped). */
     const published = () => bus.withhold('sagas.deadlines').filter((record) => record.key === orderId);
     const unreachable = {
@@ -195,7 +197,7 @@ describe('order saga on DynamoDB Local (functions chained in process)', () => {
       cause: 'timed-out',
       outcome: 'no answer to the payment within 300 s',
     });
-    expect(await paymentStore().get(orderId)).toMatchObject({ status: 'voided' });
+    expect(await paymentStore(containerContext()).get(orderId)).toMatchObject({ status: 'voided' });
     expect(await invariants([orderId], [sku as string], ledger)).toEqual(HOLDS);
   });
 
@@ -205,7 +207,7 @@ describe('order saga on DynamoDB Local (functions chained in process)', () => {
     const ledger = provider({ failureRate: 0.3, random });
     const skus = await stocked({ [unique('sku')]: 1_000, [unique('sku')]: 1_000, [unique('sku')]: 6 });
     const [a, b, scarce] = skus as [string, string, string];
-    const bus = new SagaBus({ duplicateRate: 0.2, random });
+    const bus = new SagaBus({ duplicateRate: 0.2, random, provider: ledger });
     const orderIds: string[] = [];
     for (let index = 0; index < 40; index++) {
       const orderId = unique(`order-${index}`);
@@ -243,10 +245,10 @@ describe('order saga on DynamoDB Local (functions chained in process)', () => {
 describe('concurrent events of one saga from two topics', () => {
   it('a transition decided on a stale saga fails its (state, version) condition; decided again, it applies', async () => {
     // Prepare: the saga waits in reserving; two events are decided on that same state.
-    provider();
+    const ledger = provider();
     const [sku] = await stocked({ [unique('sku')]: 5 });
     const orderId = unique('order');
-    const bus = new SagaBus();
+    const bus = new SagaBus({ provider: ledger });
     bus.send('orders.commands', place(orderId, [{ sku: sku as string, quantity: 1, unitPrice: 100 }]));
     for (const topic of ['orders.commands', 'orders.events']) await bus.deliver(topic);
     const stale = await saga(orderId);
@@ -258,15 +260,21 @@ describe('concurrent events of one saga from two topics', () => {
       clock,
     );
     if (reserved.kind !== 'moved' || cancelled.kind !== 'moved') throw new Error('both events move the saga');
-    const idempotency = new IdempotencyStore(getDocumentClient(), process.env.IDEMPOTENCY_TABLE as string);
+    const idempotency = new IdempotencyStore(
+      containerContext().documentClient,
+      process.env.IDEMPOTENCY_TABLE as string,
+    );
     const commit = (label: string, writes: ReturnType<SagaStore['transitionItems']>) =>
       idempotency.commit(`${orderId}:${label}`, label, writes, []);
 
     // Act
-    await commit('reserved', sagaStore().transitionItems(stale, reserved, { type: 'StockReserved' }));
+    await commit(
+      'reserved',
+      sagaStore(containerContext()).transitionItems(stale, reserved, { type: 'StockReserved' }),
+    );
     const lost = commit(
       'cancelled',
-      sagaStore().transitionItems(stale, cancelled, { type: 'OrderCancelled' }),
+      sagaStore(containerContext()).transitionItems(stale, cancelled, { type: 'OrderCancelled' }),
     );
     await expect(lost).rejects.toBeInstanceOf(ConcurrencyConflictError);
     const fresh = await saga(orderId);
@@ -276,7 +284,10 @@ describe('concurrent events of one saga from two topics', () => {
       clock,
     );
     if (again.kind !== 'moved') throw new Error('the cancel still moves the saga');
-    await commit('cancelled', sagaStore().transitionItems(fresh, again, { type: 'OrderCancelled' }));
+    await commit(
+      'cancelled',
+      sagaStore(containerContext()).transitionItems(fresh, again, { type: 'OrderCancelled' }),
+    );
 
     // Assess: decided on charging, the cancel now refunds as well as releases.
     expect(await saga(orderId)).toMatchObject({
@@ -287,10 +298,10 @@ describe('concurrent events of one saga from two topics', () => {
   });
 
   it('racing invocations of the saga leave contiguous versions and nothing held', async () => {
-    provider();
+    const ledger = provider();
     const [sku] = await stocked({ [unique('sku')]: 5 });
     const orderId = unique('order');
-    const bus = new SagaBus();
+    const bus = new SagaBus({ provider: ledger });
     bus.send('orders.commands', place(orderId, [{ sku: sku as string, quantity: 1, unitPrice: 100 }]));
     for (const topic of ['orders.commands', 'orders.events', 'inventory.commands']) await bus.deliver(topic);
     bus.send('orders.commands', cancel(orderId));
@@ -298,7 +309,7 @@ describe('concurrent events of one saga from two topics', () => {
 
     // OrderCancelled and StockReserved reach two invocations of the saga at the same time, and both
     // read the saga before either writes: the first two reads wait for each other.
-    const store = sagaStore();
+    const store = sagaStore(bus.service);
     const get = store.get.bind(store);
     let reads = 0;
     let bothRead: () => void = () => {};
@@ -324,10 +335,12 @@ describe('concurrent events of one saga from two topics', () => {
     // read) after its (state, version) condition failed.
     expect(reads).toBeGreaterThanOrEqual(3);
 
-    const timeline = await sagaStore().timeline(orderId);
+    const timeline = await sagaStore(containerContext()).timeline(orderId);
     expect(timeline.map((entry) => entry.version)).toEqual(timeline.map((_, index) => index + 1));
     expect(await saga(orderId)).toMatchObject({ state: 'cancelled', cause: 'customer-cancelled' });
-    expect((await inventoryStore().stock([sku as string])).get(sku as string)).toMatchObject({
+    expect(
+      (await inventoryStore(containerContext()).stock([sku as string])).get(sku as string),
+    ).toMatchObject({
       available: 5,
       reserved: 0,
     });

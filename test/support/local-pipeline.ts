@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { dynamoDbConfig, getPublisher, IdempotencyStore, tableName } from '@msk-patterns/pipeline';
+import { containerContext, dynamoDbConfig, IdempotencyStore } from '@msk-patterns/pipeline';
 import { afterAll } from 'vitest';
 import { TABLE_VARIABLES } from '../../lib/deploy/tables.js';
 
@@ -10,12 +10,12 @@ import { TABLE_VARIABLES } from '../../lib/deploy/tables.js';
  * the handlers' own writes. Closed once the file's tests are done.
  */
 export function localPipeline() {
-  const documents = DynamoDBDocumentClient.from(new DynamoDBClient(dynamoDbConfig()));
-  const store = new IdempotencyStore(documents, tableName(TABLE_VARIABLES.idempotency));
-  const publisher = getPublisher();
+  const documents = DynamoDBDocumentClient.from(new DynamoDBClient(dynamoDbConfig(process.env)));
+  const store = new IdempotencyStore(documents, containerContext().tableName(TABLE_VARIABLES.idempotency));
+  const publisher = containerContext().publisher;
   afterAll(async () => {
     documents.destroy();
     await publisher.disconnect();
   });
-  return { documents, store, publisher, auditTable: tableName(TABLE_VARIABLES.audit) };
+  return { documents, store, publisher, auditTable: containerContext().tableName(TABLE_VARIABLES.audit) };
 }

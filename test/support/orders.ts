@@ -1,9 +1,8 @@
 import {
   BatchProcessor,
+  containerContext,
   type Envelope,
   encodeMskEvent,
-  getDocumentClient,
-  getPublisher,
   IdempotencyStore,
   type ProcessorOptions,
   recordFor,
@@ -19,8 +18,8 @@ function processor<TMessage extends ValidMessage>(name: string, options: Process
   return new BatchProcessor(
     { ...options, name },
     {
-      store: new IdempotencyStore(getDocumentClient(), process.env.IDEMPOTENCY_TABLE as string),
-      publisher: getPublisher(),
+      store: new IdempotencyStore(containerContext().documentClient, process.env.IDEMPOTENCY_TABLE as string),
+      publisher: containerContext().publisher,
       registry: contracts,
     },
   );

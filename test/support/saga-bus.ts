@@ -1,21 +1,25 @@
 import {
   BatchProcessor,
   consumedTopics,
+  containerContext,
+  createServiceContext,
   type Envelope,
   encodeMskEvent,
   envelopeHeaders,
-  getDocumentClient,
   IdempotencyStore,
   type OutgoingRecord,
   type ProcessorOptions,
   type Publisher,
+  type ServiceContext,
   type ValidMessage,
 } from '@msk-patterns/pipeline';
 import { inventoryConsumer } from '../../functions/inventory/handler.js';
 import { orderCommandsConsumer } from '../../functions/orders/commands.js';
-import { paymentsConsumer } from '../../functions/payments/handler.js';
+import { paymentProvider, paymentsConsumer } from '../../functions/payments/handler.js';
 import { orderSagaConsumer } from '../../functions/saga/orchestrator.js';
 import { contracts } from '../../lib/contracts/index.js';
+import { TABLE_VARIABLES } from '../../lib/deploy/tables.js';
+import type { PaymentProvider } from '../../lib/domain/payment.js';
 import { contextWithTime } from './pipeline.js';
 
 /** A deterministic random source (mulberry32), so a failing mix can be replayed. */
@@ -62,19 +66,34 @@ export class SagaBus {
   readonly #random: () => number;
   readonly #duplicateRate: number;
   readonly publisher: Publisher;
+  /** what the functions on the bus are given: the shared DynamoDB client, the bus as publisher, a provider */
+  readonly service: ServiceContext;
   readonly stats = { batches: 0, records: 0, duplicatesInjected: 0, redelivered: 0, lost: 0 };
   /** every record sent or published, in order: what the functions really wrote, key and headers included */
   readonly published: OutgoingRecord[] = [];
 
-  constructor(options: { duplicateRate?: number; random?: () => number } = {}) {
+  /**
+   * @param options - duplicates to inject, the random source, and the payment provider the payments
+   * function charges (by default the simulated one the environment configures)
+   */
+  constructor(options: { duplicateRate?: number; random?: () => number; provider?: PaymentProvider } = {}) {
     this.#random = options.random ?? Math.random;
     this.#duplicateRate = options.duplicateRate ?? 0;
     this.publisher = { publish: async (records) => this.enqueue(records) };
-    const store = new IdempotencyStore(getDocumentClient(), process.env.IDEMPOTENCY_TABLE as string);
+    // The functions' own context: the shared DynamoDB client, this bus as their publisher, its provider.
+    this.service = createServiceContext({
+      documentClient: containerContext().documentClient,
+      publisher: { publish: this.publisher.publish, disconnect: async () => {} },
+    });
+    if (options.provider) paymentProvider.provide(this.service, options.provider);
+    const store = new IdempotencyStore(
+      this.service.documentClient,
+      this.service.tableName(TABLE_VARIABLES.idempotency),
+    );
     const route = <TMessage extends ValidMessage>(options: ProcessorOptions<TMessage>) => {
       const processor = new BatchProcessor(
         { ...options, retry: { baseDelayMs: 1, maxDelayMs: 5 } },
-        { store, publisher: this.publisher, registry: contracts },
+        { store, publisher: this.publisher, registry: contracts, service: this.service },
       );
       for (const topic of consumedTopics(options)) this.#processors.set(topic, processor);
     };

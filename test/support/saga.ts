@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { envelopeFor, getDocumentClient } from '@msk-patterns/pipeline';
+import { containerContext, envelopeFor } from '@msk-patterns/pipeline';
 import { inventoryStore } from '../../functions/inventory/handler.js';
 import { orderEventStore } from '../../functions/orders/stores.js';
-import { usePaymentProvider } from '../../functions/payments/handler.js';
 import { sagaStore } from '../../functions/saga/store.js';
 import { cancelOrderV1, placeOrderV1 } from '../../lib/contracts/orders.js';
 import type { Saga } from '../../lib/domain/saga.js';
@@ -13,15 +12,19 @@ import { checkSagaInvariants } from '../../local/saga-invariants.js';
 /** Helpers of the saga integration tests: a provider, commands, stock, and the invariants. */
 export const LIMIT = 100_000;
 
+/** A simulated provider of the tests' own: a saga bus given it charges there (`new SagaBus({ provider })`). */
 export function provider(
   options: { failureRate?: number; random?: () => number } = {},
 ): SimulatedPaymentProvider {
-  const simulated = new SimulatedPaymentProvider(getDocumentClient(), process.env.PAYMENTS_TABLE as string, {
-    customerLimit: LIMIT,
-    failureRate: options.failureRate ?? 0,
-    ...(options.random ? { random: options.random } : {}),
-  });
-  usePaymentProvider(simulated);
+  const simulated = new SimulatedPaymentProvider(
+    containerContext().documentClient,
+    process.env.PAYMENTS_TABLE as string,
+    {
+      customerLimit: LIMIT,
+      failureRate: options.failureRate ?? 0,
+      ...(options.random ? { random: options.random } : {}),
+    },
+  );
   return simulated;
 }
 
@@ -39,20 +42,24 @@ export const cancel = (orderId: string) =>
   );
 
 export async function stocked(skus: Record<string, number>): Promise<string[]> {
-  await Promise.all(Object.entries(skus).map(([sku, quantity]) => inventoryStore().receive(sku, quantity)));
+  await Promise.all(
+    Object.entries(skus).map(([sku, quantity]) => inventoryStore(containerContext()).receive(sku, quantity)),
+  );
   return Object.keys(skus);
 }
 
-export const saga = async (orderId: string) => (await sagaStore().get(orderId)) as Saga;
+export const saga = async (orderId: string) => (await sagaStore(containerContext()).get(orderId)) as Saga;
 export const eventTypes = async (orderId: string) =>
-  (await loadOrder(orderEventStore(), orderId, { fromStart: true })).events.map((event) => event.type);
+  (await loadOrder(orderEventStore(containerContext()), orderId, { fromStart: true })).events.map(
+    (event) => event.type,
+  );
 
 export async function invariants(orderIds: string[], skus: string[], ledger: SimulatedPaymentProvider) {
   return checkSagaInvariants({
     orderIds,
-    sagas: await sagaStore().getMany(orderIds),
+    sagas: await sagaStore(containerContext()).getMany(orderIds),
     deadLettered: new Set(),
-    inventory: inventoryStore(),
+    inventory: inventoryStore(containerContext()),
     skus,
     ledger,
     eventTypes,

@@ -13,25 +13,41 @@ const reflections = join(generated, '..', `${relative(tmpdir(), generated)}.json
 /** TypeDoc's reflection kinds that take parameters: functions, constructors, methods. */
 const KIND = { function: 64, class: 128, constructor: 512, method: 2048 } as const;
 
+/** A TSDoc comment as TypeDoc gives it: its block tags (`@param` is on the parameter instead). */
+interface Comment {
+  blockTags?: Array<{ tag: string }> | undefined;
+}
+const CommentSchema = z.looseObject({
+  blockTags: z.array(z.looseObject({ tag: z.string() })).optional(),
+});
+
 /** The part of TypeDoc's JSON output read here: declarations, their signatures and comments. */
 interface Reflection {
   name: string;
   kind: number;
+  comment?: Comment | undefined;
   flags?: { isPrivate?: boolean | undefined } | undefined;
   inheritedFrom?: unknown;
   children?: Reflection[] | undefined;
-  signatures?: Array<{ parameters?: Array<{ name: string; comment?: unknown }> | undefined }> | undefined;
+  signatures?:
+    | Array<{
+        comment?: Comment | undefined;
+        parameters?: Array<{ name: string; comment?: unknown }> | undefined;
+      }>
+    | undefined;
 }
 const ReflectionSchema: z.ZodType<Reflection> = z.lazy(() =>
   z.looseObject({
     name: z.string(),
     kind: z.number(),
+    comment: CommentSchema.optional(),
     flags: z.looseObject({ isPrivate: z.boolean().optional() }).optional(),
     inheritedFrom: z.unknown().optional(),
     children: z.array(ReflectionSchema).optional(),
     signatures: z
       .array(
         z.looseObject({
+          comment: CommentSchema.optional(),
           parameters: z
             .array(z.looseObject({ name: z.string(), comment: z.unknown().optional() }))
             .optional(),
@@ -62,6 +78,21 @@ function undocumentedParameters(packages: readonly Reflection[]): string[] {
     ),
   );
 }
+/** Each exported function and class whose TSDoc shows no use of it (`@example`). */
+function withoutExample(packages: readonly Reflection[]): string[] {
+  const hasExample = (comment: Comment | undefined) =>
+    comment?.blockTags?.some((tag) => tag.tag === '@example') ?? false;
+  return packages.flatMap((pkg) =>
+    (pkg.children ?? [])
+      .filter((child) =>
+        child.kind === KIND.function
+          ? !(child.signatures ?? []).some((signature) => hasExample(signature.comment))
+          : child.kind === KIND.class && !hasExample(child.comment),
+      )
+      .map((child) => `${pkg.name}: ${child.name}`),
+  );
+}
+
 afterAll(() => {
   rmSync(generated, { recursive: true, force: true });
   rmSync(reflections, { force: true });
@@ -80,7 +111,7 @@ function filesOf(folder: string): Record<string, string> {
 }
 
 describe('the API reference', () => {
-  it('in docs/api is what TypeDoc makes of the packages now (`npm run docs:api` regenerates it)', async () => {
+  it('in docs/api is what TypeDoc makes of the packages now (`npm run docs:api` regenerates it), every parameter documented, every function and class with an example', async () => {
     // Act: the reference of the packages' public entry points, generated afresh
     await promisify(execFile)('npx', ['typedoc', '--out', generated, '--json', reflections], {
       timeout: 120_000,
@@ -102,5 +133,7 @@ describe('the API reference', () => {
       '@msk-patterns/serverless-plugin',
     ]);
     expect(undocumentedParameters(packages)).toEqual([]);
+    // …and shows how it is used
+    expect(withoutExample(packages)).toEqual([]);
   }, 120_000);
 });

@@ -2,11 +2,16 @@ import { stageEnvironment } from '@msk-patterns/emulator';
 import { KafkaConfigurationError, kafkaConfig } from '@msk-patterns/pipeline';
 import { describe, expect, it } from 'vitest';
 
+/** The configuration is built without asking for credentials: signing happens on connect. */
+const NO_CREDENTIALS = {
+  credentials: () => Promise.reject(new Error('not asked while configuring')),
+};
+
 describe('operator tools against a deployed stage', () => {
   it('take the stage’s tables and cluster from serverless.yml, and reach Kafka over MSK IAM with TLS', () => {
     // Act
     const environment = stageEnvironment('example');
-    const config = kafkaConfig(environment);
+    const config = kafkaConfig(environment, NO_CREDENTIALS);
 
     // Assess
     expect(environment).toMatchObject({
@@ -33,19 +38,25 @@ describe('operator tools against a deployed stage', () => {
 
 describe('kafkaConfig', () => {
   it('refuses an unknown KAFKA_AUTH instead of falling back to plaintext', () => {
-    expect(() => kafkaConfig({ KAFKA_BROKERS: 'b:9098', KAFKA_AUTH: 'scram' })).toThrow(
+    expect(() => kafkaConfig({ KAFKA_BROKERS: 'b:9098', KAFKA_AUTH: 'scram' }, NO_CREDENTIALS)).toThrow(
       KafkaConfigurationError,
     );
   });
 
   it('needs brokers or a cluster', () => {
-    expect(() => kafkaConfig({ KAFKA_AUTH: 'none' })).toThrow(/MSK_CLUSTER_ARN .* or KAFKA_BROKERS/);
+    expect(() => kafkaConfig({ KAFKA_AUTH: 'none' }, NO_CREDENTIALS)).toThrow(
+      /MSK_CLUSTER_ARN .* or KAFKA_BROKERS/,
+    );
   });
 
   it('connects in plaintext only when told to (the local broker)', () => {
-    expect(kafkaConfig({ KAFKA_BROKERS: '127.0.0.1:9092', KAFKA_AUTH: 'none' })).toMatchObject({
+    expect(
+      kafkaConfig({ KAFKA_BROKERS: '127.0.0.1:9092', KAFKA_AUTH: 'none' }, NO_CREDENTIALS),
+    ).toMatchObject({
       brokers: ['127.0.0.1:9092'],
     });
-    expect(kafkaConfig({ KAFKA_BROKERS: 'b-1:9098', AWS_REGION: 'eu-west-1' }).ssl).toBe(true);
+    expect(kafkaConfig({ KAFKA_BROKERS: 'b-1:9098', AWS_REGION: 'eu-west-1' }, NO_CREDENTIALS).ssl).toBe(
+      true,
+    );
   });
 });

@@ -1,6 +1,15 @@
 import { EmulatorError } from './errors.js';
 
-/** Wrong arguments: the message is printed alone and the command exits with 2. */
+/**
+ * Wrong arguments: the message is printed alone and the command exits with 2.
+ * @example
+ * ```ts
+ * runCli(async () => {
+ *   const [orderId] = process.argv.slice(2);
+ *   if (!orderId) throw new UsageError('usage: saga <orderId>'); // printed without a stack, exit 2
+ * });
+ * ```
+ */
 export class UsageError extends EmulatorError {
   override readonly name = 'UsageError';
 }
@@ -13,6 +22,13 @@ export type CliErrorClass = abstract new (...args: never[]) => Error;
  *
  * @param main - the command; what it resolves is the exit code (0 when nothing)
  * @param plain - error classes printed as their message alone (exit 1)
+ * @example
+ * ```ts
+ * runCli(async () => {
+ *   await doWork();
+ *   return 0; // the exit code; an error prints its message (a stack only for unexpected ones)
+ * }, [InfrastructureError]);
+ * ```
  */
 export function runCli(
   main: () => Promise<number | undefined> | Promise<void>,

@@ -63,13 +63,10 @@ export { type Infrastructure, type InfrastructureOptions, startInfrastructure } 
 export { brokerDataRoot, type RunningBroker, startApacheKafka } from './infra/kafka-broker.js';
 export {
   type KafkaDistribution,
-  pinnedKafkaVersion,
   resolveKafkaDistribution,
 } from './infra/kafka-distribution.js';
 export { createTopics, createTopicsAndWait } from './infra/kafka-topics.js';
 export { offlineEnvironment, type PackageStageOptions, packageStage } from './infra/package-stage.js';
-export { freePort } from './infra/ports.js';
-export { guardChild, stopChild } from './infra/process.js';
 export {
   type Json,
   loadServerlessConfig,

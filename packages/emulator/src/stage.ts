@@ -9,6 +9,11 @@ import { loadServerlessConfig } from './infra/serverless-config.js';
  *
  * @param stage - the deployed stage
  * @param params - stage parameters as `name=value` (`--param`)
+ * @example
+ * ```ts
+ * const env = stageEnvironment('prod', ['clusterArn=arn:aws:kafka:…']);
+ * env.MSK_CLUSTER_ARN; env.IDEMPOTENCY_TABLE; // the deployed stage's, from serverless.yml
+ * ```
  */
 export function stageEnvironment(stage: string, params: readonly string[] = []): Record<string, string> {
   const given = Object.fromEntries(

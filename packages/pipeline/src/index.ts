@@ -114,11 +114,13 @@ export {
   type MskIamTokenOptions,
   mskIamToken,
   parseClusterArn,
-  splitBrokers,
 } from './kafka/msk-iam.js';
 export {
-  getPublisher,
+  type ConnectedPublisher,
+  DEFAULT_KAFKA_CLIENT_ID,
   KAFKA_AUTH_MODES,
+  type KafkaClientOptions,
+  KafkaPublisher,
   kafkaConfig,
   type OutgoingRecord,
   type Publisher,
@@ -136,9 +138,7 @@ export {
 } from './kafka/types.js';
 export {
   classify,
-  defaultClassifier,
   ERROR_KINDS,
-  type ErrorClassifier,
   type ErrorKind,
   kafkaErrorTypes,
 } from './pipeline/classify.js';
@@ -148,6 +148,7 @@ export { type ConsumerHandler, type ConsumerOptions, consumer } from './pipeline
 export {
   DEFAULT_PAGE_SIZE,
   HttpError,
+  type HttpQueryHandler,
   httpQuery,
   json,
   MAX_PAGE_SIZE,
@@ -165,6 +166,15 @@ export {
   type RetryOptions,
   retryTransient,
 } from './pipeline/retry.js';
+// What a function reaches outside itself: clients, table names, clock
+export {
+  containerContext,
+  createServiceContext,
+  perServiceContext,
+  type ServiceContext,
+  type ServiceContextOptions,
+  type ServiceScoped,
+} from './pipeline/service-context.js';
 export {
   type BatchItemFailure,
   type BatchReport,
@@ -189,7 +199,6 @@ export {
   ABSENT,
   batchGetAll,
   dynamoDbConfig,
-  getDocumentClient,
   putIfStatus,
   queryAll,
   tableName,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeMskEvent, encodeMskEvent, MalformedEventError } from '../src/index.js';
+import { decodeMskEvent, encodeMskEvent, MalformedEventError, mskRecordSchema } from '../src/index.js';
 
 /** The example event of docs/aws-behaviours.md, "The event a handler receives"as AWS documents it. */
 const documentedEvent = {
@@ -24,6 +24,27 @@ const documentedEvent = {
 };
 
 describe('decodeMskEvent', () => {
+  it('keeps a header named __proto__, which zod drops from its parsed copy of the record', () => {
+    // Prepare: the event as Lambda's JSON reaches the handler (JSON.parse makes "__proto__" an own key)
+    const event = JSON.parse(
+      JSON.stringify(documentedEvent).replace('"traceparent"', '"__proto__"'),
+    ) as unknown;
+    const [entry] = Object.values(documentedEvent.records)[0] ?? [];
+
+    // Act
+    const { records, malformed } = decodeMskEvent(event);
+    const zodCopy = mskRecordSchema.parse(
+      JSON.parse(JSON.stringify(entry).replace('"traceparent"', '"__proto__"')),
+    );
+
+    // Assess: every header and byte kept, and as data (no prototype change); zod's copy has lost it
+    expect(malformed).toEqual([]);
+    expect(records[0]?.headerBytes.map((header) => header.name)).toEqual(['__proto__', 'x-source']);
+    expect(Object.hasOwn(records[0]?.headers ?? {}, '__proto__')).toBe(true);
+    expect(Object.getOwnPropertyDescriptor(records[0]?.headers ?? {}, '__proto__')?.value).toBe('00-a');
+    expect(zodCopy.headers.flatMap((header) => Object.keys(header))).toEqual(['x-source']);
+  });
+
   it('decodes the documented event: base64 key and value, signed-byte UTF-8 headers', () => {
     const { records, malformed } = decodeMskEvent(documentedEvent);
     expect(malformed).toEqual([]);

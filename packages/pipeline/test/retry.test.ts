@@ -131,12 +131,12 @@ describe('classify', () => {
     for (const error of errors) expect(classify(error)).toBe(ERROR_KINDS.transient);
   });
 
-  it('lets a handler classifier decide first', () => {
-    const insufficientFunds = Object.assign(new Error('insufficient funds'), { code: 'CARD_DECLINED' });
-    const cardRules = (error: unknown) =>
-      (error as { code?: string }).code === 'CARD_DECLINED' ? ERROR_KINDS.permanent : undefined;
-    expect(classify(insufficientFunds, [cardRules])).toBe(ERROR_KINDS.permanent);
-    expect(classify(new PermanentError('p'))).toBe(ERROR_KINDS.permanent);
+  it('takes a PermanentError or TransientError at its word, and an unknown error as transient', () => {
+    expect(classify(new PermanentError('no such SKU'))).toBe(ERROR_KINDS.permanent);
+    expect(classify(new TransientError('provider unavailable'))).toBe(ERROR_KINDS.transient);
+    expect(classify(Object.assign(new Error('card declined'), { code: 'CARD_DECLINED' }))).toBe(
+      ERROR_KINDS.transient,
+    );
   });
 
   it('knows a limit of Kafka or DynamoDB reached as permanent, however it is wrapped', () => {

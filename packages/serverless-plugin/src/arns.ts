@@ -20,6 +20,12 @@ const CLUSTER_ARN = /^(arn:[\w-]+:kafka:[\w-]+:\d{12}:)cluster\/([\w-]+\/[\w-]+)
  *
  * @param clusterArn - the cluster's ARN, from the mappings
  * @throws ClusterArnError when it is not an MSK cluster ARN
+ * @example
+ * ```ts
+ * const arns = clusterArns('arn:aws:kafka:eu-west-1:123456789012:cluster/orders/4f1c…');
+ * arns.topic('orders.events'); // arn:aws:kafka:eu-west-1:123456789012:topic/orders/4f1c…/orders.events
+ * arns.group('payments');      // …:group/orders/4f1c…/payments
+ * ```
  */
 export function clusterArns(clusterArn: string): ClusterArns {
   const match = CLUSTER_ARN.exec(clusterArn);

@@ -120,6 +120,11 @@ function assertMappingsMatchDeclarations(
  *
  * @param consumed - the mappings' topics
  * @param declarations - each function's declaration
+ * @example
+ * ```ts
+ * serviceTopics(['orders.commands'], declarations);
+ * // ['orders.commands', 'orders.commands.dlq', 'orders.events', …every topic a function produces to]
+ * ```
  */
 export function serviceTopics(
   consumed: readonly string[],

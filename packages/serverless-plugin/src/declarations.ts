@@ -63,6 +63,11 @@ export async function importFunctionModule(
  *
  * @param module - the handler's module, from {@link importFunctionModule}
  * @param handler - the function's `handler` setting
+ * @example
+ * ```ts
+ * const module = await importFunctionModule(serviceDirectory, 'functions/payments/handler.handler');
+ * const handler = handlerExport(module, 'functions/payments/handler.handler'); // module.handler
+ * ```
  */
 export function handlerExport(module: Record<string, unknown>, handler: string): unknown {
   return module[handler.slice(handler.lastIndexOf('.') + 1)];

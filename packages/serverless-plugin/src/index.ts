@@ -8,11 +8,10 @@
  */
 
 export { MAPPING_FAILURE_METRICS, type MappingFailureMetric } from './alarms.js';
-export { type ClusterArns, clusterArns, logicalName } from './arns.js';
+export { type ClusterArns, clusterArns } from './arns.js';
 export { extendTemplate, type ServiceDescription, serviceTopics } from './cloud.js';
 export {
   type FunctionDeclaration,
-  functionDeclarations,
   handlerExport,
   importFunctionModule,
 } from './declarations.js';
@@ -33,6 +32,5 @@ export {
 } from './options.js';
 export type { ServerlessInstance } from './plugin.js';
 export { default } from './plugin.js';
-export { DYNAMODB_ACTIONS, functionRole, type RoleInput } from './roles.js';
-export { topicLogicalId, topicResources } from './topics.js';
+export { DYNAMODB_ACTIONS, type RoleInput } from './roles.js';
 export type { Json, Resource, ServiceFunction, Statement, Template } from './types.js';

@@ -4,6 +4,11 @@
  * deployment builder, the emulator and the tests, so that all three find the resources the framework made.
  *
  * @param functionKey - a key under `functions:`
+ * @example
+ * ```ts
+ * functionLogicalIds('order-commands');
+ * // { function: 'OrderDashcommandsLambdaFunction', logGroup: 'OrderDashcommandsLogGroup' }
+ * ```
  */
 export function functionLogicalIds(functionKey: string) {
   const name = functionKey.replace(/-/g, 'Dash').replace(/_/g, 'Underscore');
@@ -16,6 +21,10 @@ export function functionLogicalIds(functionKey: string) {
  *
  * @param functionKeys - the keys under `functions:`
  * @param functionLogicalId - a Lambda function's logical id
+ * @example
+ * ```ts
+ * functionKeyOf(['orderCommands', 'payments'], 'PaymentsLambdaFunction'); // 'payments'
+ * ```
  */
 export function functionKeyOf(
   functionKeys: readonly string[],

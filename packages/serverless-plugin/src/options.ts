@@ -69,6 +69,11 @@ export const CUSTOM_KEY = 'mskPatterns';
  *
  * @param custom - serverless.yml `custom`, resolved
  * @throws PluginConfigurationError naming every wrong or missing setting
+ * @example
+ * ```ts
+ * const options = pluginOptions({ mskPatterns: { alarmTopicArn: '${param:alarmTopicArn}' } });
+ * options.createTopics; // the default, true
+ * ```
  */
 export function pluginOptions(custom: unknown): PluginOptions {
   const section = typeof custom === 'object' && custom !== null ? Reflect.get(custom, CUSTOM_KEY) : undefined;

@@ -10,6 +10,7 @@
 
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
   dynamoDbConfig,
@@ -87,11 +88,14 @@ async function main(): Promise<void> {
   let tables: NodeJS.ProcessEnv | undefined;
   if (values.stage) {
     tables = stageEnvironment(values.stage, values.param);
-    brokers = kafkaConfig(tables);
+    brokers = kafkaConfig(tables, { credentials: defaultProvider(), clientId: 'msk-dlq' });
   } else {
     if (!process.env.KAFKA_BROKERS)
       usage('KAFKA_BROKERS is not set: give the local broker (host:port,…), or --stage');
-    brokers = kafkaConfig({ KAFKA_AUTH: 'none', ...process.env });
+    brokers = kafkaConfig(
+      { KAFKA_AUTH: 'none', ...process.env },
+      { credentials: defaultProvider(), clientId: 'msk-dlq' },
+    );
     if (process.env.DYNAMODB_ENDPOINT) tables = { ...stageEnvironment('dev'), ...process.env };
   }
   const date = (text: string | undefined, name: string) => {

@@ -218,7 +218,14 @@ export async function readDeadLetters(
   return letters;
 }
 
-/** Thrown when a redrive would write into a dead-letter topic. */
+/**
+ * Thrown when a redrive would write into a dead-letter topic.
+ * @example
+ * ```ts
+ * await redrive(brokers, [letterWithoutOriginal], { log: console.log });
+ * // RedriveRefusedError: <letter id> holds no original record to redrive
+ * ```
+ */
 export class RedriveRefusedError extends EmulatorError {
   override readonly name = 'RedriveRefusedError';
 }
@@ -234,6 +241,12 @@ const sourceOf = (letter: DeadLetter) =>
  * @param connection - brokers, or a kafkajs configuration (MSK IAM)
  * @param letters - the letters to send back (`readDeadLetters`)
  * @param options - `dryRun` (list, send nothing), `everyCopy` (one per letter, not per source record), `log`
+ * @example
+ * ```ts
+ * const letters = await readDeadLetters(['127.0.0.1:9092'], { topics: ['orders.commands.dlq'] });
+ * await redrive(['127.0.0.1:9092'], letters, { dryRun: true, log: console.log }); // lists what would be sent where
+ * await redrive(['127.0.0.1:9092'], letters, { log: console.log });
+ * ```
  */
 export async function redrive(
   connection: KafkaConnection,

@@ -31,6 +31,11 @@ function markerKeyOfExport(handler: unknown): MarkerKeyOf | undefined {
  * @param functions - serverless.yml `functions`
  * @param serviceDirectory - the directory of serverless.yml
  * @default serviceDirectory process.cwd()
+ * @example
+ * ```ts
+ * const markerKeys = await consumerMarkerKeys(loadServerlessConfig().functions, process.cwd());
+ * markerKeys.get('payments')?.(record); // the marker the payments consumer commits this record under
+ * ```
  */
 export async function consumerMarkerKeys(
   functions: Record<string, { handler: string }>,
@@ -63,6 +68,12 @@ function functionKeyOf(functionName: string, functionKeys: Iterable<string>): st
  * @param letters - the dead letters to look up
  * @param consumers - each consumer by function key, with how it keys its markers (`consumerMarkerKeys`)
  * @param store - the idempotency store holding the markers
+ * @example
+ * ```ts
+ * const letters = await readDeadLetters(brokers);
+ * const outboxes = await committedOutboxes(letters, await consumerMarkerKeys(config.functions), store);
+ * outboxes.get(letters[0].id); // { messages: 2, republished: false }: redriving it publishes, never decides again
+ * ```
  */
 export async function committedOutboxes(
   letters: readonly DeadLetter[],

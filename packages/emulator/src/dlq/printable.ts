@@ -9,6 +9,10 @@ const BIDI_CONTROLS = new Set([
  * A letter's key, headers and error message are written by whoever could produce to its topic.
  *
  * @param text - text from a record (key, header, message)
+ * @example
+ * ```ts
+ * printable('caf\u00e9\u0000\u001b[31m'); // 'café\\u0000\\u001b[31m': control characters shown, never run by the terminal
+ * ```
  */
 export function printable(text: string): string {
   let out = '';

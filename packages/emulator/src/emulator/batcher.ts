@@ -4,7 +4,14 @@ import type { EmulatedRecord, MappingConfig } from './types.js';
 /** Lambda closes a Kafka batch at 6 MB of payload (docs/aws-behaviours.md, "Batching, ordering and offsets"). */
 export const MAX_BATCH_BYTES = 6 * 1024 * 1024;
 
-/** Work abandoned because the runner stops; its records stay uncommitted and come again. */
+/**
+ * Work abandoned because the runner stops; its records stay uncommitted and come again.
+ * @example
+ * ```ts
+ * await runner.stop();
+ * // a batch still waiting for its invocation settles with RunnerStoppedError: the mapping runner stopped
+ * ```
+ */
 export class RunnerStoppedError extends EmulatorError {
   override readonly name = 'RunnerStoppedError';
 }

@@ -23,6 +23,11 @@ export interface PackagedTemplate {
  * The packaged CloudFormation template, as `serverless package` wrote it.
  *
  * @param path - the template's file (`packageStage`)
+ * @example
+ * ```ts
+ * const template = readTemplate('.serverless/cloudformation-template-update-stack.json');
+ * Object.keys(template.Resources).length;
+ * ```
  */
 export function readTemplate(path: string): PackagedTemplate {
   return JSON.parse(readFileSync(path, 'utf8')) as PackagedTemplate;
@@ -64,6 +69,11 @@ function destinationTopicOf(
  *
  * @param template - the packaged CloudFormation template (`readTemplate`)
  * @param config - serverless.yml, resolved: function keys, handlers, timeouts
+ * @example
+ * ```ts
+ * const mappings = mappingsFromTemplate(readTemplate('.serverless/cloudformation-template-update-stack.json'), config);
+ * mappings.map((mapping) => `${mapping.functionKey} ← ${mapping.topic}`);
+ * ```
  */
 export function mappingsFromTemplate(template: PackagedTemplate, config: ServerlessConfig): MappingConfig[] {
   const mappings: MappingConfig[] = [];
@@ -154,6 +164,10 @@ export function rateMs(logicalId: string, expression: string): number {
  *
  * @param template - the packaged CloudFormation template
  * @param config - serverless.yml, resolved
+ * @example
+ * ```ts
+ * for (const schedule of schedulesFromTemplate(template, config)) console.log(schedule.functionKey, schedule.rateMs);
+ * ```
  */
 export function schedulesFromTemplate(
   template: PackagedTemplate,

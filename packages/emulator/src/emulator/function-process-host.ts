@@ -45,12 +45,25 @@ export interface FunctionProcessOptions {
   serviceDirectory?: string | undefined;
 }
 
-/** Lambda's answer when a function's runtime process dies during an invocation. */
+/**
+ * Lambda's answer when a function's runtime process dies during an invocation.
+ * @example
+ * ```ts
+ * // the function's process exits during an invocation: the invocation fails as on Lambda
+ * await host.invoke(event, 30); // throws RuntimeExitError (name 'Runtime.ExitError'); the mapping retries the batch
+ * ```
+ */
 export class RuntimeExitError extends EmulatorError {
   override readonly name = 'Runtime.ExitError';
 }
 
-/** Lambda's answer when an invocation outlives the function's timeout. */
+/**
+ * Lambda's answer when an invocation outlives the function's timeout.
+ * @example
+ * ```ts
+ * await host.invoke(event, 3); // a handler still running after 3 s: TaskTimedOutError, and its process is killed
+ * ```
+ */
 export class TaskTimedOutError extends EmulatorError {
   override readonly name = 'TaskTimedOutError';
 }
@@ -58,6 +71,11 @@ export class TaskTimedOutError extends EmulatorError {
 /**
  * The chaos run's poller failure: the function answered, then the poller died before committing the
  * offsets. Not a failed invocation: the batch is delivered again as a fresh delivery.
+ * @example
+ * ```ts
+ * // the function process is killed after its response, before the offsets are committed (chaos):
+ * // UncommittedResponseError, and the batch is delivered again
+ * ```
  */
 export class UncommittedResponseError extends EmulatorError {
   override readonly name = 'UncommittedResponseError';
@@ -154,6 +172,19 @@ class FunctionProcess {
  * environments: a process is started when none is idle, reused when its invocation ends, and
  * replaced when it died. An invocation whose process dies fails with Runtime.ExitError, as on Lambda,
  * and the mapping retries its batch.
+ * @example
+ * ```ts
+ * const host = new FunctionProcessHost({
+ *   handler: 'functions/payments/handler.handler',
+ *   functionKey: 'payments',
+ *   env: () => ({ ...process.env, ...functionEnvironment }),
+ *   onFault: (fault) => console.log(fault),
+ *   maxProcesses: 2,
+ * });
+ * const runner = new MappingRunner(mapping, { brokers, handler: host.asHandler(), log: console.log });
+ * // …
+ * await host.stop();
+ * ```
  */
 export class FunctionProcessHost {
   readonly #idle: FunctionProcess[] = [];

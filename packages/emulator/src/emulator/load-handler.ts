@@ -8,6 +8,11 @@ import type { MskHandler } from './mapping-runner.js';
  * @param handler - the function's `handler` setting (`functions/x/handler.handler`)
  * @param serviceDirectory - the directory of serverless.yml
  * @default serviceDirectory process.cwd()
+ * @example
+ * ```ts
+ * const handler = await loadHandler<MskHandler>('functions/payments/handler.handler', process.cwd());
+ * await handler(event, lambdaContext('payments', 30));
+ * ```
  */
 export async function loadHandler<THandler = MskHandler>(
   handler: string,

@@ -30,7 +30,14 @@ export interface RunnerStats {
   duplicateDeliveries: number;
 }
 
-/** Counters at zero, for a runner and for sums over runners. */
+/**
+ * Counters at zero, for a runner and for sums over runners.
+ * @example
+ * ```ts
+ * const totals = emptyRunnerStats();
+ * for (const runner of runners) totals.invocations += runner.stats.invocations;
+ * ```
+ */
 export function emptyRunnerStats(): RunnerStats {
   return {
     invocations: 0,
@@ -105,6 +112,14 @@ function toRecord(topic: string, partition: number, message: KafkaMessage): Emul
  * batches of up to BatchSize records over several partitions, at most one batch in flight per
  * partition, offsets committed only after the records are done, retries with bisection, partial
  * batch responses, record age, filters and the `kafka://` on-failure destination.
+ * @example
+ * ```ts
+ * const [mapping] = mappingsFromTemplate(readTemplate('.serverless/cloudformation-template-update-stack.json'), config);
+ * const runner = new MappingRunner(mapping, { brokers: ['127.0.0.1:9092'], handler, log: console.log });
+ * await runner.start();
+ * // …records on the mapping's topic invoke `handler` in batches, as the mapping would
+ * await runner.stop();
+ * ```
  */
 export class MappingRunner {
   readonly stats: RunnerStats = emptyRunnerStats();

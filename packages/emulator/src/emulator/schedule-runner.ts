@@ -14,7 +14,15 @@ export type ScheduledHandler = (
  */
 const ASYNC_RETRIES = 2;
 
-/** Invokes a function on its schedule's rate, with the event EventBridge sends, and on demand. */
+/**
+ * Invokes a function on its schedule's rate, with the event EventBridge sends, and on demand.
+ * @example
+ * ```ts
+ * const [schedule] = schedulesFromTemplate(template, config);
+ * const runner = new ScheduleRunner(schedule, handler, console.log);
+ * runner.start(); // invokes `handler` every `schedule.rateMs`, never two at once
+ * ```
+ */
 export class ScheduleRunner {
   readonly stats = { invocations: 0, errors: 0 };
   #timer: NodeJS.Timeout | undefined;

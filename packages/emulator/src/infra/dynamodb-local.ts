@@ -15,6 +15,11 @@ export interface RunningDynamoDb {
  * A client for an endpoint, with the placeholder credentials DynamoDB Local accepts.
  *
  * @param endpoint - DynamoDB Local's URL
+ * @example
+ * ```ts
+ * const client = localDynamoDbClient('http://127.0.0.1:8000');
+ * await client.send(new ListTablesCommand({}));
+ * ```
  */
 export function localDynamoDbClient(endpoint: string): DynamoDBClient {
   return new DynamoDBClient({ ...dynamoDbConfig({ DYNAMODB_ENDPOINT: endpoint }), maxAttempts: 1 });
@@ -25,6 +30,13 @@ export function localDynamoDbClient(endpoint: string): DynamoDBClient {
  * answers ListTables. Telemetry off: it starts faster and uses less memory (docs/local-infrastructure.md).
  *
  * @param options - a fixed port (default: a free one)
+ * @example
+ * ```ts
+ * const dynamodb = await startDynamoDbLocal();
+ * const client = localDynamoDbClient(dynamodb.endpoint);
+ * // …
+ * dynamodb.process.kill();
+ * ```
  */
 export async function startDynamoDbLocal(
   options: { port?: number; timeoutMs?: number } = {},

@@ -3,6 +3,14 @@ import { EmulatorError } from '../errors.js';
 /**
  * A local service could not start. The message is one line that names the cause and the fix;
  * the runner prints it alone, without a stack trace.
+ * @example
+ * ```ts
+ * try {
+ *   await startInfrastructure({ topics });
+ * } catch (error) {
+ *   if (error instanceof InfrastructureError) console.error(error.message); // which service, and why
+ * }
+ * ```
  */
 export class InfrastructureError extends EmulatorError {
   override readonly name = 'InfrastructureError';

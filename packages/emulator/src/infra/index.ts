@@ -73,6 +73,14 @@ async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number 
  * function rejects.
  *
  * @param options - the topics, stage, environment, extra function environment and service directory
+ * @example
+ * ```ts
+ * const infrastructure = await startInfrastructure({ topics: ['orders.commands', 'orders.commands.dlq'] });
+ * process.env.DYNAMODB_ENDPOINT = infrastructure.dynamodbEndpoint;
+ * process.env.KAFKA_BROKERS = infrastructure.kafkaBrokers.join(',');
+ * // …
+ * await infrastructure.stop();
+ * ```
  */
 export async function startInfrastructure(options: InfrastructureOptions): Promise<Infrastructure> {
   const env = options.env ?? process.env;

@@ -87,6 +87,10 @@ const SHARED_MEMORY = '/dev/shm';
  * log writes waited on I/O.
  *
  * @param env - where `KAFKA_DATA_DIR` is read (default `process.env`)
+ * @example
+ * ```ts
+ * brokerDataRoot(process.env); // KAFKA_DATA_DIR if set, else /dev/shm where writable, else the temporary directory
+ * ```
  */
 export function brokerDataRoot(env: NodeJS.ProcessEnv = process.env): string {
   if (env.KAFKA_DATA_DIR) return env.KAFKA_DATA_DIR;
@@ -160,6 +164,12 @@ async function warmUp(brokers: string[], timeoutMs: number): Promise<void> {
  * @param options.timeoutMs - how long the broker may take to serve @default 60000
  * @param options.onFetch - told when Maven runs (the first start on a machine)
  * @param options - the topics to create, the environment, a start-up time limit, where to report a fetch
+ * @example
+ * ```ts
+ * const broker = await startApacheKafka({ topics: ['orders.commands'] });
+ * broker.brokers; // ['127.0.0.1:<free port>']
+ * await broker.stop();
+ * ```
  */
 export async function startApacheKafka(options: {
   topics: readonly string[];

@@ -98,6 +98,11 @@ async function runMaven(mvn: string, version: string, outputDirectory: string): 
  * @param options.mvn - the Maven command @default 'mvn'
  * @param options.onFetch - told once when Maven is about to run (it downloads ~45 MB the first time)
  * @param options - the environment (`KAFKA_VERSION`, `KAFKA_CACHE_DIR`) and where to report a fetch
+ * @example
+ * ```ts
+ * const { version, home } = await resolveKafkaDistribution({ onFetch: console.log });
+ * // Maven fetched the pinned Apache Kafka once; later calls find it in the local repository
+ * ```
  */
 export async function resolveKafkaDistribution(
   options: { env?: NodeJS.ProcessEnv; mvn?: string; onFetch?: (message: string) => void } = {},

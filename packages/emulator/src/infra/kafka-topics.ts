@@ -21,6 +21,12 @@ const isNotYetKnown = (error: unknown) =>
  * @returns the topics this call created (those that existed already are left as they are)
  * @param admin - a connected kafkajs admin client
  * @param topics - the topics to create
+ * @example
+ * ```ts
+ * const admin = new Kafka({ brokers }).admin();
+ * await admin.connect();
+ * await createTopicsAndWait(admin, [{ topic: 'orders.commands', numPartitions: 3 }], 30_000);
+ * ```
  */
 export async function createTopicsAndWait(
   admin: Admin,
@@ -53,6 +59,10 @@ export async function createTopicsAndWait(
  * @param brokers - the cluster
  * @param topics - the topics to create, with `topicSettings` partitions and configs
  * @param options - the replication factor
+ * @example
+ * ```ts
+ * await createTopics(['127.0.0.1:9092'], ['orders.commands', 'orders.commands.dlq']);
+ * ```
  */
 export async function createTopics(
   brokers: readonly string[],

@@ -57,7 +57,13 @@ async function withPackagingLock<T>(
   }
 }
 
-/** The environment the Serverless CLI runs with here: this one, minus AWS credentials (all offline). */
+/**
+ * The environment the Serverless CLI runs with here: this one, minus AWS credentials (all offline).
+ * @example
+ * ```ts
+ * execFileSync('npx', ['serverless', 'package'], { env: offlineEnvironment() }); // no AWS account asked
+ * ```
+ */
 export function offlineEnvironment(): NodeJS.ProcessEnv {
   const {
     AWS_ACCESS_KEY_ID: _key,

@@ -8,6 +8,10 @@ import { InfrastructureError } from './errors.js';
  *
  * @param serviceDirectory - where it is
  * @default serviceDirectory the current directory, as the Serverless CLI
+ * @example
+ * ```ts
+ * serverlessFile(process.cwd()); // '/path/to/service/serverless.yml'
+ * ```
  */
 export function serverlessFile(serviceDirectory: string = process.cwd()): string {
   return join(serviceDirectory, 'serverless.yml');
@@ -64,6 +68,11 @@ function parseDefault(text: string): Json {
  *
  * @param root - the parsed serverless.yml
  * @param options - the stage, `--param` values, region and environment
+ * @example
+ * ```ts
+ * const config = resolveVariables(parse(readFileSync('serverless.yml', 'utf8')), { stage: 'dev' });
+ * // `${self:service}-${sls:stage}-orders` is now 'shop-dev-orders'
+ * ```
  */
 export function resolveVariables(root: Json, options: ResolveOptions = {}): Json {
   const stage = options.stage ?? 'dev';
@@ -141,6 +150,11 @@ export interface ServerlessConfig {
  *
  * @param options - the stage, `--param` values, region and environment to resolve variables with
  * @param file - serverless.yml (default: the one in the current directory)
+ * @example
+ * ```ts
+ * const config = loadServerlessConfig({ stage: 'dev' });
+ * config.functions.payments.handler; // 'functions/payments/handler.handler'
+ * ```
  */
 export function loadServerlessConfig(
   options: ResolveOptions = {},

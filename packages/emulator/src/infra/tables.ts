@@ -23,6 +23,10 @@ export interface TableProperties {
  * Every `AWS::DynamoDB::Table` of serverless.yml `resources`, keyed by logical id.
  *
  * @param config - serverless.yml, resolved
+ * @example
+ * ```ts
+ * for (const [name, properties] of declaredTables(loadServerlessConfig())) console.log(name, properties.KeySchema);
+ * ```
  */
 export function declaredTables(config: ServerlessConfig): Map<string, TableProperties> {
   const tables = new Map<string, TableProperties>();
@@ -37,6 +41,12 @@ export function declaredTables(config: ServerlessConfig): Map<string, TablePrope
  * The CloudFormation table properties as a CreateTable request.
  *
  * @param properties - an `AWS::DynamoDB::Table`'s properties from serverless.yml
+ * @example
+ * ```ts
+ * const client = localDynamoDbClient(endpoint);
+ * for (const properties of declaredTables(config).values())
+ *   await client.send(new CreateTableCommand(toCreateTableInput(properties)));
+ * ```
  */
 export function toCreateTableInput(properties: TableProperties): CreateTableCommandInput {
   const input: CreateTableCommandInput = {
@@ -60,6 +70,11 @@ export function toCreateTableInput(properties: TableProperties): CreateTableComm
  *
  * @param client - a DynamoDB client (DynamoDB Local: `localDynamoDbClient`)
  * @param config - serverless.yml, resolved (`loadServerlessConfig`)
+ * @example
+ * ```ts
+ * const client = localDynamoDbClient(dynamodb.endpoint);
+ * await createDeclaredTables(client, loadServerlessConfig()); // ['dev-orders-events', …]
+ * ```
  */
 export async function createDeclaredTables(
   client: DynamoDBClient,

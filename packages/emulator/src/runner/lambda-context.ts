@@ -6,6 +6,10 @@ import type { Context } from 'aws-lambda';
  *
  * @param functionName - the function the context is for
  * @param timeoutSeconds - its timeout: `getRemainingTimeInMillis()` counts down from it
+ * @example
+ * ```ts
+ * const response = await handler(event, lambdaContext('payments', 30)); // 30 s of remaining time
+ * ```
  */
 export function lambdaContext(functionName: string, timeoutSeconds: number): Context {
   const deadline = Date.now() + timeoutSeconds * 1000;

@@ -37,17 +37,43 @@ export class PipelineError extends Error {
   }
 }
 
-/** Retrying can never make this record succeed. It goes to the dead-letter topic with this reason. */
+/**
+ * Retrying can never make this record succeed. It goes to the dead-letter topic with this reason.
+ * @example
+ * ```ts
+ * const handle: MessageHandler = (message) => {
+ *   if (message.data.amount < 0) throw new PermanentError('a negative amount can never be charged');
+ *   return {}; // PermanentError: dead-lettered at once with its reason, no retry
+ * };
+ * ```
+ */
 export class PermanentError extends PipelineError {
   override name = 'PermanentError';
 }
 
-/** Worth retrying: throttling, 5xx, network, time-outs, conflicts. */
+/**
+ * Worth retrying: throttling, 5xx, network, time-outs, conflicts.
+ * @example
+ * ```ts
+ * const handle: MessageHandler = async (message) => {
+ *   const response = await fetch(providerUrl);
+ *   if (response.status === 503) throw new TransientError('provider unavailable'); // retried with backoff
+ *   return {};
+ * };
+ * ```
+ */
 export class TransientError extends PipelineError {
   override name = 'TransientError';
 }
 
-/** A record value that is not a valid message of its topic's contracts. */
+/**
+ * A record value that is not a valid message of its topic's contracts.
+ * @example
+ * ```ts
+ * contracts.validate('orders.commands', '{"type":"PlaceOrder"}');
+ * // ContractViolationError: the envelope's missing fields, named; the record is dead-lettered at once
+ * ```
+ */
 export class ContractViolationError extends PermanentError {
   override name = 'ContractViolationError';
   /**
@@ -64,7 +90,14 @@ export class ContractViolationError extends PermanentError {
   }
 }
 
-/** A valid message whose contract the consumer does not handle (a command nobody here would act on). */
+/**
+ * A valid message whose contract the consumer does not handle (a command nobody here would act on).
+ * @example
+ * ```ts
+ * // a command consumer gets a valid message whose contract it does not handle:
+ * // UnhandledMessageError; dead-lettered so that its sender learns why
+ * ```
+ */
 export class UnhandledMessageError extends PermanentError {
   override name = 'UnhandledMessageError';
   /**
@@ -81,7 +114,14 @@ export class UnhandledMessageError extends PermanentError {
   }
 }
 
-/** The same idempotency key arrived with a different payload: a producer bug, never a retry. */
+/**
+ * The same idempotency key arrived with a different payload: a producer bug, never a retry.
+ * @example
+ * ```ts
+ * // the same message id again, with other bytes than the committed one:
+ * // PayloadMismatchError: dead-lettered, never applied twice or overwritten
+ * ```
+ */
 export class PayloadMismatchError extends PermanentError {
   override name = 'PayloadMismatchError';
   /**
@@ -94,7 +134,14 @@ export class PayloadMismatchError extends PermanentError {
   }
 }
 
-/** A decision that DynamoDB cannot commit in one transaction (more than 100 items). */
+/**
+ * A decision that DynamoDB cannot commit in one transaction (more than 100 items).
+ * @example
+ * ```ts
+ * // a decision whose writes, with the marker and outbox, exceed TransactWriteItems' 100 items or 4 MB:
+ * // TransactionTooLargeError naming the count or size; dead-lettered
+ * ```
+ */
 export class TransactionTooLargeError extends PermanentError {
   override name = 'TransactionTooLargeError';
   /**
@@ -111,6 +158,11 @@ export class TransactionTooLargeError extends PermanentError {
  * A record reaches a hard limit of Kafka or DynamoDB — a message above a topic's `max.message.bytes`,
  * an item above 400 KB, a key above 2 KB, a transaction above 4 MB (docs/aws-behaviours.md, "Limits"):
  * the same request can never succeed. `limit` names the limit.
+ * @example
+ * ```ts
+ * // a decision writes an item over DynamoDB's 400 KB:
+ * // LimitExceededError naming the limit and the item; the record is dead-lettered (it can never succeed)
+ * ```
  */
 export class LimitExceededError extends PermanentError {
   override name = 'LimitExceededError';
@@ -131,6 +183,11 @@ export class LimitExceededError extends PermanentError {
 /**
  * Another invocation holds the claim on this key right now. `retryAfterMs`: when its lease ends — the
  * claimer may have died (its process killed mid-record), and only the lease's end frees the key.
+ * @example
+ * ```ts
+ * // claim mode: another invocation holds the record's lease
+ * await store.claim(key, hash, 30_000); // InProgressError until the lease ends; the record is retried
+ * ```
  */
 export class InProgressError extends TransientError {
   override name = 'InProgressError';
@@ -148,12 +205,26 @@ export class InProgressError extends TransientError {
   }
 }
 
-/** A business condition of the decision failed: the state moved underneath; decide again on fresh state. */
+/**
+ * A business condition of the decision failed: the state moved underneath; decide again on fresh state.
+ * @example
+ * ```ts
+ * // a decision's condition failed because another invocation wrote first:
+ * throw new ConcurrencyConflictError(`order ${orderId} moved on`); // the record is decided again on fresh state
+ * ```
+ */
 export class ConcurrencyConflictError extends TransientError {
   override name = 'ConcurrencyConflictError';
 }
 
-/** Not enough invocation time left to start or retry safely; the mapping will redeliver. */
+/**
+ * Not enough invocation time left to start or retry safely; the mapping will redeliver.
+ * @example
+ * ```ts
+ * // a record still running when the invocation's time is nearly out:
+ * // TimeBudgetExceededError; it is reported in batchItemFailures and redelivered
+ * ```
+ */
 export class TimeBudgetExceededError extends TransientError {
   override name = 'TimeBudgetExceededError';
 }

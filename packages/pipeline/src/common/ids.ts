@@ -4,6 +4,10 @@ import { createHash, hash } from 'node:crypto';
  * A UUID-shaped id derived from `seed`: the same input always yields the same id.
  *
  * @param seed - what the id is derived from
+ * @example
+ * ```ts
+ * stableId(`deadline:${orderId}:${sagaVersion}`); // a UUID-shaped id (version 5 layout), the same for the same seed
+ * ```
  */
 export function stableId(seed: string): string {
   const hex = createHash('sha256').update(seed).digest('hex');
@@ -14,6 +18,10 @@ export function stableId(seed: string): string {
  * SHA-256 of a record value; the one-shot `hash` is about twice as fast as a Hash object.
  *
  * @param value - a record's value
+ * @example
+ * ```ts
+ * payloadHash(record.value); // a SHA-256 of the bytes: the same id with other bytes is told apart
+ * ```
  */
 export function payloadHash(value: Buffer | undefined): string {
   return hash('sha256', value ?? EMPTY, 'base64');

@@ -25,6 +25,11 @@ const headersSchema = {
  *
  * @param registry - the contracts
  * @param options - the topics and which of them are validated on publish
+ * @example
+ * ```ts
+ * const document = asyncApiDocument(contracts, { title: 'Orders', version: '1.0.0' });
+ * writeFileSync('asyncapi.json', JSON.stringify(document, null, 2));
+ * ```
  */
 export function asyncApiDocument(
   registry: ContractRegistry,

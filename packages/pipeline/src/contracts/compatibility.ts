@@ -12,6 +12,10 @@ export type JsonSchema = Record<string, unknown>;
  * The JSON Schema of a contract's `data`, as published.
  *
  * @param contract - a message contract
+ * @example
+ * ```ts
+ * dataSchema(orderPlacedV1); // the JSON Schema of the message's `data`
+ * ```
  */
 export function dataSchema(contract: MessageContract): JsonSchema {
   const { $schema: _dialect, ...schema } = z.toJSONSchema(contract.data, {
@@ -27,6 +31,10 @@ export function dataSchema(contract: MessageContract): JsonSchema {
  * of their bundles).
  *
  * @param contract - a message contract
+ * @example
+ * ```ts
+ * messageSchema(orderPlacedV1); // the JSON Schema of the whole envelope, `data` included
+ * ```
  */
 export function messageSchema(contract: MessageContract): JsonSchema {
   const message = z.extend(envelopeSchema, {
@@ -65,6 +73,10 @@ const asSchema = (value: unknown): JsonSchema =>
  * @param writer - the schema data was written with
  * @param reader - the schema that reads it
  * @param path - where in the message (for the messages)
+ * @example
+ * ```ts
+ * readProblems(writerSchema, readerSchema, 'data'); // one line per field the reader cannot read; [] when it can
+ * ```
  */
 export function readProblems(writer: JsonSchema, reader: JsonSchema, path = 'data'): string[] {
   const problems: string[] = [];
@@ -152,6 +164,11 @@ export function readProblems(writer: JsonSchema, reader: JsonSchema, path = 'dat
  * @param published - the schema as published
  * @param current - the schema now
  * @param policy - the topic's compatibility rule
+ * @example
+ * ```ts
+ * compatibilityProblems(publishedSchema, dataSchema(orderPlacedV1), 'backward');
+ * // [] when readers of the published schema can read what is produced now
+ * ```
  */
 export function compatibilityProblems(
   published: JsonSchema,

@@ -28,6 +28,10 @@ export interface ProducerDeclaration {
  * The topics a producer's declarations name, each once: what its function may publish to.
  *
  * @param declarations - a module's `produces`
+ * @example
+ * ```ts
+ * publishedTopics(produces); // ['payments.events']
+ * ```
  */
 export function publishedTopics(declarations: readonly ProducerDeclaration[]): string[] {
   return [...new Set(declarations.map((declaration) => declaration.topic))];

@@ -37,6 +37,10 @@ export const STREAM_VERSION_HEADER = 'stream-version';
  * The Kafka headers every published message carries from its envelope (id, type, correlation id).
  *
  * @param envelope - the message's envelope
+ * @example
+ * ```ts
+ * envelopeHeaders(envelope); // the id, type and correlation id as Kafka headers (ENVELOPE_HEADERS names them)
+ * ```
  */
 export function envelopeHeaders(
   envelope: Pick<Envelope, 'id' | 'type' | 'correlationId'>,

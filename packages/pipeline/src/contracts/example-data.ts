@@ -41,6 +41,10 @@ function exampleString(schema: JsonSchema, name?: string): string {
  * @param schema - a JSON Schema
  * @param mode - only what is required, or every property
  * @param name - the property it is for (shapes ids and names)
+ * @example
+ * ```ts
+ * exampleFromSchema(dataSchema(placeOrderV1), 'minimal'); // the smallest data the schema accepts
+ * ```
  */
 export function exampleFromSchema(schema: JsonSchema, mode: 'minimal' | 'full', name?: string): unknown {
   if (schema.const !== undefined) return schema.const;

@@ -17,6 +17,15 @@ export interface MessageContract<TData = unknown> {
  * so that the messages of a set of contracts form a discriminated union ({@link MessageOf}).
  *
  * @param contract - topic, type, version, description and the zod schema of `data`
+ * @example
+ * ```ts
+ * export const orderPlacedV1 = defineContract({
+ *   topic: 'orders.events',
+ *   type: 'OrderPlaced',
+ *   version: 1,
+ *   data: z.object({ orderId: z.string(), total: z.int() }),
+ * });
+ * ```
  */
 export function defineContract<
   const TTopic extends string,

@@ -9,6 +9,10 @@ export const DEAD_LETTER_SUFFIX = '.dlq';
  * A source topic's dead-letter topic: `<topic>.dlq`.
  *
  * @param topic - a source topic
+ * @example
+ * ```ts
+ * deadLetterTopic('orders.commands'); // 'orders.commands.dlq'
+ * ```
  */
 export function deadLetterTopic(topic: string): string {
   return `${topic}${DEAD_LETTER_SUFFIX}`;
@@ -18,6 +22,10 @@ export function deadLetterTopic(topic: string): string {
  * Whether a topic is a dead-letter topic (`<topic>.dlq`).
  *
  * @param topic - a topic
+ * @example
+ * ```ts
+ * isDeadLetterTopic('orders.commands.dlq'); // true
+ * ```
  */
 export function isDeadLetterTopic(topic: string): boolean {
   return topic.endsWith(DEAD_LETTER_SUFFIX);
@@ -78,6 +86,10 @@ export const MAX_RECORD_AGE_HOURS = 7 * 24;
  * records longer, on fewer partitions.
  *
  * @param topic - a topic
+ * @example
+ * ```ts
+ * topicSettings('orders.events'); // its partitions, retention, segment hours and max.message.bytes
+ * ```
  */
 export function topicSettings(topic: string): TopicSettings {
   return isDeadLetterTopic(topic) ? TOPIC_SETTINGS.deadLetter : TOPIC_SETTINGS.source;
@@ -87,6 +99,10 @@ export function topicSettings(topic: string): TopicSettings {
  * A topic's configuration as Kafka names it: what `AWS::MSK::Topic` deploys and the local broker gets.
  *
  * @param topic - a topic
+ * @example
+ * ```ts
+ * topicConfigs('orders.events'); // { 'retention.ms': …, 'max.message.bytes': …, 'segment.ms': … }
+ * ```
  */
 export function topicConfigs(topic: string): Record<string, string> {
   const { retentionHours, maxMessageBytes, segmentHours } = topicSettings(topic);

@@ -60,6 +60,10 @@ export type DeclaredHandler<THandler> = THandler & { readonly access: FunctionAc
  *
  * @param handler - the handler to export
  * @param access - its tables, topics and consumer name
+ * @example
+ * ```ts
+ * export const handler = declareAccess(middy(sweep), { tables: { SAGAS_TABLE: TABLE_ACCESS.read } });
+ * ```
  */
 export function declareAccess<THandler extends object>(
   handler: THandler,
@@ -72,6 +76,11 @@ export function declareAccess<THandler extends object>(
  * The declaration a handler carries, if any (the deployment tooling reads modules it does not type).
  *
  * @param handler - an export of a handler module
+ * @example
+ * ```ts
+ * const access = accessOf((await import('./functions/payments/handler.js')).handler);
+ * access?.tables; // { PAYMENTS_TABLE: 'write', IDEMPOTENCY_TABLE: 'write' }
+ * ```
  */
 export function accessOf(handler: unknown): FunctionAccess | undefined {
   if ((typeof handler !== 'function' && typeof handler !== 'object') || handler === null) return undefined;

@@ -57,6 +57,11 @@ export interface FailureContext {
  *
  * @param input - the record and the invocation
  * @param failure - the condition and the attempts, as Lambda records them
+ * @example
+ * ```ts
+ * destinationValue(input, { condition: 'RetriesExhausted', approximateInvokeCount: 3, functionError: 'Handled' });
+ * // the JSON body Lambda writes to a kafka:// on-failure destination
+ * ```
  */
 export function destinationValue(input: Omit<DeadLetterInput, 'error'>, failure: FailureContext): string {
   const value = {
@@ -117,6 +122,12 @@ function withoutValue(raw: unknown): { raw: unknown; omitted: string } {
  * (`dlq-payload-omitted`).
  *
  * @param input - the record, where it came from, the invocation and the error
+ * @example
+ * ```ts
+ * const letter = deadLetterRecord({ event, context, partitionKey: 'orders.commands-0', topic: 'orders.commands',
+ *   partition: 0, offset: 42, key: record.keyBytes ?? null, raw: record.raw, batchSize: 1, error });
+ * await publisher.publish([letter]); // to orders.commands.dlq, keyed like the record, in Lambda's format
+ * ```
  */
 export function deadLetterRecord(input: DeadLetterInput): OutgoingRecord {
   const topic = deadLetterTopic(input.topic);

@@ -15,6 +15,10 @@ export interface EnvelopeOptions {
  * @param contract - the message's contract
  * @param data - its data
  * @param options - its id, correlation and time
+ * @example
+ * ```ts
+ * const envelope = envelopeFor(placeOrderV1, { orderId: 'order-1', customerId: 'c-1', currency: 'EUR', items });
+ * ```
  */
 export function envelopeFor<TData>(
   contract: MessageContract<TData>,
@@ -38,6 +42,10 @@ export function envelopeFor<TData>(
  * @param topic - the topic
  * @param envelope - the message
  * @param placement - partition, offset, key and time
+ * @example
+ * ```ts
+ * const input = recordFor('orders.commands', envelope, { partition: 0, offset: 7 });
+ * ```
  */
 export function recordFor(
   topic: string,

@@ -8,7 +8,6 @@
  */
 
 import { formatUrl } from '@aws-sdk/core/util';
-import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { extendedEncodeURIComponent } from '@smithy/core/protocols';
 import { Hash } from '@smithy/core/serde';
 import { HttpRequest } from '@smithy/core/transport';
@@ -51,6 +50,11 @@ export interface MskIamTokenOptions {
  * https://github.com/aws/aws-msk-iam-sasl-signer-js (the reference implementation)
  *
  * @param options - the region and credentials to sign with
+ * @example
+ * ```ts
+ * const { token, expiresAt } = await mskIamToken({ region: 'eu-west-1', credentials: await fromNodeProviderChain()() });
+ * // the SASL/OAUTHBEARER token kafkajs sends; expiresAt in epoch ms
+ * ```
  */
 export async function mskIamToken(options: MskIamTokenOptions): Promise<MskIamToken> {
   const { region, credentials, now = Date.now(), userAgent = MSK_IAM_USER_AGENT } = options;
@@ -108,6 +112,10 @@ export interface BootstrapBrokersOptions {
  * A cluster ARN's parts: `arn:<partition>:kafka:<region>:<account>:cluster/<name>/<uuid>`.
  *
  * @param clusterArn - an MSK cluster ARN
+ * @example
+ * ```ts
+ * parseClusterArn('arn:aws:kafka:eu-west-1:123456789012:cluster/orders/4f1c'); // { partition: 'aws', region: 'eu-west-1' }
+ * ```
  */
 export function parseClusterArn(clusterArn: string): { partition: string; region: string } {
   const [prefix, partition = '', service, region = ''] = clusterArn.split(':');
@@ -118,7 +126,14 @@ export function parseClusterArn(clusterArn: string): { partition: string; region
   return { partition, region };
 }
 
-/** MSK answered GetBootstrapBrokers with an error. Carries the HTTP status and the error's type. */
+/**
+ * MSK answered GetBootstrapBrokers with an error. Carries the HTTP status and the error's type.
+ * @example
+ * ```ts
+ * await bootstrapBrokers(clusterArn, { credentials });
+ * // MskApiError (status 403, errorType 'AccessDeniedException') when the role lacks kafka:GetBootstrapBrokers
+ * ```
+ */
 export class MskApiError extends PipelineError {
   override readonly name = 'MskApiError';
   /**
@@ -144,6 +159,11 @@ export class MskApiError extends PipelineError {
  *
  * @param clusterArn - the MSK cluster
  * @param options - credentials, region and endpoint of the MSK API
+ * @example
+ * ```ts
+ * const brokers = await bootstrapBrokers(process.env.MSK_CLUSTER_ARN, { credentials: fromNodeProviderChain() });
+ * // ['b-1.orders.abc123.c2.kafka.eu-west-1.amazonaws.com:9098', …]
+ * ```
  */
 export async function bootstrapBrokers(
   clusterArn: string,
@@ -208,12 +228,4 @@ export function splitBrokers(list: string | undefined): string[] {
     .split(',')
     .map((broker) => broker.trim())
     .filter(Boolean);
-}
-
-let credentials: AwsCredentialIdentityProvider | undefined;
-
-/** The SDK's default credential chain, once per container (in Lambda: the execution role's keys). */
-export function defaultCredentials(): AwsCredentialIdentityProvider {
-  credentials ??= defaultProvider();
-  return credentials;
 }

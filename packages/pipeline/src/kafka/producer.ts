@@ -1,12 +1,7 @@
+import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import type { KafkaConfig, Producer } from 'kafkajs';
 import { KafkaConfigurationError } from './errors.js';
-import {
-  bootstrapBrokers,
-  defaultCredentials,
-  mskIamToken,
-  parseClusterArn,
-  splitBrokers,
-} from './msk-iam.js';
+import { bootstrapBrokers, mskIamToken, parseClusterArn, splitBrokers } from './msk-iam.js';
 import { sizedRuns } from './record-size.js';
 
 /**
@@ -39,11 +34,15 @@ export const KAFKA_AUTH_MODES = { iam: 'iam', none: 'none' } as const;
  * the cluster ARN is the one source of truth, no second hand-kept broker list that could drift from it.
  * A failed answer is asked again on the next connect.
  */
-function clusterBrokers(clusterArn: string, endpoint: string | undefined): () => Promise<string[]> {
+function clusterBrokers(
+  clusterArn: string,
+  endpoint: string | undefined,
+  credentials: AwsCredentialIdentityProvider,
+): () => Promise<string[]> {
   let brokers: Promise<string[]> | undefined;
   return () => {
     brokers ??= bootstrapBrokers(clusterArn, {
-      credentials: defaultCredentials(),
+      credentials,
       ...(endpoint ? { endpoint } : {}),
     }).catch((error: unknown) => {
       brokers = undefined;
@@ -52,6 +51,23 @@ function clusterBrokers(clusterArn: string, endpoint: string | undefined): () =>
     return brokers;
   };
 }
+
+/** The client id of a client that names none, outside Lambda. */
+export const DEFAULT_KAFKA_CLIENT_ID = 'kafka-patterns';
+
+/** What {@link kafkaConfig} takes besides the environment. */
+export interface KafkaClientOptions {
+  /** signs MSK IAM tokens and asks MSK for the brokers (not called for `KAFKA_AUTH=none` with `KAFKA_BROKERS`) */
+  credentials: AwsCredentialIdentityProvider;
+  /**
+   * The client id the brokers log and quote against.
+   * @default `AWS_LAMBDA_FUNCTION_NAME`, else {@link DEFAULT_KAFKA_CLIENT_ID}
+   */
+  clientId?: string;
+}
+
+/** A publisher holding a connection: what a local process must close before it can exit. */
+export type ConnectedPublisher = Publisher & { disconnect(): Promise<void> };
 
 /**
  * Client configuration from the environment:
@@ -62,9 +78,14 @@ function clusterBrokers(clusterArn: string, endpoint: string | undefined): () =>
  * - the MSK API endpoint, as the AWS SDKs find it: `AWS_ENDPOINT_URL_KAFKA`, else `AWS_ENDPOINT_URL`, else
  *   the region's (https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html).
  *
- * @param env - where the variables above are read (default `process.env`)
+ * @param env - where the variables above are read
+ * @param options - the credentials that sign MSK IAM tokens and ask MSK for brokers, and the client id
+ * @example
+ * ```ts
+ * const kafka = new Kafka(kafkaConfig(process.env, { credentials: fromEnv(), clientId: 'dlq-tool' }));
+ * ```
  */
-export function kafkaConfig(env: NodeJS.ProcessEnv = process.env): KafkaConfig {
+export function kafkaConfig(env: NodeJS.ProcessEnv, options: KafkaClientOptions): KafkaConfig {
   const auth = env.KAFKA_AUTH ?? KAFKA_AUTH_MODES.iam;
   if (auth !== KAFKA_AUTH_MODES.iam && auth !== KAFKA_AUTH_MODES.none)
     throw new KafkaConfigurationError(`KAFKA_AUTH=${auth} is not supported: use iam (MSK) or none (local)`);
@@ -76,11 +97,11 @@ export function kafkaConfig(env: NodeJS.ProcessEnv = process.env): KafkaConfig {
     );
   const region = env.AWS_REGION ?? (clusterArn ? parseClusterArn(clusterArn).region : undefined);
   const config: KafkaConfig = {
-    clientId: env.AWS_LAMBDA_FUNCTION_NAME ?? 'kafka-patterns',
+    clientId: options.clientId ?? env.AWS_LAMBDA_FUNCTION_NAME ?? DEFAULT_KAFKA_CLIENT_ID,
     brokers:
       listed.length > 0 || !clusterArn
         ? listed
-        : clusterBrokers(clusterArn, env.AWS_ENDPOINT_URL_KAFKA ?? env.AWS_ENDPOINT_URL),
+        : clusterBrokers(clusterArn, env.AWS_ENDPOINT_URL_KAFKA ?? env.AWS_ENDPOINT_URL, options.credentials),
   };
   if (auth === KAFKA_AUTH_MODES.iam) {
     if (!region)
@@ -89,7 +110,7 @@ export function kafkaConfig(env: NodeJS.ProcessEnv = process.env): KafkaConfig {
     config.sasl = {
       mechanism: 'oauthbearer',
       oauthBearerProvider: async () => {
-        const { token } = await mskIamToken({ region, credentials: await defaultCredentials()() });
+        const { token } = await mskIamToken({ region, credentials: await options.credentials() });
         return { value: token };
       },
     };
@@ -97,11 +118,21 @@ export function kafkaConfig(env: NodeJS.ProcessEnv = process.env): KafkaConfig {
   return config;
 }
 
-class KafkaPublisher implements Publisher {
+/**
+ * The {@link Publisher} on kafkajs: an idempotent producer, connected on first use.
+ * @example
+ * ```ts
+ * const publisher = new KafkaPublisher(kafkaConfig(process.env, { credentials: fromNodeProviderChain() }));
+ * await publisher.publish([{ topic: 'orders.events', key: 'order-1', value: JSON.stringify(envelope), headers: {} }]);
+ * await publisher.disconnect();
+ * ```
+ */
+export class KafkaPublisher implements ConnectedPublisher {
   readonly #config: KafkaConfig;
   #producer: Producer | undefined;
   #connected: Promise<Producer> | undefined;
 
+  /** @param config - the client's configuration ({@link kafkaConfig}) */
   constructor(config: KafkaConfig) {
     this.#config = config;
   }
@@ -123,6 +154,7 @@ class KafkaPublisher implements Publisher {
     return this.#producer;
   }
 
+  /** Opens the connection ahead of the first publish (MSK IAM: signs a token, asks MSK for brokers). */
   async connect(): Promise<void> {
     await this.#producerConnected();
   }
@@ -138,6 +170,8 @@ class KafkaPublisher implements Publisher {
   /**
    * One request per run of records that fits the topics' `max.message.bytes` (most batches: one), the
    * runs one after the other so that each key keeps its order.
+   *
+   * @param records - the records, in the order each key must keep
    */
   async publish(records: readonly OutgoingRecord[]): Promise<void> {
     if (records.length === 0) return;
@@ -155,16 +189,9 @@ class KafkaPublisher implements Publisher {
     }
   }
 
+  /** Closes the connection, if open; the next publish opens a new one. */
   async disconnect(): Promise<void> {
     if (this.#connected) await this.#producer?.disconnect();
     this.#connected = undefined;
   }
-}
-
-let publisher: KafkaPublisher | undefined;
-
-/** One producer per container, connected on first use, reused across invocations. */
-export function getPublisher(): Publisher & { disconnect(): Promise<void> } {
-  publisher ??= new KafkaPublisher(kafkaConfig());
-  return publisher;
 }

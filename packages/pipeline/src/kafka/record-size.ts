@@ -24,6 +24,10 @@ const byteLength = (bytes: string | Buffer | null) =>
  * The most a record takes in a record batch (uncompressed).
  *
  * @param record - a record to publish
+ * @example
+ * ```ts
+ * recordBytes({ key: 'order-1', value: JSON.stringify(envelope), headers }); // bytes the broker counts
+ * ```
  */
 export function recordBytes(record: SizedRecord): number {
   let bytes = RECORD_OVERHEAD + byteLength(record.key) + byteLength(record.value);
@@ -39,6 +43,10 @@ export function recordBytes(record: SizedRecord): number {
  * each record batch, and kafkajs sends one batch per partition per request.
  *
  * @param topic - the topic a publish request writes to
+ * @example
+ * ```ts
+ * batchBudget('orders.events'); // bytes of records one produce request to the topic may carry
+ * ```
  */
 export function batchBudget(topic: string): number {
   return topicSettings(topic).maxMessageBytes - BATCH_OVERHEAD;
@@ -51,6 +59,10 @@ export function batchBudget(topic: string): number {
  * its own (the broker refuses it with MESSAGE_TOO_LARGE, a permanent error).
  *
  * @param records - the records of one publish
+ * @example
+ * ```ts
+ * for (const run of sizedRuns(records)) await producer.sendBatch({ topicMessages: byTopic(run) });
+ * ```
  */
 export function sizedRuns<T extends SizedRecord>(records: readonly T[]): T[][] {
   const runs: T[][] = [];

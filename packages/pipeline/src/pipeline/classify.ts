@@ -3,9 +3,6 @@ import { PermanentError, TransientError } from '../common/errors.js';
 export const ERROR_KINDS = { permanent: 'permanent', transient: 'transient' } as const;
 export type ErrorKind = (typeof ERROR_KINDS)[keyof typeof ERROR_KINDS];
 
-/** Returns a kind to decide, or `undefined` to let the next classifier decide. */
-export type ErrorClassifier = (error: unknown) => ErrorKind | undefined;
-
 const TRANSIENT_AWS_ERRORS = new Set([
   'ProvisionedThroughputExceededException',
   'ThrottlingException',
@@ -57,6 +54,10 @@ const reachesDynamoDbLimit = (message: string | undefined) =>
  * kafkajs wraps a broker's refusal in its retry errors: the Kafka error types anywhere in the cause chain.
  *
  * @param error - what kafkajs threw
+ * @example
+ * ```ts
+ * kafkaErrorTypes(error); // e.g. ['KafkaJSNumberOfRetriesExceeded', 'KafkaJSConnectionError']
+ * ```
  */
 export function kafkaErrorTypes(error: unknown): string[] {
   const types: string[] = [];
@@ -92,7 +93,7 @@ function reachesLimit(error: object): boolean {
 }
 
 /** The built-in rules: our classes, limits reached, AWS SDK errors, Node network errors, kafkajs retriable errors. */
-export const defaultClassifier: ErrorClassifier = (error) => {
+function knownKind(error: unknown): ErrorKind | undefined {
   if (error instanceof PermanentError) return ERROR_KINDS.permanent;
   if (error instanceof TransientError) return ERROR_KINDS.transient;
   if (typeof error !== 'object' || error === null) return undefined;
@@ -110,20 +111,21 @@ export const defaultClassifier: ErrorClassifier = (error) => {
   if (candidate.code && TRANSIENT_NETWORK_CODES.has(candidate.code)) return ERROR_KINDS.transient;
   if (candidate.name?.startsWith('KafkaJS') && candidate.retriable === true) return ERROR_KINDS.transient;
   return undefined;
-};
+}
 
 /**
- * Classify with the handler's classifiers first, then the defaults. An error nobody recognises is
+ * Whether an error is worth retrying: a handler's {@link PermanentError} or {@link TransientError} says
+ * so itself; DynamoDB's, Kafka's and the SDK's errors are known here. An error nobody recognises is
  * treated as transient: it is retried and, if it never succeeds, reaches the mapping's on-failure
  * destination — a bug must not silently turn into a dead-lettered record on its first occurrence.
  *
  * @param error - what a handler or a call threw
- * @param classifiers - the consumer's own rules, asked first
+ * @example
+ * ```ts
+ * classify(new PermanentError('no such SKU')); // 'permanent': dead-lettered at once
+ * classify(new Error('socket hang up'));       // 'transient': retried
+ * ```
  */
-export function classify(error: unknown, classifiers: readonly ErrorClassifier[] = []): ErrorKind {
-  for (const classifier of [...classifiers, defaultClassifier]) {
-    const kind = classifier(error);
-    if (kind) return kind;
-  }
-  return ERROR_KINDS.transient;
+export function classify(error: unknown): ErrorKind {
+  return knownKind(error) ?? ERROR_KINDS.transient;
 }

@@ -13,12 +13,11 @@ import {
   TABLE_ACCESS,
   type TableDeclaration,
 } from '../deploy/access.js';
-import { getPublisher } from '../kafka/producer.js';
 import type { DecodedRecord } from '../kafka/types.js';
-import { getDocumentClient, tableName } from '../store/dynamodb.js';
 import { IdempotencyStore } from '../store/idempotency.js';
 import { releaseConnectionsLocally } from './middlewares/release-connections-locally.js';
 import { BatchProcessor, consumedTopics, markerKey } from './processor.js';
+import { containerContext, type ServiceContext } from './service-context.js';
 import type { BatchReport, KafkaBatchResponse, ProcessorDependencies, ProcessorOptions } from './types.js';
 
 /**
@@ -44,20 +43,21 @@ export interface ConsumerOptions<TContracts extends readonly MessageContract[] =
    * @default METRICS_NAMESPACE ('KafkaPatterns')
    */
   metricsNamespace?: string;
-  /** replaces the DynamoDB store / Kafka publisher built from the environment (tests, benchmarks) */
-  dependencies?: Partial<ProcessorDependencies>;
+  /**
+   * The DynamoDB client, publisher, table names and clock of the consumer and its handler, asked for
+   * (a context builds its clients on first use).
+   * @default containerContext (built from `process.env`)
+   */
+  service?: ServiceContext;
 }
 
-/** The DynamoDB store and Kafka publisher from the environment, unless given. */
-function resolveDependencies(
-  registry: ContractRegistry,
-  given: Partial<ProcessorDependencies> = {},
-): ProcessorDependencies {
+/** The idempotency store and publisher of a service context. */
+function dependenciesOf(registry: ContractRegistry, service: ServiceContext): ProcessorDependencies {
   return {
-    ...given,
-    registry: given.registry ?? registry,
-    store: given.store ?? new IdempotencyStore(getDocumentClient(), tableName(IDEMPOTENCY_TABLE_VARIABLE)),
-    publisher: given.publisher ?? getPublisher(),
+    registry,
+    service,
+    store: new IdempotencyStore(service.documentClient, service.tableName(IDEMPOTENCY_TABLE_VARIABLE)),
+    publisher: service.publisher,
   };
 }
 
@@ -115,8 +115,7 @@ export type ConsumerHandler = DeclaredHandler<
  *
  * @param options - what the consumer accepts (and so reads), may publish and touch, and its handler; see {@link ConsumerOptions}
  * @returns the handler to export; its mapping needs `FunctionResponseTypes: [ReportBatchItemFailures]`
- * @default dependencies: an {@link IdempotencyStore} on the table `IDEMPOTENCY_TABLE` names and the
- * publisher {@link getPublisher} configures from `KAFKA_BROKERS` or `MSK_CLUSTER_ARN`
+ * @default service: {@link containerContext}; the idempotency store is on the table its `IDEMPOTENCY_TABLE` names
  * @example
  * ```ts
  * export const handler = consumer({
@@ -136,10 +135,11 @@ export function consumer<const TContracts extends readonly MessageContract[]>(
   const logger = new Logger({ serviceName: options.name });
   const metricsNamespace = options.metricsNamespace ?? METRICS_NAMESPACE;
   const metrics = new Metrics({ namespace: metricsNamespace, serviceName: options.name });
+  const service = options.service ?? containerContext();
   let processor: BatchProcessor<MessageOf<TContracts>> | undefined;
 
   async function processBatch(event: unknown, context: Context): Promise<KafkaBatchResponse> {
-    processor ??= new BatchProcessor(options, resolveDependencies(options.registry, options.dependencies));
+    processor ??= new BatchProcessor(options, dependenciesOf(options.registry, service));
     const report = await processor.process(event, context);
     observe(report, logger, metrics);
     return report.response;
@@ -148,11 +148,7 @@ export function consumer<const TContracts extends readonly MessageContract[]>(
   const handler = middy(processBatch)
     .use(injectLambdaContext(logger))
     .use(logMetrics(metrics))
-    .use(
-      releaseConnectionsLocally(() =>
-        options.dependencies?.publisher ? Promise.resolve() : getPublisher().disconnect(),
-      ),
-    );
+    .use(releaseConnectionsLocally(service));
   /**
    * The idempotency marker a record of this consumer's topics commits under, or `undefined` for one
    * it would dead-letter on sight: what the dead-letter tool reads to tell whether a letter's record

@@ -1,11 +1,22 @@
 import '../common/zod-messages.js';
 import middy from '@middy/core';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { PipelineError } from '../common/errors.js';
-import { declareAccess, TABLE_ACCESS } from '../deploy/access.js';
+import { type DeclaredHandler, declareAccess, TABLE_ACCESS } from '../deploy/access.js';
+import { containerContext, type ServiceContext } from './service-context.js';
 
-/** An HTTP error with the status and the message the client gets as JSON. */
+/**
+ * An HTTP error with the status and the message the client gets as JSON.
+ * @example
+ * ```ts
+ * httpQuery(['ORDER_VIEWS_TABLE'], z.object({ orderId: z.string() }), async ({ orderId }, service) => {
+ *   const view = await views(service).get(orderId);
+ *   if (!view) throw new HttpError(404, `order ${orderId} not found`); // answered as { error } with status 404
+ *   return view;
+ * });
+ * ```
+ */
 export class HttpError extends PipelineError {
   override readonly name = 'HttpError';
   /**
@@ -25,6 +36,10 @@ export class HttpError extends PipelineError {
  *
  * @param statusCode - the HTTP status
  * @param body - the body, serialised as JSON
+ * @example
+ * ```ts
+ * return json(404, { error: 'order order-1 not found' }); // content-type application/json
+ * ```
  */
 export function json(statusCode: number, body: unknown): APIGatewayProxyStructuredResultV2 {
   return { statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
@@ -78,6 +93,11 @@ export function pageCursor<TPosition>(position: z.core.$ZodType<TPosition>) {
   };
 }
 
+/** What {@link httpQuery} returns: an HTTP API handler carrying the tables its role may read. */
+export type HttpQueryHandler = DeclaredHandler<
+  (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>
+>;
+
 /**
  * An HTTP API (API Gateway v2) handler whose path and query parameters are validated by zod: bad
  * input is a 400 with the reasons, an HttpError its own status, anything else a 500 — always JSON.
@@ -86,13 +106,25 @@ export function pageCursor<TPosition>(position: z.core.$ZodType<TPosition>) {
  *
  * @param reads - the table variables the query reads (its role may read only these)
  * @param params - the zod schema of the path and query parameters
- * @param query - what answers, from valid parameters
+ * @param query - what answers, from valid parameters and the service context
+ * @param options - `service`: the clients and table names the query is given
+ * @default options.service: {@link containerContext}
+ * @example
+ * ```ts
+ * export const getOrder = httpQuery(['ORDER_VIEWS_TABLE'], z.object({ orderId: z.string() }), async ({ orderId }, service) => {
+ *   const view = await new OrderViews(service.documentClient, service.tableName('ORDER_VIEWS_TABLE')).get(orderId);
+ *   if (!view) throw new HttpError(404, `order ${orderId} not found`);
+ *   return view;
+ * });
+ * ```
  */
 export function httpQuery<TParams extends z.core.$ZodType>(
   reads: readonly string[],
   params: TParams,
-  query: (input: z.infer<TParams>) => Promise<unknown>,
-) {
+  query: (input: z.infer<TParams>, service: ServiceContext) => Promise<unknown>,
+  options: { service?: ServiceContext } = {},
+): HttpQueryHandler {
+  const service = options.service ?? containerContext();
   async function handleRequest(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
     const parsed = z.safeParse(params, { ...event.pathParameters, ...event.queryStringParameters });
     if (!parsed.success) {
@@ -102,7 +134,7 @@ export function httpQuery<TParams extends z.core.$ZodType>(
       });
     }
     try {
-      return json(200, await query(parsed.data));
+      return json(200, await query(parsed.data, service));
     } catch (error) {
       if (error instanceof HttpError) return json(error.statusCode, { error: error.message });
       console.error(error);

@@ -14,6 +14,12 @@ interface KeyQueue<T> {
  * to the next ready key (round robin), so every lane stays busy while any key has work, instead of
  * idling behind the keys with the longest queues. `step` returns false to drop the rest of its key's
  * items, and must not throw.
+ * @example
+ * ```ts
+ * const lanes = new KeyedLanes<DecodedRecord>(16, async (record) => handle(record)); // false stops the key
+ * for (const record of records) lanes.push(record.key ?? '', record);
+ * await lanes.close(); // every key's items ran in order, 16 keys at a time
+ * ```
  */
 export class KeyedLanes<T> {
   readonly #queues = new Map<string, KeyQueue<T>>();

@@ -17,6 +17,11 @@ import type { OutgoingMessage } from './types.js';
  * @param registry - the service's contracts
  * @param records - what is about to be published
  * @param publishes - the topics the function may publish to (any, without it)
+ * @example
+ * ```ts
+ * assertPublishable(contracts, outgoing, ['payments.events']);
+ * // throws before anything commits if a record names another topic or breaks its contract
+ * ```
  */
 export function assertPublishable(
   registry: ContractRegistry,
@@ -57,6 +62,11 @@ export function assertPublishable(
  * @param cause - the message being handled: its id and correlation
  * @param messages - what the handler decided to send
  * @param now - the time of the outgoing messages
+ * @example
+ * ```ts
+ * const records = toOutgoingRecords(message, decision.messages ?? []);
+ * await publisher.publish(records); // envelopes with stable ids: a redelivery publishes the same bytes
+ * ```
  */
 export function toOutgoingRecords(
   cause: Pick<Envelope, 'id' | 'correlationId'>,

@@ -16,6 +16,7 @@ import { classify, ERROR_KINDS } from './classify.js';
 import { KeyedLanes } from './keyed-lanes.js';
 import { assertPublishable, toOutgoingRecords } from './outbox.js';
 import { DEFAULT_RETRY, invocationDeadline, type RetryOptions, retryTransient } from './retry.js';
+import { containerContext, type ServiceContext } from './service-context.js';
 import {
   type BatchReport,
   type Decision,
@@ -141,6 +142,10 @@ function offsetOrder(entries: readonly unknown[]): {
  * @param options - the consumer's name and idempotency key
  * @param message - the valid message
  * @param record - its record
+ * @example
+ * ```ts
+ * markerKey({ name: 'payments' }, message, record); // 'payments:<message id>'
+ * ```
  */
 export function markerKey<TMessage>(
   options: Pick<ProcessorOptions<TMessage>, 'name' | 'idempotencyKey'>,
@@ -155,6 +160,10 @@ export function markerKey<TMessage>(
  *
  * @param options - the consumer's `topics` and `accepts`
  * @throws PipelineError when it gives neither
+ * @example
+ * ```ts
+ * consumedTopics({ name: 'payments', accepts: PAYMENT_COMMANDS }); // ['payments.commands']
+ * ```
  */
 export function consumedTopics(
   options: Pick<ProcessorOptions<never>, 'name' | 'topics' | 'accepts'>,
@@ -172,10 +181,17 @@ function asError(error: unknown): Error {
  * Processes MSK batches the way docs/architecture.md, "Processing one batch" describes. One instance per
  * container: it remembers, per partition, the offset it expects next, to tell a plain next batch
  * from a possible redelivery.
+ * @example
+ * ```ts
+ * const processor = new BatchProcessor(paymentsOptions, { store, publisher, registry: contracts });
+ * const report = await processor.process(event, lambdaContext);
+ * report.response; // { batchItemFailures: [...] }: the partial batch response
+ * ```
  */
 export class BatchProcessor<TMessage extends ValidMessage = ValidMessage> {
   readonly #options: ProcessorOptions<TMessage>;
   readonly #deps: ProcessorDependencies;
+  readonly #service: ServiceContext;
   readonly #topics: readonly string[];
   readonly #nextOffset = new Map<string, number>();
 
@@ -187,6 +203,7 @@ export class BatchProcessor<TMessage extends ValidMessage = ValidMessage> {
   constructor(options: ProcessorOptions<TMessage>, dependencies: ProcessorDependencies) {
     this.#options = options;
     this.#deps = dependencies;
+    this.#service = dependencies.service ?? containerContext();
     this.#topics = consumedTopics(options);
   }
 
@@ -267,7 +284,6 @@ export class BatchProcessor<TMessage extends ValidMessage = ValidMessage> {
       baseDelayMs: this.#options.retry?.baseDelayMs ?? DEFAULT_RETRY.baseDelayMs,
       maxDelayMs: this.#options.retry?.maxDelayMs ?? DEFAULT_RETRY.maxDelayMs,
       budgetMs: time.budgetMs,
-      classifiers: this.#options.classifiers,
       sleep: this.#deps.sleep,
       random: this.#deps.random,
       onRetry,
@@ -373,7 +389,7 @@ export class BatchProcessor<TMessage extends ValidMessage = ValidMessage> {
       return true;
     } catch (error) {
       const failure = asError(error);
-      if (classify(failure, this.#options.classifiers) === ERROR_KINDS.permanent) {
+      if (classify(failure) === ERROR_KINDS.permanent) {
         this.#deadLetter(run, state, failure);
         return true;
       }
@@ -539,7 +555,13 @@ export class BatchProcessor<TMessage extends ValidMessage = ValidMessage> {
     const { store } = this.#deps;
     const { lambda, known } = run;
     const hash = payloadHash(item.record.value);
-    const handlerContext = { record: item.record, lambda, idempotencyKey: item.idempotencyKey, attempt };
+    const handlerContext = {
+      record: item.record,
+      lambda,
+      idempotencyKey: item.idempotencyKey,
+      attempt,
+      service: this.#service,
+    };
     if (this.#options.mode === IDEMPOTENCY_MODES.claim) {
       const claim = await store.claim(item.idempotencyKey, hash, lambda.getRemainingTimeInMillis());
       if (claim.status === 'duplicate') return this.#republish(item.idempotencyKey, claim.outbox);

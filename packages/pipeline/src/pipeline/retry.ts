@@ -1,5 +1,5 @@
 import { InProgressError, TimeBudgetExceededError } from '../common/errors.js';
-import { classify, ERROR_KINDS, type ErrorClassifier } from './classify.js';
+import { classify, ERROR_KINDS } from './classify.js';
 
 export interface RetryOptions {
   /** attempts in all, the first included */
@@ -8,7 +8,6 @@ export interface RetryOptions {
   maxDelayMs: number;
   /** milliseconds of invocation time still available for work (remaining time minus the safety margin) */
   budgetMs: () => number;
-  classifiers?: readonly ErrorClassifier[] | undefined;
   /** injectable for tests */
   random?: (() => number) | undefined;
   sleep?: ((ms: number) => Promise<void>) | undefined;
@@ -26,6 +25,15 @@ export interface RetryOptions {
  * {@link TimeBudgetExceededError} `ms` from now, and the function that clears it.
  * @param ms time left for work (the remaining time minus the safety margin)
  * @param what what runs out of time, for the error message
+ * @example
+ * ```ts
+ * const { deadline, clear } = invocationDeadline(context.getRemainingTimeInMillis() - 1_000, 'the record');
+ * try {
+ *   await Promise.race([work(), deadline]); // TimeBudgetExceededError once the time is out
+ * } finally {
+ *   clear();
+ * }
+ * ```
  */
 export function invocationDeadline(
   ms: number,
@@ -64,6 +72,10 @@ export const DEFAULT_RETRY = { maxAttempts: 5, baseDelayMs: 25, maxDelayMs: 2_00
  *
  * @param attempt - the attempt that failed, from 1
  * @param options - the base and largest delay, the random source
+ * @example
+ * ```ts
+ * fullJitterDelay(3, { baseDelayMs: 100, maxDelayMs: 5_000 }); // a random whole number of ms in [0, 400)
+ * ```
  */
 export function fullJitterDelay(
   attempt: number,
@@ -82,7 +94,14 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
  * record makes (bench/pipeline.ts).
  *
  * @param work - the call, given its attempt number
- * @param options - attempts, delays, budget, deadline and classifiers
+ * @param options - attempts, delays, budget and deadline
+ * @example
+ * ```ts
+ * const answer = await retryTransient(() => provider.charge(request), {
+ *   ...DEFAULT_RETRY,
+ *   budgetMs: () => context.getRemainingTimeInMillis() - 1_000,
+ * });
+ * ```
  */
 export function retryTransient<T>(work: (attempt: number) => Promise<T>, options: RetryOptions): Promise<T> {
   if (options.budgetMs() <= 0) return Promise.reject(outOfTime());
@@ -110,7 +129,7 @@ async function retryAfter<T>(
   const sleep = options.sleep ?? defaultSleep;
   let error = firstError;
   for (let attempt = 1; ; attempt++) {
-    if (classify(error, options.classifiers) === ERROR_KINDS.permanent) throw error;
+    if (classify(error) === ERROR_KINDS.permanent) throw error;
     if (attempt >= options.maxAttempts) throw error;
     // A claim held by an invocation that may have died frees itself when its lease ends: wait for
     // that when there is time (found by npm run chaos: a killed payments process left its claim,

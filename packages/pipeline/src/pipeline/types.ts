@@ -3,7 +3,7 @@ import type { ContractRegistry, MessageContract, ValidMessage } from '../contrac
 import type { OutgoingRecord, Publisher } from '../kafka/producer.js';
 import type { DecodedRecord } from '../kafka/types.js';
 import type { ClaimResult, CommitResult, TransactItem } from '../store/idempotency.js';
-import type { ErrorClassifier } from './classify.js';
+import type { ServiceContext } from './service-context.js';
 
 /** A message a handler wants to send; the pipeline wraps it in an envelope with a stable id. */
 export interface OutgoingMessage<TData = unknown> {
@@ -41,6 +41,8 @@ export interface HandlerContext {
    * optimistic-concurrency race — so whatever the handler remembers from earlier must be read again.
    */
   attempt: number;
+  /** the clients, table names and clock the consumer was given (its container's, unless a test gave another) */
+  service: ServiceContext;
 }
 
 export type MessageHandler<TMessage = ValidMessage> = (
@@ -102,7 +104,6 @@ export interface ProcessorOptions<TMessage = ValidMessage> {
   /** key groups processed at once; default 16 */
   concurrency?: number;
   retry?: { maxAttempts?: number; baseDelayMs?: number; maxDelayMs?: number };
-  classifiers?: readonly ErrorClassifier[];
   /** invocation time kept back for publishing and answering; default min(5 s, 20 % of the time left at start) */
   safetyMarginMs?: number;
 }
@@ -137,6 +138,11 @@ export interface ProcessorDependencies {
   store: IdempotencyBackend;
   publisher: Publisher;
   registry: ContractRegistry;
+  /**
+   * What handlers are given as `context.service`.
+   * @default containerContext()
+   */
+  service?: ServiceContext | undefined;
   /** injectable for tests */
   sleep?: ((ms: number) => Promise<void>) | undefined;
   random?: (() => number) | undefined;

@@ -84,6 +84,11 @@ function storedOutbox(marker: MarkerItem): OutgoingRecord[] {
 /**
  * Idempotency markers in DynamoDB, written with conditional writes. In transactional mode the marker,
  * the handler's writes and its outgoing messages (the outbox) commit in ONE request.
+ * @example
+ * ```ts
+ * const store = new IdempotencyStore(service.documentClient, service.tableName('IDEMPOTENCY_TABLE'));
+ * await store.find('payments:order-1', hash); // the committed marker, if any
+ * ```
  */
 export class IdempotencyStore {
   readonly #ttlSeconds: number;

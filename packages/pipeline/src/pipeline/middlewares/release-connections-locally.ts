@@ -1,4 +1,5 @@
 import type { MiddlewareObj } from '@middy/core';
+import type { ServiceContext } from '../service-context.js';
 
 /**
  * Under `serverless invoke local` (which sets IS_LOCAL=true) the handler runs in a plain Node process
@@ -6,12 +7,15 @@ import type { MiddlewareObj } from '@middy/core';
  * In Lambda the container is frozen after the response and the connection is reused, so this
  * middleware does nothing there.
  *
- * @param release - closes what the invocation opened
+ * @param service - the context whose connections close, and whose environment says whether it runs locally
+ * @example
+ * ```ts
+ * export const handler = middy(sweep).use(releaseConnectionsLocally(service));
+ * ```
  */
-export function releaseConnectionsLocally(release: () => Promise<void>): MiddlewareObj {
-  const isLocal = () => process.env.IS_LOCAL === 'true';
+export function releaseConnectionsLocally(service: ServiceContext): MiddlewareObj {
   const releaseWhenLocal = async () => {
-    if (isLocal()) await release();
+    if (service.environment.IS_LOCAL === 'true') await service.release();
   };
   return { name: 'releaseConnectionsLocally', after: releaseWhenLocal, onError: releaseWhenLocal };
 }
