@@ -5,6 +5,8 @@
  */
 
 import { InfrastructureError, runCli } from '@msk-patterns/emulator';
+import { startLocalConsole } from './console/local.js';
+import type { RunningConsole } from './console/server.js';
 import { demoSummary, emulatorTotals, type LocalStack, runStackDemo, startLocalStack } from './demo/stack.js';
 
 const once = process.argv.includes('--once');
@@ -17,10 +19,12 @@ function log(line: string): void {
 
 async function main(): Promise<number> {
   let stack: LocalStack | undefined;
+  let operatorConsole: RunningConsole | undefined;
   // Stopped while packaging: the packager must not outlive us.
   const packaging = new AbortController();
   const shutdown = async () => {
     packaging.abort();
+    await operatorConsole?.close();
     await stack?.shutdown();
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -44,6 +48,8 @@ async function main(): Promise<number> {
     `invoke a function against it: npx serverless invoke local -f audit -p events/audit.json --env DYNAMODB_ENDPOINT=${infrastructure.dynamodbEndpoint} --env KAFKA_BROKERS=${infrastructure.kafkaBrokers.join(',')} --env KAFKA_AUTH=none`,
   );
   log(`query API on ${apiUrl} (e.g. GET ${apiUrl}/orders/<orderId>)`);
+  operatorConsole = await startLocalConsole(infrastructure);
+  log(`operator console on ${operatorConsole.url} (loopback only; the token is this start's)`);
 
   const result = await runStackDemo(stack, log);
   const totals = emulatorTotals(emulator);

@@ -21,6 +21,7 @@ export {
   type MarkerKeyOf,
 } from './dlq/outboxes.js';
 export { printable } from './dlq/printable.js';
+export { DeadLetterTail } from './dlq/tail.js';
 export { MAX_BATCH_BYTES, RunnerStoppedError } from './emulator/batcher.js';
 export {
   MappingConfigError,

@@ -5,7 +5,7 @@ import {
   decodeMskEvent,
   isDeadLetterTopic,
 } from '@msk-patterns/pipeline';
-import { Kafka, type KafkaConfig, logLevel } from 'kafkajs';
+import { Kafka, type KafkaConfig, type KafkaMessage, logLevel } from 'kafkajs';
 import * as z from 'zod/mini';
 import { EmulatorError } from '../errors.js';
 
@@ -138,7 +138,22 @@ function kafkaHeaders(record: DecodedRecord): Record<string, Buffer[]> {
 /** Plaintext brokers (the local broker), or a full client configuration (a deployed stage: MSK IAM over TLS). */
 export type KafkaConnection = readonly string[] | KafkaConfig;
 
-function kafkaClient(connection: KafkaConnection): Kafka {
+/** A dead-letter topic's record, as kafkajs gives it, read as a letter. */
+export function letterOfMessage(topic: string, partition: number, message: KafkaMessage): DeadLetter {
+  const headers = Object.fromEntries(
+    Object.entries(message.headers ?? {}).map(([name, value]) => [name, String(value)]),
+  );
+  return parseDeadLetter(
+    topic,
+    partition,
+    message.offset,
+    message.value,
+    headers,
+    new Date(Number(message.timestamp)).toISOString(),
+  );
+}
+
+export function kafkaClient(connection: KafkaConnection): Kafka {
   const config: KafkaConfig = isBrokerList(connection) ? { brokers: [...connection] } : connection;
   return new Kafka({ ...config, logLevel: logLevel.NOTHING });
 }
@@ -192,17 +207,7 @@ export async function readDeadLetters(
       consumer
         .run({
           eachMessage: async ({ topic, partition, message }) => {
-            const headers = Object.fromEntries(
-              Object.entries(message.headers ?? {}).map(([name, v]) => [name, String(v)]),
-            );
-            const letter = parseDeadLetter(
-              topic,
-              partition,
-              message.offset,
-              message.value,
-              headers,
-              new Date(Number(message.timestamp)).toISOString(),
-            );
+            const letter = letterOfMessage(topic, partition, message);
             if (matches(letter, filter)) letters.push(letter);
             const key = `${topic}/${partition}`;
             if (Number(message.offset) >= (remaining.get(key) ?? Number.POSITIVE_INFINITY))

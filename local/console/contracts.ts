@@ -1,0 +1,155 @@
+import * as z from 'zod/mini';
+
+/**
+ * What the console's API answers, declared once: the server builds these shapes, the pages parse
+ * them (no cast on data that crossed the network). Browser-safe: no Node module here.
+ */
+
+export const session = z.object({
+  operator: z.string(),
+  allowRedrive: z.boolean(),
+  /** repeated in `x-console-token` on a change */
+  token: z.string(),
+});
+
+export const letterSummary = z.object({
+  id: z.string(),
+  dlqTopic: z.string(),
+  source: z.optional(z.string()),
+  errorClass: z.string(),
+  condition: z.string(),
+  functionName: z.string(),
+  timestamp: z.string(),
+  key: z.optional(z.string()),
+  redriven: z.boolean(),
+});
+
+export const letterList = z.object({
+  total: z.number(),
+  groups: z.object({
+    error: z.record(z.string(), z.number()),
+    source: z.record(z.string(), z.number()),
+    function: z.record(z.string(), z.number()),
+  }),
+  histogram: z.array(z.object({ hour: z.string(), letters: z.number() })),
+  letters: z.array(letterSummary),
+});
+
+export const bytesView = z.object({
+  text: z.string(),
+  hex: z.string(),
+  json: z.optional(z.string()),
+  bytes: z.number(),
+});
+
+export const letterDetail = z.object({
+  ...letterSummary.shape,
+  errorMessage: z.string(),
+  /** Lambda's count of invocations of the record's batch, when the letter says */
+  attempts: z.optional(z.number()),
+  payloadOmitted: z.optional(z.string()),
+  committedOutbox: z.nullable(z.object({ messages: z.number(), republished: z.boolean() })),
+  origin: z.nullable(
+    z.object({ topic: z.string(), partition: z.number(), offset: z.number(), timestamp: z.string() }),
+  ),
+  record: z.nullable(
+    z.object({
+      key: z.optional(bytesView),
+      headers: z.array(z.object({ name: z.string(), value: z.optional(bytesView) })),
+      value: z.optional(bytesView),
+    }),
+  ),
+});
+
+export const redriveAnswer = z.object({ dryRun: z.boolean(), plan: z.array(z.string()) });
+
+export const auditEntry = z.object({
+  at: z.string(),
+  /** the operator: the local user, or the AWS principal on a stage */
+  who: z.string(),
+  action: z.literal('redrive'),
+  letters: z.array(z.string()),
+  /** what was sent where, as the redrive logged it */
+  sent: z.array(z.string()),
+  result: z.enum(['sent', 'refused', 'failed']),
+  reason: z.optional(z.string()),
+});
+
+export const auditList = z.object({ entries: z.array(auditEntry) });
+
+export const apiError = z.object({ error: z.string() });
+
+export const sagaPage = z.object({
+  orderId: z.string(),
+  state: z.string(),
+  version: z.number(),
+  outcome: z.string(),
+  cause: z.optional(z.string()),
+  /** compensations sent and not yet acknowledged */
+  pending: z.array(z.string()),
+  deadlineAt: z.optional(z.string()),
+  /** waiting, and past its deadline */
+  overdue: z.boolean(),
+  startedAt: z.string(),
+  updatedAt: z.string(),
+  timeline: z.array(
+    z.object({
+      version: z.number(),
+      at: z.string(),
+      from: z.string(),
+      to: z.string(),
+      trigger: z.string(),
+      sent: z.array(z.string()),
+      note: z.string(),
+    }),
+  ),
+  /** what `npm run saga -- <orderId>` prints */
+  report: z.string(),
+});
+
+const orderState = z.object({
+  status: z.string(),
+  orderId: z.optional(z.string()),
+  customerId: z.optional(z.string()),
+  currency: z.optional(z.string()),
+  items: z.array(z.object({ sku: z.string(), quantity: z.number(), unitPrice: z.number() })),
+  total: z.number(),
+  cancelReason: z.optional(z.string()),
+});
+
+export const orderPage = z.object({
+  orderId: z.string(),
+  version: z.number(),
+  state: orderState,
+  /** the state at the version asked for */
+  asOf: z.optional(z.object({ version: z.number(), state: orderState })),
+  events: z.array(
+    z.object({
+      streamVersion: z.number(),
+      type: z.string(),
+      version: z.number(),
+      occurredAt: z.string(),
+      /** the schema version it was written with, when it was upcast to `version` */
+      upcastFrom: z.optional(z.number()),
+    }),
+  ),
+  /** the read model's view (eventually consistent) */
+  view: z.nullable(
+    z.object({
+      orderId: z.string(),
+      status: z.string(),
+      version: z.number(),
+      total: z.number(),
+      items: orderState.shape.items,
+    }),
+  ),
+});
+
+export type Session = z.infer<typeof session>;
+export type LetterSummary = z.infer<typeof letterSummary>;
+export type LetterList = z.infer<typeof letterList>;
+export type BytesView = z.infer<typeof bytesView>;
+export type LetterDetail = z.infer<typeof letterDetail>;
+export type AuditEntry = z.infer<typeof auditEntry>;
+export type SagaPage = z.infer<typeof sagaPage>;
+export type OrderPage = z.infer<typeof orderPage>;
