@@ -48,7 +48,7 @@ async function main(): Promise<number> {
     `invoke a function against it: npx serverless invoke local -f audit -p events/audit.json --env DYNAMODB_ENDPOINT=${infrastructure.dynamodbEndpoint} --env KAFKA_BROKERS=${infrastructure.kafkaBrokers.join(',')} --env KAFKA_AUTH=none`,
   );
   log(`query API on ${apiUrl} (e.g. GET ${apiUrl}/orders/<orderId>)`);
-  operatorConsole = await startLocalConsole(infrastructure);
+  operatorConsole = await startLocalConsole(infrastructure, emulator);
   log(`operator console on ${operatorConsole.url} (loopback only; the token is this start's)`);
 
   const result = await runStackDemo(stack, log);

@@ -153,3 +153,32 @@ export type LetterDetail = z.infer<typeof letterDetail>;
 export type AuditEntry = z.infer<typeof auditEntry>;
 export type SagaPage = z.infer<typeof sagaPage>;
 export type OrderPage = z.infer<typeof orderPage>;
+
+export const mappingStatus = z.object({
+  functionKey: z.string(),
+  topic: z.string(),
+  consumerGroupId: z.string(),
+  enabled: z.boolean(),
+  /** records on the topic the mapping's consumer group has not committed, over every partition */
+  lag: z.number(),
+  partitions: z.array(
+    z.object({
+      partition: z.number(),
+      /** the group's committed offset (the next record it reads); null before its first commit */
+      committed: z.nullable(z.number()),
+      /** the partition's end offset (the next record written) */
+      end: z.number(),
+      lag: z.number(),
+    }),
+  ),
+  /** the emulated mapping's counters, locally */
+  invocations: z.optional(z.number()),
+  retries: z.optional(z.number()),
+  toDestination: z.optional(z.number()),
+  /** letters on the dead-letter topics that this mapping's function wrote */
+  deadLetters: z.number(),
+});
+
+export const mappingList = z.object({ mappings: z.array(mappingStatus) });
+
+export type MappingStatus = z.infer<typeof mappingStatus>;

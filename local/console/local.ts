@@ -1,6 +1,11 @@
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
-import { committedOutboxes, consumerMarkerKeys, type Infrastructure } from '@msk-patterns/emulator';
+import {
+  committedOutboxes,
+  consumerMarkerKeys,
+  type Emulator,
+  type Infrastructure,
+} from '@msk-patterns/emulator';
 import { createServiceContext, IdempotencyStore } from '@msk-patterns/pipeline';
 import { TABLE_VARIABLES } from '../../lib/deploy/tables.js';
 import { SERVICE_DIRECTORY } from '../service.js';
@@ -12,8 +17,12 @@ import { type RunningConsole, startConsole } from './server.js';
  * outboxes, redrive allowed (the stack is the operator's own), redrives recorded under `.local/`.
  *
  * @param infrastructure - the stack's broker and tables
+ * @param emulator - the emulated mappings, whose lag and counters the mappings page shows
  */
-export async function startLocalConsole(infrastructure: Infrastructure): Promise<RunningConsole> {
+export async function startLocalConsole(
+  infrastructure: Infrastructure,
+  emulator: Emulator,
+): Promise<RunningConsole> {
   const service = createServiceContext({
     environment: { ...process.env, ...infrastructure.functionEnvironment },
   });
@@ -25,6 +34,14 @@ export async function startLocalConsole(infrastructure: Infrastructure): Promise
     operator: `${userInfo().username} (local)`,
     allowRedrive: true,
     service,
+    mappings: () =>
+      emulator.runners.map((runner) => ({
+        functionKey: runner.mapping.functionKey,
+        topic: runner.mapping.topic,
+        consumerGroupId: runner.mapping.consumerGroupId,
+        enabled: runner.mapping.enabled,
+        stats: runner.stats,
+      })),
     outboxOf: async (letter) => (await committedOutboxes([letter], consumers, store)).get(letter.id),
   });
 }

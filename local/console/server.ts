@@ -14,6 +14,7 @@ import type { ServiceContext } from '@msk-patterns/pipeline';
 import * as z from 'zod/mini';
 import type { AuditTrail } from './audit.js';
 import { type LetterQuery, letterDetail, letterList } from './dead-letters.js';
+import { type MappingSource, mappingStatuses } from './mappings.js';
 import { orderPage, sagaPage } from './orders.js';
 import { newConsoleToken, refusal, SECURITY_HEADERS, TOKEN_HEADER, tokenCookie } from './security.js';
 
@@ -33,6 +34,8 @@ export interface ConsoleOptions {
     | undefined;
   /** the sagas and orders tables (the saga and order pages) */
   service: ServiceContext;
+  /** the event source mappings whose lag the mappings page shows */
+  mappings?: (() => readonly MappingSource[]) | undefined;
   /** @default a free port */
   port?: number | undefined;
 }
@@ -209,6 +212,10 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
       return send(response, 200, await redriveLetters(await jsonBody(request)));
     if (method === 'GET' && url.pathname === '/api/audit')
       return send(response, 200, { entries: (await options.audit.entries()).reverse() });
+    if (method === 'GET' && url.pathname === '/api/mappings')
+      return send(response, 200, {
+        mappings: await mappingStatuses(options.kafka, options.mappings?.() ?? [], await letters()),
+      });
     const sagaPath = /^\/api\/sagas\/(.+)$/.exec(url.pathname);
     if (method === 'GET' && sagaPath?.[1]) {
       const orderId = decodeURIComponent(sagaPath[1]);

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, inject } from 'vitest';
 import { contracts } from '../../lib/contracts/index.js';
 import { TABLE_VARIABLES } from '../../lib/deploy/tables.js';
 import { AuditTrail } from '../../local/console/audit.js';
+import type { MappingSource } from '../../local/console/mappings.js';
 import { type RunningConsole, startConsole } from '../../local/console/server.js';
 import { contextWithTime, unique } from './pipeline.js';
 
@@ -17,7 +18,9 @@ export const POISON_VALUE = '{"oops":"\u0007"}';
  * A console on the test broker for the file's tests (redrive allowed, its own audit trail), closed
  * when they are done.
  */
-export function consoleForTests(): { running: () => RunningConsole } {
+export function consoleForTests(options: { mappings?: () => readonly MappingSource[] } = {}): {
+  running: () => RunningConsole;
+} {
   const folder = mkdtempSync(join(tmpdir(), 'console-'));
   let running: RunningConsole | undefined;
   beforeAll(async () => {
@@ -27,6 +30,7 @@ export function consoleForTests(): { running: () => RunningConsole } {
       operator: 'test-operator',
       allowRedrive: true,
       service: containerContext(),
+      mappings: options.mappings,
     });
   });
   afterAll(async () => {

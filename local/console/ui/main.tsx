@@ -3,6 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { AuditPage } from './pages/audit.js';
 import { DeadLettersPage } from './pages/dead-letters.js';
 import { LetterPage } from './pages/letter.js';
+import { MappingsPage } from './pages/mappings.js';
 import { OrderPage, OrderSearch } from './pages/orders.js';
 import { SagaPage, SagaSearch } from './pages/sagas.js';
 import './style.css';
@@ -15,6 +16,7 @@ type Route =
   | { page: 'saga'; orderId: string }
   | { page: 'orders' }
   | { page: 'order'; orderId: string; version: number | undefined }
+  | { page: 'mappings' }
   | { page: 'audit' };
 
 function routeOf(hash: string): Route {
@@ -34,6 +36,7 @@ function routeOf(hash: string): Route {
   }
   if (path === '/sagas') return { page: 'sagas' };
   if (path === '/orders') return { page: 'orders' };
+  if (path === '/mappings') return { page: 'mappings' };
   if (path === '/audit') return { page: 'audit' };
   return { page: 'dead-letters', query };
 }
@@ -63,6 +66,9 @@ function App() {
           <a href="#/orders" aria-current={current('orders') ?? current('order')}>
             Orders
           </a>
+          <a href="#/mappings" aria-current={current('mappings')}>
+            Mappings
+          </a>
           <a href="#/audit" aria-current={current('audit')}>
             Audit trail
           </a>
@@ -75,6 +81,7 @@ function App() {
         {route.page === 'saga' && <SagaPage orderId={route.orderId} />}
         {route.page === 'orders' && <OrderSearch />}
         {route.page === 'order' && <OrderPage orderId={route.orderId} version={route.version} />}
+        {route.page === 'mappings' && <MappingsPage />}
         {route.page === 'audit' && <AuditPage />}
       </main>
     </>

@@ -9,7 +9,7 @@ import { InfrastructureError } from './errors.js';
 import { KAFKA_LOG_CONFIG, resolveKafkaDistribution } from './kafka-distribution.js';
 import { classArchive, copyFormattedStorage, javaMissing } from './kafka-start-cache.js';
 import { createTopics } from './kafka-topics.js';
-import { freePort } from './ports.js';
+import { twoFreePorts } from './ports.js';
 import { awaitReadiness, exited, guardChild, stopChild, waitUntil } from './process.js';
 
 export interface RunningBroker {
@@ -154,6 +154,10 @@ async function warmUp(brokers: string[], timeoutMs: number): Promise<void> {
   }, timeoutMs);
 }
 
+/** How many pairs of ports a start tries when the one it was given is taken before the JVM binds it. */
+const BIND_ATTEMPTS = 3;
+const PORT_TAKEN = /BindException|Address already in use/;
+
 /**
  * Start Apache Kafka (the version apache-kafka/pom.xml of this package pins; fetched by Maven on the first
  * start, then from the cache) as one KRaft node on free loopback ports, with its data in a temporary
@@ -178,7 +182,7 @@ export async function startApacheKafka(options: {
   onFetch?: (message: string) => void;
 }): Promise<RunningBroker> {
   const distribution = await resolveKafkaDistribution(options);
-  const [port, controllerPort] = await Promise.all([freePort(), freePort()]);
+  let [port, controllerPort] = await twoFreePorts();
   const brokers = [`127.0.0.1:${port}`];
   const dataDir = await mkdtemp(join(brokerDataRoot(options.env), 'kafka-patterns-broker-'));
   const propertiesFile = join(dataDir, 'server.properties');
@@ -233,7 +237,6 @@ export async function startApacheKafka(options: {
 
   try {
     const logDir = join(dataDir, 'log');
-    await writeFile(propertiesFile, serverProperties(logDir, port, controllerPort));
     // The template's ports are placeholders: formatting reads the node's settings, it binds nothing.
     await copyFormattedStorage(
       distribution,
@@ -241,7 +244,20 @@ export async function startApacheKafka(options: {
       (templateLogDir) => serverProperties(templateLogDir, 9092, 9093),
       logDir,
     );
-    await launch();
+    // A free port can be taken between asking for it and the JVM binding it (any process's outgoing
+    // connection may get it): the broker then stops with a BindException, and starts again on others.
+    for (let attempt = 1; ; attempt++) {
+      await writeFile(propertiesFile, serverProperties(logDir, port, controllerPort));
+      try {
+        await launch();
+        break;
+      } catch (error) {
+        if (attempt >= BIND_ATTEMPTS || !(error instanceof Error && PORT_TAKEN.test(error.message)))
+          throw error;
+        [port, controllerPort] = await twoFreePorts();
+        brokers[0] = `127.0.0.1:${port}`;
+      }
+    }
     await createTopics(brokers, options.topics, { replicationFactor: 1 });
   } catch (error) {
     await stop();

@@ -14,6 +14,26 @@ export function freePort(): Promise<number> {
   });
 }
 
+/**
+ * Two different free loopback ports: asked one after the other while the first is still held, so the
+ * kernel cannot hand out the same one twice.
+ */
+export function twoFreePorts(): Promise<[number, number]> {
+  return new Promise((resolve, reject) => {
+    const first = createServer();
+    first.unref();
+    first.once('error', reject);
+    first.listen(0, '127.0.0.1', () => {
+      const address = first.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      freePort().then(
+        (other) => first.close(() => resolve([port, other])),
+        (error: unknown) => first.close(() => reject(error)),
+      );
+    });
+  });
+}
+
 /** True when nothing listens on the port (both services bind every interface, so test that). */
 export function isPortFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
