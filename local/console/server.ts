@@ -154,8 +154,7 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
       throw new ConsoleHttpError(403, 'this console is read-only: start it with --allow-redrive to send');
     if (!dryRun && confirm !== true)
       throw new ConsoleHttpError(400, 'a send needs confirm: true, after its dry run');
-    const all = new Map((await letters()).map((letter) => [letter.id, letter]));
-    const chosen = ids.map((id) => all.get(id));
+    const chosen = await Promise.all(ids.map((id) => tail.letter(id)));
     const missing = ids.filter((_, index) => chosen[index] === undefined);
     if (missing.length > 0) throw new ConsoleHttpError(404, `no dead letter ${missing.join(', ')}`);
     const found = chosen.filter((letter) => letter !== undefined);

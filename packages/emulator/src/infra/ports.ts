@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 
-/** Ask the kernel for a free loopback port. */
-export function freePort(): Promise<number> {
+/** A free loopback port, held until `release` (so that a second ask cannot get it too). */
+function holdFreePort(): Promise<{ port: number; release: () => Promise<void> }> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
@@ -9,29 +9,29 @@ export function freePort(): Promise<number> {
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
       const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
+      resolve({ port, release: () => new Promise((done) => server.close(() => done())) });
     });
   });
+}
+
+/** Ask the kernel for a free loopback port. */
+export async function freePort(): Promise<number> {
+  const { port, release } = await holdFreePort();
+  await release();
+  return port;
 }
 
 /**
  * Two different free loopback ports: asked one after the other while the first is still held, so the
  * kernel cannot hand out the same one twice.
  */
-export function twoFreePorts(): Promise<[number, number]> {
-  return new Promise((resolve, reject) => {
-    const first = createServer();
-    first.unref();
-    first.once('error', reject);
-    first.listen(0, '127.0.0.1', () => {
-      const address = first.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      freePort().then(
-        (other) => first.close(() => resolve([port, other])),
-        (error: unknown) => first.close(() => reject(error)),
-      );
-    });
-  });
+export async function twoFreePorts(): Promise<[number, number]> {
+  const first = await holdFreePort();
+  try {
+    return [first.port, await freePort()];
+  } finally {
+    await first.release();
+  }
 }
 
 /** True when nothing listens on the port (both services bind every interface, so test that). */
