@@ -2,27 +2,15 @@ import type * as z from 'zod/mini';
 import type { commitStockV1, releaseStockV1, reserveStockV1 } from '../contracts/inventory.js';
 import type { cancelOrderV1, confirmOrderV1 } from '../contracts/orders.js';
 import type { chargePaymentV1, refundPaymentV1 } from '../contracts/payments.js';
+import { SAGA_CAUSES, SAGA_STATES } from './saga-names.js';
 
 type DataOf<T extends { data: z.core.$ZodType }> = z.infer<T['data']>;
 
 /**
  * The order fulfilment saga's states, causes, records and messages (docs/architecture.md, pattern 3);
- * its transitions are in saga.ts.
+ * its transitions are in saga.ts. The state and cause names are in saga-names.ts.
  */
-export const SAGA_STATES = {
-  /** ReserveStock sent; waiting for StockReserved / StockRejected */
-  reserving: 'reserving',
-  /** ChargePayment sent; waiting for PaymentCompleted / PaymentDeclined */
-  charging: 'charging',
-  /** ConfirmOrder sent; waiting for OrderConfirmed */
-  confirming: 'confirming',
-  /** compensations sent; waiting for each of them to be acknowledged */
-  compensating: 'compensating',
-  completed: 'completed',
-  cancelled: 'cancelled',
-  /** compensation did not complete within its attempts: an operator must look */
-  failed: 'failed',
-} as const;
+export { SAGA_CAUSES, SAGA_STATES };
 export type SagaStateName = (typeof SAGA_STATES)[keyof typeof SAGA_STATES];
 
 const { charging, confirming, compensating, completed, cancelled, failed } = SAGA_STATES;
@@ -50,13 +38,6 @@ export const ACKNOWLEDGEMENTS = {
 } as const;
 export type Acknowledgement = keyof typeof ACKNOWLEDGEMENTS;
 
-/** Why a saga compensated. */
-export const SAGA_CAUSES = {
-  outOfStock: 'out-of-stock',
-  declined: 'payment-declined',
-  customer: 'customer-cancelled',
-  timeout: 'timed-out',
-} as const;
 export type SagaCause = (typeof SAGA_CAUSES)[keyof typeof SAGA_CAUSES];
 
 /** Deadline expirations a waiting state survives (re-sending its commands) before it gives up. */

@@ -1,6 +1,6 @@
-import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { batchGetAll, queryAll, type TransactItem } from '@msk-patterns/pipeline';
-import { isTerminal, type Saga, type SagaStateName, type SagaStep } from '../domain/saga.js';
+import { isTerminal, type Saga, type SagaCause, type SagaStateName, type SagaStep } from '../domain/saga.js';
 
 /**
  * Saga state in DynamoDB: one item per saga (`pk` = order id, `sk` = "saga") and one item per
@@ -32,6 +32,25 @@ export interface SagaTransition {
   /** the commands this transition sent */
   sent: string[];
   note: string;
+}
+
+/** Which sagas a list asks for; every field narrows it. */
+export interface SagaFilter {
+  state?: SagaStateName | undefined;
+  cause?: SagaCause | undefined;
+  /** started before this time (ISO 8601): sagas older than an age */
+  startedBefore?: string | undefined;
+  /** waiting, with their deadline at or before this time (epoch ms) */
+  overdueAt?: number | undefined;
+}
+
+/** A page of a saga list, and where the next one starts. */
+export interface SagaListPage {
+  sagas: Saga[];
+  /** the table's key to go on from; undefined when the whole table was read */
+  next: Record<string, string> | undefined;
+  /** items DynamoDB read for this page, matching or not: what the page cost */
+  scanned: number;
 }
 
 /** The saga stored in an item, without the table's keys. */
@@ -112,6 +131,68 @@ export class SagaStore {
       ConsistentRead: true,
     });
     return items.map(({ pk: _pk, sk: _sk, ...entry }) => entry as unknown as SagaTransition);
+  }
+
+  /**
+   * Sagas matching `filter`, by Scan: no index serves a list by state, cause or age, and a saga writes
+   * often while an operator lists rarely — an index would cost a write on every transition (see
+   * docs/console.md, "Saga list"). Reads pages of the table until `wanted` sagas match or `maxPages`
+   * were read, so one request's cost is bounded; `next` goes on from there.
+   *
+   * @param filter - what the sagas must be
+   * @param from - the `next` of the previous page
+   * @param wanted - how many sagas are enough for one answer
+   * @param maxPages - the most DynamoDB pages (1 MB each) one answer reads
+   */
+  async list(
+    filter: SagaFilter,
+    from?: Record<string, string>,
+    { wanted = 50, maxPages = 4 }: { wanted?: number; maxPages?: number } = {},
+  ): Promise<SagaListPage> {
+    const conditions = ['sk = :saga'];
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = { ':saga': SAGA_ITEM };
+    if (filter.state) {
+      conditions.push('#state = :state');
+      names['#state'] = 'state';
+      values[':state'] = filter.state;
+    }
+    if (filter.cause) {
+      conditions.push('#cause = :cause');
+      names['#cause'] = 'cause';
+      values[':cause'] = filter.cause;
+    }
+    if (filter.startedBefore) {
+      conditions.push('startedAt < :before');
+      values[':before'] = filter.startedBefore;
+    }
+    if (filter.overdueAt !== undefined) {
+      conditions.push('deadlineAt <= :now');
+      values[':now'] = filter.overdueAt;
+    }
+    const sagas: Saga[] = [];
+    let next: Record<string, unknown> | undefined = from;
+    let scanned = 0;
+    for (let page = 0; page < maxPages && sagas.length < wanted; page++) {
+      const answer = await this.client.send(
+        new ScanCommand({
+          TableName: this.table,
+          FilterExpression: conditions.join(' AND '),
+          ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
+          ExpressionAttributeValues: values,
+          ExclusiveStartKey: next,
+        }),
+      );
+      scanned += answer.ScannedCount ?? 0;
+      sagas.push(...(answer.Items ?? []).map(toSaga));
+      next = answer.LastEvaluatedKey;
+      if (!next) break;
+    }
+    return {
+      sagas,
+      next: next && { pk: String(next.pk), sk: String(next.sk) },
+      scanned,
+    };
   }
 
   /** Order ids of waiting sagas whose deadline is at or before `now` (epoch ms), up to `limit` per shard. */

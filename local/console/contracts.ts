@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { SAGA_CAUSES, SAGA_STATES } from '../../lib/domain/saga-names.js';
 
 /**
  * What the console's API answers, declared once: the server builds these shapes, the pages parse
@@ -107,6 +108,29 @@ export const sagaPage = z.object({
   report: z.string(),
 });
 
+export const sagaState = z.enum(SAGA_STATES);
+export const sagaCause = z.enum(SAGA_CAUSES);
+
+export const sagaSummary = z.object({
+  orderId: z.string(),
+  state: sagaState,
+  cause: z.optional(sagaCause),
+  outcome: z.string(),
+  deadlineAt: z.optional(z.string()),
+  overdue: z.boolean(),
+  startedAt: z.string(),
+  updatedAt: z.string(),
+});
+
+export const sagaList = z.object({
+  /** oldest first */
+  sagas: z.array(sagaSummary),
+  /** where the next page starts (opaque); null when the whole table was read */
+  next: z.nullable(z.string()),
+  /** table items read for this page: what it cost */
+  scanned: z.number(),
+});
+
 const orderState = z.object({
   status: z.string(),
   orderId: z.optional(z.string()),
@@ -175,10 +199,24 @@ export const mappingStatus = z.object({
   invocations: z.optional(z.number()),
   retries: z.optional(z.number()),
   toDestination: z.optional(z.number()),
+  /** how the emulated mapping's latest invocation ended, locally */
+  lastInvocation: z.optional(
+    z.object({
+      at: z.string(),
+      outcome: z.enum(['ok', 'partial', 'error']),
+      records: z.number(),
+      durationMs: z.number(),
+      errorClass: z.optional(z.string()),
+    }),
+  ),
   /** letters on the dead-letter topics that this mapping's function wrote */
   deadLetters: z.number(),
+  /** of those, the ones written in the last hour: the dead-letter rate */
+  deadLettersLastHour: z.number(),
 });
 
 export const mappingList = z.object({ mappings: z.array(mappingStatus) });
 
+export type SagaList = z.infer<typeof sagaList>;
+export type SagaSummary = z.infer<typeof sagaSummary>;
 export type MappingStatus = z.infer<typeof mappingStatus>;

@@ -1,16 +1,11 @@
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
-import {
-  committedOutboxes,
-  consumerMarkerKeys,
-  type Emulator,
-  type Infrastructure,
-} from '@msk-patterns/emulator';
-import { createServiceContext, IdempotencyStore } from '@msk-patterns/pipeline';
-import { TABLE_VARIABLES } from '../../lib/deploy/tables.js';
+import type { Emulator, Infrastructure } from '@msk-patterns/emulator';
+import { createServiceContext } from '@msk-patterns/pipeline';
 import { SERVICE_DIRECTORY } from '../service.js';
 import { AuditTrail } from './audit.js';
 import { type RunningConsole, startConsole } from './server.js';
+import { outboxReader } from './sources.js';
 
 /**
  * The console of a running local stack: its broker's dead letters, the idempotency table for their
@@ -26,8 +21,6 @@ export async function startLocalConsole(
   const service = createServiceContext({
     environment: { ...process.env, ...infrastructure.functionEnvironment },
   });
-  const store = new IdempotencyStore(service.documentClient, service.tableName(TABLE_VARIABLES.idempotency));
-  const consumers = await consumerMarkerKeys(infrastructure.config.functions, SERVICE_DIRECTORY);
   return startConsole({
     kafka: infrastructure.kafkaBrokers,
     audit: new AuditTrail(join(SERVICE_DIRECTORY, '.local', 'console-audit.jsonl')),
@@ -41,7 +34,8 @@ export async function startLocalConsole(
         consumerGroupId: runner.mapping.consumerGroupId,
         enabled: runner.mapping.enabled,
         stats: runner.stats,
+        lastInvocation: runner.lastInvocation,
       })),
-    outboxOf: async (letter) => (await committedOutboxes([letter], consumers, store)).get(letter.id),
+    outboxOf: await outboxReader(service, infrastructure.config),
   });
 }

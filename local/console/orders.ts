@@ -1,13 +1,66 @@
 import type { ServiceContext } from '@msk-patterns/pipeline';
+import * as z from 'zod/mini';
 import { orderEventStore, orderViews } from '../../functions/orders/stores.js';
 import { sagaStore } from '../../functions/saga/store.js';
-import { isTerminal } from '../../lib/domain/saga-types.js';
+import { isTerminal, type Saga } from '../../lib/domain/saga-types.js';
 import { loadOrder, orderStreamId } from '../../lib/store/orders.js';
+import type { SagaFilter } from '../../lib/store/sagas.js';
 import { formatSaga } from '../saga-report.js';
-import type { OrderPage, SagaPage } from './contracts.js';
+import type { OrderPage, SagaList, SagaPage } from './contracts.js';
 
 /** The most events an order page lists: an order's stream is short (placed, confirmed or cancelled). */
 const MAX_EVENTS = 1_000;
+
+/** A saga list's place in the table, as the page carries it: opaque, and checked when it comes back. */
+const cursorShape = z.object({ pk: z.string(), sk: z.string() });
+
+export const encodeCursor = (key: Record<string, string>): string =>
+  Buffer.from(JSON.stringify(key)).toString('base64url');
+
+/** @returns the key, or undefined when the text is not one this console wrote */
+export function decodeCursor(text: string): Record<string, string> | undefined {
+  try {
+    const parsed = z.safeParse(cursorShape, JSON.parse(Buffer.from(text, 'base64url').toString('utf8')));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Sagas by state, cause and age, oldest first, those past their deadline marked; a page at a time.
+ *
+ * @param service - where the sagas table is
+ * @param filter - what the sagas must be
+ * @param from - where the previous page stopped
+ */
+export async function sagaList(
+  service: ServiceContext,
+  filter: SagaFilter,
+  from: Record<string, string> | undefined,
+): Promise<SagaList> {
+  const page = await sagaStore(service).list(filter, from);
+  const now = service.now();
+  return {
+    sagas: page.sagas
+      .map((saga) => ({
+        orderId: saga.orderId,
+        state: saga.state,
+        ...(saga.cause ? { cause: saga.cause } : {}),
+        outcome: saga.outcome,
+        ...(saga.deadlineAt === undefined ? {} : { deadlineAt: new Date(saga.deadlineAt).toISOString() }),
+        overdue: isOverdue(saga, now),
+        startedAt: saga.startedAt,
+        updatedAt: saga.updatedAt,
+      }))
+      .sort((a, b) => a.startedAt.localeCompare(b.startedAt)),
+    next: page.next ? encodeCursor(page.next) : null,
+    scanned: page.scanned,
+  };
+}
+
+const isOverdue = (saga: Saga, now: number) =>
+  !isTerminal(saga.state) && saga.deadlineAt !== undefined && saga.deadlineAt < now;
 
 /**
  * A saga as its page shows it: the state, the timeline, whether it is past its deadline, and the
@@ -28,7 +81,7 @@ export async function sagaPage(service: ServiceContext, orderId: string): Promis
     ...(saga.cause ? { cause: saga.cause } : {}),
     pending: saga.pending,
     ...(saga.deadlineAt === undefined ? {} : { deadlineAt: new Date(saga.deadlineAt).toISOString() }),
-    overdue: !isTerminal(saga.state) && saga.deadlineAt !== undefined && saga.deadlineAt < service.now(),
+    overdue: isOverdue(saga, service.now()),
     startedAt: saga.startedAt,
     updatedAt: saga.updatedAt,
     timeline: timeline.map((entry) => ({

@@ -13,9 +13,10 @@ import {
 import type { ServiceContext } from '@msk-patterns/pipeline';
 import * as z from 'zod/mini';
 import type { AuditTrail } from './audit.js';
+import { sagaCause, sagaState } from './contracts.js';
 import { type LetterQuery, letterDetail, letterList } from './dead-letters.js';
-import { type MappingSource, mappingStatuses } from './mappings.js';
-import { orderPage, sagaPage } from './orders.js';
+import { type MappingSource, MappingWatch } from './mappings.js';
+import { decodeCursor, orderPage, sagaList, sagaPage } from './orders.js';
 import { newConsoleToken, refusal, SECURITY_HEADERS, TOKEN_HEADER, tokenCookie } from './security.js';
 
 /** What the console reads and who runs it. */
@@ -145,6 +146,7 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
   // Read once, then followed: a page asks every few seconds, and a topic may hold many letters.
   const tail = new DeadLetterTail(options.kafka);
   const letters = () => tail.letters();
+  const mappings = new MappingWatch(options.kafka);
 
   async function redriveLetters(body: unknown) {
     const parsed = z.safeParse(redriveRequest, body);
@@ -182,6 +184,36 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
     return { dryRun, plan: lines };
   }
 
+  function listSagas(url: URL) {
+    const parameter = (name: string) => url.searchParams.get(name) || undefined;
+    const choice = <T>(name: string, schema: z.ZodMiniType<T>, what: string): T | undefined => {
+      const text = parameter(name);
+      if (text === undefined) return undefined;
+      const parsed = z.safeParse(schema, text);
+      if (!parsed.success) throw new ConsoleHttpError(400, `${name}=${text} is not ${what}`);
+      return parsed.data;
+    };
+    const minutes = choice(
+      'olderThanMinutes',
+      z.coerce.number().check(z.nonnegative()),
+      'a number of minutes',
+    );
+    const cursor = parameter('cursor');
+    const from = cursor === undefined ? undefined : decodeCursor(cursor);
+    if (cursor !== undefined && !from) throw new ConsoleHttpError(400, 'cursor is not one this console gave');
+    const now = options.service.now();
+    return sagaList(
+      options.service,
+      {
+        state: choice('state', sagaState, 'a saga state'),
+        cause: choice('cause', sagaCause, 'a saga cause'),
+        startedBefore: minutes === undefined ? undefined : new Date(now - minutes * 60_000).toISOString(),
+        overdueAt: url.searchParams.get('overdue') === 'true' ? now : undefined,
+      },
+      from,
+    );
+  }
+
   async function route(request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
     const method = request.method ?? 'GET';
     if (method === 'GET' && url.pathname === '/' && url.searchParams.has('token')) {
@@ -213,8 +245,9 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
       return send(response, 200, { entries: (await options.audit.entries()).reverse() });
     if (method === 'GET' && url.pathname === '/api/mappings')
       return send(response, 200, {
-        mappings: await mappingStatuses(options.kafka, options.mappings?.() ?? [], await letters()),
+        mappings: await mappings.statuses(options.mappings?.() ?? [], await letters(), options.service.now()),
       });
+    if (method === 'GET' && url.pathname === '/api/sagas') return send(response, 200, await listSagas(url));
     const sagaPath = /^\/api\/sagas\/(.+)$/.exec(url.pathname);
     if (method === 'GET' && sagaPath?.[1]) {
       const orderId = decodeURIComponent(sagaPath[1]);
@@ -267,7 +300,7 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
         server.close(() => resolve());
         server.closeAllConnections();
       });
-      await tail.stop();
+      await Promise.all([tail.stop(), mappings.close()]);
     },
   };
 }

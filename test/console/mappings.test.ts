@@ -12,8 +12,17 @@ import { unique } from '../support/pipeline.js';
 const brokers = inject('kafkaBrokers');
 const topic = unique('console-lag');
 const groupId = unique('console-group');
+/** what an emulated mapping's runner reports of its latest invocation (test/emulator/mapping-runner.test.ts) */
+const lastInvocation = {
+  at: new Date('2026-12-05T02:00:00Z'),
+  outcome: 'partial',
+  records: 3,
+  durationMs: 41,
+} as const;
 const { running } = consoleForTests({
-  mappings: () => [{ functionKey: 'lagging', topic, consumerGroupId: groupId, enabled: true }],
+  mappings: () => [
+    { functionKey: 'lagging', topic, consumerGroupId: groupId, enabled: true, lastInvocation },
+  ],
 });
 const browser = chromiumForTests();
 
@@ -34,8 +43,11 @@ describe('the console’s mappings page', () => {
     await page.goto(`${new URL(running().url).origin}/#/mappings`);
     const lag = page.getByTestId('mapping-lagging').getByTestId('lag');
 
-    // Assess: behind by all 5
+    // Assess: behind by all 5, and the latest invocation's outcome
     await expect.poll(() => lag.innerText(), { timeout: 15_000 }).toBe('5');
+    expect(await page.getByTestId('mapping-lagging').getByTestId('last-invocation').innerText()).toBe(
+      'partial batch response, 3 records in 41 ms at 02:00:00',
+    );
     expect(await seriousViolations(page, 'mappings')).toEqual([]);
 
     // Act: the mapping's group reads and commits everything

@@ -54,6 +54,45 @@ describe('the console’s saga and order pages', () => {
     await page.close();
   });
 
+  it('lists the saga under its state, and never one of another state', async () => {
+    // Prepare: the saga completed; the table holds every other test's sagas too, in Scan order
+    const page = await browser().newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(running().url);
+    await page.goto(`${new URL(running().url).origin}/#/sagas`);
+
+    // Act: list the completed sagas, and follow the pages until this one is on it
+    await page.getByLabel('State').selectOption('completed');
+    await page.getByRole('button', { name: 'List sagas' }).click();
+    const row = page.getByTestId(`saga-${orderId}`);
+    const states = new Set<string>();
+    for (let pages = 0; pages < 100 && (await row.count()) === 0; pages++) {
+      const list = page.getByRole('table', { name: /sagas, oldest first/ });
+      await expect.poll(() => list.count(), { timeout: 15_000 }).toBe(1);
+      for (const state of await list.locator('tbody tr td:nth-child(2)').allInnerTexts()) states.add(state);
+      if ((await row.count()) > 0) break;
+      const next = page.getByRole('link', { name: 'Next page' });
+      if ((await next.count()) === 0) break;
+      const before = await next.getAttribute('href');
+      await next.click();
+      // the next page has come when its own link (or none) replaces this one's
+      await expect
+        .poll(
+          async () =>
+            (await row.count()) > 0 ||
+            (await next.count()) === 0 ||
+            (await next.getAttribute('href')) !== before,
+          { timeout: 15_000 },
+        )
+        .toBe(true);
+    }
+
+    // Assess: this saga is listed, and every saga listed is completed
+    expect(await row.locator('td').nth(1).innerText()).toBe('completed');
+    expect([...states].filter((state) => state !== 'completed')).toEqual([]);
+    expect(await seriousViolations(page, 'saga list')).toEqual([]);
+    await page.close();
+  }, 60_000);
+
   it('shows the order at an earlier version as the query API’s history does', async () => {
     // Prepare: the query API's answer for version 1
     const history = await fetch(`${queryApi.url}/orders/${orderId}/history?version=1`);

@@ -165,7 +165,7 @@ describe('event source mapping emulator on the local broker', () => {
     // Prepare: the 2nd record fails once
     const prefix = unique('partial');
     let failedOnce = false;
-    const { events } = await run(prefix, testMapping(), (_event, own) => {
+    const { events, runner } = await run(prefix, testMapping(), (_event, own) => {
       const second = own[1];
       if (!failedOnce && second) {
         failedOnce = true;
@@ -186,11 +186,13 @@ describe('event source mapping emulator on the local broker', () => {
       'inventory.commands',
       [0, 1, 2].map((index) => ({ key: `${prefix}${index}`, value: `{"i":${index}}`, partition: 1 })),
     );
-    await waitFor(() => events.length >= 2);
+    await waitFor(() => events.length >= 2 && runner.lastInvocation?.outcome === 'ok');
 
     // Assess: the retry starts at the failed record and includes every later one of the partition
     const retried = ownRecords(events[1] as MskEvent, prefix).map((record) => decode(record.value));
     expect(retried).toEqual(['{"i":1}', '{"i":2}']);
+    // and the last invocation the console shows is the retry's success, after the partial response
+    expect(runner.lastInvocation).toMatchObject({ outcome: 'ok' });
   });
 
   it('retries a failing batch MaximumRetryAttempts times, then writes each record to the kafka:// destination (docs/aws-behaviours.md, "Error handling")', async () => {
@@ -219,6 +221,7 @@ describe('event source mapping emulator on the local broker', () => {
     // Assess
     expect(events).toHaveLength(3);
     expect(runner.stats.toDestination).toBe(1);
+    expect(runner.lastInvocation).toMatchObject({ outcome: 'error', records: 1, errorClass: 'Error' });
     const value = JSON.parse(deadLetter?.value ?? '{}');
     expect(value).toMatchObject({
       version: '1.0',

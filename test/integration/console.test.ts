@@ -10,6 +10,8 @@ import { consoleForTests, POISON_VALUE, poisonLetter } from '../support/console.
  * another origin or under another host name.
  */
 const { running: current } = consoleForTests();
+/** a stage's console without --allow-redrive */
+const { running: readOnly } = consoleForTests({ allowRedrive: false });
 let running: RunningConsole;
 let cookie = '';
 
@@ -98,6 +100,55 @@ describe('the operator console, safe by default', () => {
     expect(
       [noToken, wrongToken, foreign, rebound, withoutHeader, withoutOrigin].map((answer) => answer.status),
     ).toEqual([401, 401, 403, 421, 403, 403]);
+  });
+});
+
+describe('a read-only console (a stage’s, without --allow-redrive)', () => {
+  it('says so, dry-runs, and refuses to send', async () => {
+    // Prepare: this console's own token, as its printed address gives it
+    const { port, token } = readOnly();
+    const origin = `http://127.0.0.1:${port}`;
+    const headers = { cookie: `console_token=${token}`, origin, [TOKEN_HEADER]: token };
+    const redrive = (dryRun: boolean) =>
+      fetch(`${origin}/api/redrive`, {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json' },
+        body: JSON.stringify({ ids: ['orders.commands.dlq/0/0'], dryRun, confirm: true }),
+      });
+
+    // Act
+    const session = await fetch(`${origin}/api/session`, { headers });
+    const [dryRun, send] = await Promise.all([redrive(true), redrive(false)]);
+
+    // Assess: the dry run is looked at (no such letter here), the send refused before anything
+    expect(await session.json()).toMatchObject({ allowRedrive: false });
+    expect(dryRun.status).not.toBe(403);
+    expect([send.status, await send.json()]).toEqual([
+      403,
+      { error: 'this console is read-only: start it with --allow-redrive to send' },
+    ]);
+  });
+});
+
+describe('the saga list', () => {
+  it('refuses a state, cause, age or cursor it does not know, naming it', async () => {
+    const answers = await Promise.all(
+      [
+        'state=lost',
+        'cause=boredom',
+        'olderThanMinutes=-1',
+        'olderThanMinutes=soon',
+        'cursor=eyJ4IjoxfQ',
+      ].map((query) => call(`/api/sagas?${query}`, { headers: own() })),
+    );
+
+    expect(answers.map((answer) => [answer.status, answer.body])).toEqual([
+      [400, { error: 'state=lost is not a saga state' }],
+      [400, { error: 'cause=boredom is not a saga cause' }],
+      [400, { error: 'olderThanMinutes=-1 is not a number of minutes' }],
+      [400, { error: 'olderThanMinutes=soon is not a number of minutes' }],
+      [400, { error: 'cursor is not one this console gave' }],
+    ]);
   });
 });
 

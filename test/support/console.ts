@@ -15,10 +15,12 @@ import { contextWithTime, unique } from './pipeline.js';
 export const POISON_VALUE = '{"oops":"\u0007"}';
 
 /**
- * A console on the test broker for the file's tests (redrive allowed, its own audit trail), closed
- * when they are done.
+ * A console on the test broker for the file's tests (redrive allowed unless said, its own audit
+ * trail), closed when they are done.
  */
-export function consoleForTests(options: { mappings?: () => readonly MappingSource[] } = {}): {
+export function consoleForTests(
+  options: { mappings?: () => readonly MappingSource[]; allowRedrive?: boolean } = {},
+): {
   running: () => RunningConsole;
 } {
   const folder = mkdtempSync(join(tmpdir(), 'console-'));
@@ -28,7 +30,7 @@ export function consoleForTests(options: { mappings?: () => readonly MappingSour
       kafka: inject('kafkaBrokers'),
       audit: new AuditTrail(join(folder, 'audit.jsonl')),
       operator: 'test-operator',
-      allowRedrive: true,
+      allowRedrive: options.allowRedrive ?? true,
       service: containerContext(),
       mappings: options.mappings,
     });

@@ -1,6 +1,7 @@
-import { stageEnvironment } from '@msk-patterns/emulator';
+import { stageConfig, stageEnvironment } from '@msk-patterns/emulator';
 import { KafkaConfigurationError, kafkaConfig } from '@msk-patterns/pipeline';
 import { describe, expect, it } from 'vitest';
+import { declaredMappings } from '../../local/console/sources.js';
 
 /** The configuration is built without asking for credentials: signing happens on connect. */
 const NO_CREDENTIALS = {
@@ -29,6 +30,28 @@ describe('operator tools against a deployed stage', () => {
   it('take stage parameters from the command line, as serverless deploy --param does', () => {
     const arn = 'arn:aws:kafka:us-east-1:111122223333:cluster/live/abcd-1';
     expect(stageEnvironment('example', [`mskClusterArn=${arn}`]).MSK_CLUSTER_ARN).toBe(arn);
+  });
+
+  it('give the console each declared mapping’s topic and the stage’s consumer group, whose lag it reads', () => {
+    // Act
+    const config = stageConfig('example');
+    const mappings = declaredMappings(config);
+
+    // Assess: one per msk event, every group the stage's own
+    const mskEvents = Object.values(config.functions).flatMap((declared) =>
+      (declared.events ?? []).filter((event) => 'msk' in event),
+    );
+    expect(mappings).toHaveLength(mskEvents.length);
+    expect(mappings).toContainEqual({
+      functionKey: 'audit',
+      topic: 'orders.commands',
+      consumerGroupId: 'kafka-patterns-example-audit',
+      enabled: true,
+    });
+    expect(mappings.every((mapping) => mapping.consumerGroupId.startsWith('kafka-patterns-example-'))).toBe(
+      true,
+    );
+    expect(new Set(mappings.map((mapping) => mapping.consumerGroupId)).size).toBe(mappings.length);
   });
 
   it('refuse a stage whose parameters are not given', () => {

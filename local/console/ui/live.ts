@@ -4,12 +4,16 @@ import { useEffect, useState } from 'preact/hooks';
 export const REFRESH_MS = 3_000;
 
 /**
- * What `load` answers, asked again every {@link REFRESH_MS} and whenever `key` changes; the last error
+ * What `load` answers, asked again every `refreshMs` and whenever `key` changes; the last error
  * instead while it fails.
+ *
+ * @param refreshMs - how often to ask again; a costly answer (a table scan on a stage) asks less often
+ * @default refreshMs {@link REFRESH_MS}
  */
 export function useLive<T>(
   load: () => Promise<T>,
   key: string,
+  refreshMs: number = REFRESH_MS,
 ): { data: T | undefined; error: string | undefined; reload: () => void } {
   const [data, setData] = useState<T | undefined>(undefined);
   const [error, setError] = useState<string | undefined>(undefined);
@@ -30,11 +34,11 @@ export function useLive<T>(
         },
       );
     void ask();
-    const timer = setInterval(() => void ask(), REFRESH_MS);
+    const timer = setInterval(() => void ask(), refreshMs);
     return () => {
       active = false;
       clearInterval(timer);
     };
-  }, [key, tick]);
+  }, [key, tick, refreshMs]);
   return { data, error, reload: () => setTick((value) => value + 1) };
 }

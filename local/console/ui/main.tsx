@@ -12,7 +12,7 @@ import './style.css';
 type Route =
   | { page: 'dead-letters'; query: string }
   | { page: 'letter'; id: string }
-  | { page: 'sagas' }
+  | { page: 'sagas'; query: string }
   | { page: 'saga'; orderId: string }
   | { page: 'orders' }
   | { page: 'order'; orderId: string; version: number | undefined }
@@ -34,7 +34,7 @@ function routeOf(hash: string): Route {
       version: Number.isSafeInteger(version) && version > 0 ? version : undefined,
     };
   }
-  if (path === '/sagas') return { page: 'sagas' };
+  if (path === '/sagas') return { page: 'sagas', query };
   if (path === '/orders') return { page: 'orders' };
   if (path === '/mappings') return { page: 'mappings' };
   if (path === '/audit') return { page: 'audit' };
@@ -77,7 +77,7 @@ function App() {
       <main id="main" tabIndex={-1}>
         {route.page === 'dead-letters' && <DeadLettersPage query={route.query} />}
         {route.page === 'letter' && <LetterPage id={route.id} />}
-        {route.page === 'sagas' && <SagaSearch />}
+        {route.page === 'sagas' && <SagaSearch query={route.query} />}
         {route.page === 'saga' && <SagaPage orderId={route.orderId} />}
         {route.page === 'orders' && <OrderSearch />}
         {route.page === 'order' && <OrderPage orderId={route.orderId} version={route.version} />}

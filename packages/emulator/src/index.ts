@@ -49,6 +49,7 @@ export { loadHandler } from './emulator/load-handler.js';
 export {
   emptyRunnerStats,
   type InvocationResult,
+  type LastInvocation,
   MappingRunner,
   type MskHandler,
   type RunnerFaults,
@@ -83,4 +84,4 @@ export {
   toCreateTableInput,
 } from './infra/tables.js';
 export { lambdaContext } from './runner/lambda-context.js';
-export { STAGE_OPTIONS, stageEnvironment } from './stage.js';
+export { STAGE_OPTIONS, stageConfig, stageEnvironment } from './stage.js';

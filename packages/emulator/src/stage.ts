@@ -1,4 +1,26 @@
-import { loadServerlessConfig } from './infra/serverless-config.js';
+import { loadServerlessConfig, type ServerlessConfig } from './infra/serverless-config.js';
+
+/**
+ * serverless.yml resolved for a deployed stage, with the stage parameters given on the command line
+ * (`--param name=value`) winning over `params.<stage>`, as `serverless deploy` resolves it.
+ *
+ * @param stage - the deployed stage
+ * @param params - stage parameters as `name=value` (`--param`)
+ * @example
+ * ```ts
+ * const config = stageConfig('prod', ['clusterArn=arn:aws:kafka:…']);
+ * Object.keys(config.functions); // the stage's functions
+ * ```
+ */
+export function stageConfig(stage: string, params: readonly string[] = []): ServerlessConfig {
+  const given = Object.fromEntries(
+    params.map((param) => {
+      const at = param.indexOf('=');
+      return [param.slice(0, at), param.slice(at + 1)];
+    }),
+  );
+  return loadServerlessConfig({ stage, params: given });
+}
 
 /**
  * The environment a stage's functions run with — table names, the cluster ARN, `KAFKA_AUTH=iam` —
@@ -16,13 +38,7 @@ import { loadServerlessConfig } from './infra/serverless-config.js';
  * ```
  */
 export function stageEnvironment(stage: string, params: readonly string[] = []): Record<string, string> {
-  const given = Object.fromEntries(
-    params.map((param) => {
-      const at = param.indexOf('=');
-      return [param.slice(0, at), param.slice(at + 1)];
-    }),
-  );
-  const config = loadServerlessConfig({ stage, params: given });
+  const config = stageConfig(stage, params);
   const region = typeof config.provider.region === 'string' ? config.provider.region : undefined;
   return { ...(config.provider.environment ?? {}), ...(region ? { AWS_REGION: region } : {}) };
 }

@@ -1,4 +1,4 @@
-import { mappingList } from '../../contracts.js';
+import { type MappingStatus, mappingList } from '../../contracts.js';
 import { get } from '../api.js';
 import { useLive } from '../live.js';
 import { ErrorAlert } from '../parts.js';
@@ -21,10 +21,11 @@ export function MappingsPage() {
               <th scope="col">Consumer group</th>
               <th scope="col">Lag</th>
               <th scope="col">Per partition (committed / end)</th>
+              <th scope="col">Last invocation</th>
               <th scope="col">Invocations</th>
               <th scope="col">Retries</th>
               <th scope="col">To on-failure destination</th>
-              <th scope="col">Dead letters</th>
+              <th scope="col">Dead letters (last hour)</th>
             </tr>
           </thead>
           <tbody>
@@ -45,15 +46,37 @@ export function MappingsPage() {
                     )
                     .join(', ')}
                 </td>
+                <td data-testid="last-invocation">
+                  {mapping.lastInvocation && <LastInvocation {...mapping.lastInvocation} />}
+                </td>
                 <td>{mapping.invocations ?? ''}</td>
                 <td>{mapping.retries ?? ''}</td>
                 <td>{mapping.toDestination ?? ''}</td>
-                <td>{mapping.deadLetters}</td>
+                <td>
+                  {mapping.deadLetters} ({mapping.deadLettersLastHour})
+                </td>
               </tr>
             ))}
           </tbody>
         </table>
       )}
     </>
+  );
+}
+
+const OUTCOMES = {
+  ok: 'ok',
+  partial: 'partial batch response',
+  error: 'failed',
+} as const;
+
+/** How the latest invocation ended, how many records it had, and when. */
+function LastInvocation(last: NonNullable<MappingStatus['lastInvocation']>) {
+  return (
+    <span class={last.outcome === 'ok' ? undefined : 'overdue'}>
+      {OUTCOMES[last.outcome]}
+      {last.errorClass ? ` (${last.errorClass})` : ''}, {last.records} records in {last.durationMs} ms at{' '}
+      <time dateTime={last.at}>{last.at.slice(11, 19)}</time>
+    </span>
   );
 }

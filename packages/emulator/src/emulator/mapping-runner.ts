@@ -63,6 +63,18 @@ export interface RunnerFaults {
 
 export type { InvocationResult };
 
+/** How a mapping's latest invocation ended, as an operator looks for it first. */
+export interface LastInvocation {
+  /** when it returned */
+  at: Date;
+  /** `ok`: every record done; `partial`: a partial batch response; `error`: the function failed */
+  outcome: InvocationResult['kind'];
+  records: number;
+  durationMs: number;
+  /** the error's class, when the invocation failed */
+  errorClass?: string | undefined;
+}
+
 export interface RunnerOptions {
   brokers: string[];
   handler: MskHandler;
@@ -123,6 +135,8 @@ function toRecord(topic: string, partition: number, message: KafkaMessage): Emul
  */
 export class MappingRunner {
   readonly stats: RunnerStats = emptyRunnerStats();
+  /** the latest invocation's outcome; undefined before the first */
+  lastInvocation: LastInvocation | undefined;
   readonly #consumer: Consumer;
   readonly #producer: Producer;
   readonly #batcher: Batcher;
@@ -395,6 +409,13 @@ export class MappingRunner {
       result = { kind: 'error', error: error instanceof Error ? error : new Error(String(error)) };
     }
     const took = Math.round(performance.now() - started);
+    this.lastInvocation = {
+      at: new Date(),
+      outcome: result.kind,
+      records: batch.length,
+      durationMs: took,
+      ...(result.kind === 'error' ? { errorClass: result.error.name } : {}),
+    };
     const summary =
       result.kind === 'ok'
         ? 'ok'
