@@ -4,10 +4,13 @@
  * prints a last line `summary … lost=<n>` and exits 0 only when nothing was lost or doubled.
  */
 
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { InfrastructureError, runCli } from '@msk-patterns/emulator';
 import { startLocalConsole } from './console/local.js';
 import type { RunningConsole } from './console/server.js';
 import { demoSummary, emulatorTotals, type LocalStack, runStackDemo, startLocalStack } from './demo/stack.js';
+import { LOCAL_STACK_FILE, type LocalStackAddresses } from './smoke/targets.js';
 
 const once = process.argv.includes('--once');
 // The demo runs the payment provider with transient failures the core must retry; any value given wins.
@@ -26,6 +29,7 @@ async function main(): Promise<number> {
     packaging.abort();
     await operatorConsole?.close();
     await stack?.shutdown();
+    await rm(LOCAL_STACK_FILE, { force: true });
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
@@ -48,6 +52,15 @@ async function main(): Promise<number> {
     `invoke a function against it: npx serverless invoke local -f audit -p events/audit.json --env DYNAMODB_ENDPOINT=${infrastructure.dynamodbEndpoint} --env KAFKA_BROKERS=${infrastructure.kafkaBrokers.join(',')} --env KAFKA_AUTH=none`,
   );
   log(`query API on ${apiUrl} (e.g. GET ${apiUrl}/orders/<orderId>)`);
+  // Where `npm run smoke` finds this stack.
+  const addresses: LocalStackAddresses = {
+    kafkaBrokers: infrastructure.kafkaBrokers,
+    dynamodbEndpoint: infrastructure.dynamodbEndpoint,
+    apiUrl,
+  };
+  await mkdir(dirname(LOCAL_STACK_FILE), { recursive: true });
+  await writeFile(LOCAL_STACK_FILE, JSON.stringify(addresses), { mode: 0o600 });
+  log('smoke test it: npm run smoke (three orders followed hop by hop)');
   operatorConsole = await startLocalConsole(infrastructure, emulator);
   log(`operator console on ${operatorConsole.url} (loopback only; the token is this start's)`);
 
