@@ -13,6 +13,7 @@ import { contracts } from '../../lib/contracts/index.js';
 import { ORDER_COMMANDS } from '../../lib/contracts/orders.js';
 import { TABLE_VARIABLES } from '../../lib/deploy/tables.js';
 import { decideOrderCommand } from './decide-command.js';
+import { ORDER_METRICS } from './metrics.js';
 
 /** What it writes: every order event, keyed by order id, with its version in the stream. */
 export const produces: ProducerDeclaration[] = [
@@ -32,6 +33,7 @@ export const orderCommandsConsumer = {
   name: 'orderCommands',
   accepts: ORDER_COMMANDS,
   tables: { [TABLE_VARIABLES.eventStore]: TABLE_ACCESS.insert },
+  metrics: Object.values(ORDER_METRICS),
   handle: decideOrderCommand,
 } as const satisfies ConsumerOptions<typeof ORDER_COMMANDS>;
 

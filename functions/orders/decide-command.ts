@@ -8,6 +8,7 @@ import {
 import type { ORDER_COMMANDS } from '../../lib/contracts/orders.js';
 import { decide, evolve, type OrderState } from '../../lib/domain/order.js';
 import { loadOrder, orderStreamId } from '../../lib/store/orders.js';
+import { orderMetrics } from './metrics.js';
 import { orderEventStore, orderStateCache } from './stores.js';
 
 /**
@@ -59,6 +60,7 @@ export async function decideOrderCommand(
   return {
     writes,
     committed: () => cache.set(streamId, after),
+    metrics: orderMetrics(decided),
     messages: decided.map((event, index) => ({
       topic: 'orders.events',
       key: orderId,

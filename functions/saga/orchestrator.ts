@@ -21,6 +21,7 @@ import { SAGA_DEADLINES } from '../../lib/contracts/sagas.js';
 import { TABLE_VARIABLES } from '../../lib/deploy/tables.js';
 import { type Saga, type SagaStep, type SagaTrigger, transition } from '../../lib/domain/saga.js';
 import { upcastOrderEvent } from '../../lib/domain/upcast.js';
+import { SAGA_METRICS, sagaMetrics } from './metrics.js';
 import { sagaStore, stepTimeoutMs } from './store.js';
 
 const logger = new Logger({ serviceName: 'orderSaga' });
@@ -87,6 +88,7 @@ export const driveSaga: MessageHandler<SagaEvent> = async (message, { service })
   return {
     writes: store.transitionItems(saga, step, { type: message.type, messageId: message.id }),
     messages: step.commands.map((command) => ({ ...command, key: command.data.orderId })),
+    metrics: sagaMetrics(step, now),
   };
 };
 
@@ -121,6 +123,7 @@ export const orderSagaConsumer = {
   // A new event type on one of its topics is not the saga's business until its state machine knows it.
   onUnknown: UNKNOWN_MESSAGE_POLICIES.ignore,
   tables: { [TABLE_VARIABLES.sagas]: TABLE_ACCESS.write },
+  metrics: Object.values(SAGA_METRICS),
   handle: driveSaga,
 } as const satisfies ConsumerOptions<typeof SAGA_EVENTS>;
 

@@ -4,11 +4,27 @@ import { deadLetterTopic } from '@msk-patterns/pipeline';
 import type { Statement, Template } from '@msk-patterns/serverless-plugin';
 import { functionLogicalIds } from '@msk-patterns/serverless-plugin';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
+import * as z from 'zod';
+import { ORDER_METRICS } from '../../functions/orders/metrics.js';
+import { SAGA_METRICS } from '../../functions/saga/metrics.js';
 import { ALL_TOPICS, SOURCE_TOPICS } from '../../lib/contracts/topics.js';
 import { validateAgainstSpecification } from '../support/cloudformation-schema.js';
 import { functionRoles, readTemplate, resourcesOfType, roleStatements } from '../support/template.js';
 
 const run = promisify(execFile);
+
+/** The parts of a dashboard body (CloudWatch's DashboardBody JSON) this test reads. */
+const dashboardBody = z.object({
+  widgets: z.array(
+    z.object({
+      properties: z.object({
+        title: z.string(),
+        metrics: z.array(z.array(z.unknown())),
+        annotations: z.optional(z.object({ horizontal: z.array(z.object({ value: z.number() })) })),
+      }),
+    }),
+  ),
+});
 
 const QUERY_FUNCTIONS = ['getOrder', 'listCustomerOrders', 'getOrderAsOf', 'listOrderEvents', 'getSaga'];
 const WRITE_ACTION = /^dynamodb:(PutItem|UpdateItem|DeleteItem|BatchWriteItem)$|^kafka-cluster:WriteData/;
@@ -130,6 +146,73 @@ describe.each(['dev', 'example'] as const)('the packaged template of stage %s', 
     for (const alarm of failed)
       expect(alarm).toMatchObject({ Namespace: 'KafkaPatterns', EvaluationPeriods: 5 });
     for (const alarm of alarms) expect(alarm.AlarmActions).toEqual([expect.stringMatching(/^arn:aws:sns:/)]);
+  });
+
+  it('graphs every alarmed metric on the dashboard with its threshold, and each mapping, function and declared business metric', () => {
+    // Prepare: the dashboard's body as CloudFormation substitutes it (a Ref is ${LogicalId})
+    const [[, dashboard] = []] = resourcesOfType(template, 'AWS::CloudWatch::Dashboard');
+    const body = dashboard?.Properties?.DashboardBody;
+    const text = body && typeof body === 'object' && !Array.isArray(body) ? body['Fn::Sub'] : undefined;
+    if (typeof text !== 'string') throw new Error('no dashboard body');
+    const { widgets } = dashboardBody.parse(JSON.parse(text));
+    const graphed = (parts: string[]) =>
+      widgets.filter((widget) =>
+        widget.properties.metrics.some(
+          (line) => JSON.stringify(line.filter((part) => typeof part === 'string')) === JSON.stringify(parts),
+        ),
+      );
+    const sub = (value: unknown) =>
+      value && typeof value === 'object' && 'Ref' in value ? `\${${String(value.Ref)}}` : String(value);
+
+    // Assess: every alarm's metric, with the alarm's threshold on its graph
+    const alarms = resourcesOfType(template, 'AWS::CloudWatch::Alarm');
+    expect(alarms.length).toBeGreaterThan(30);
+    for (const [id, alarm] of alarms) {
+      const properties = alarm.Properties ?? {};
+      const dimensions = z
+        .array(z.object({ Name: z.string(), Value: z.unknown() }))
+        .parse(properties.Dimensions);
+      const parts = [
+        String(properties.Namespace),
+        String(properties.MetricName),
+        ...dimensions.flatMap((d) => [d.Name, sub(d.Value)]),
+      ];
+      const [widget] = graphed(parts);
+      expect(widget, id).toBeDefined();
+      expect(
+        widget?.properties.annotations?.horizontal.map((line) => line.value),
+        id,
+      ).toContain(properties.Threshold);
+    }
+    for (const [id] of resourcesOfType(template, 'AWS::Lambda::EventSourceMapping'))
+      for (const metric of ['OffsetLag', 'PolledEventCount', 'InvokedEventCount', 'FailedInvokeEventCount'])
+        expect(
+          graphed(['AWS/Lambda', metric, 'EventSourceMappingUUID', `\${${id}}`]),
+          `${id} ${metric}`,
+        ).toHaveLength(1);
+    for (const [id] of resourcesOfType(template, 'AWS::Lambda::Function'))
+      for (const metric of ['Invocations', 'Errors', 'Throttles', 'Duration', 'ConcurrentExecutions'])
+        expect(graphed(['AWS/Lambda', metric, 'FunctionName', `\${${id}}`]), `${id} ${metric}`).toHaveLength(
+          1,
+        );
+    // the business metrics the consumers declare: orders by kind, sagas by outcome and cause
+    const titles = widgets.map((widget) => widget.properties.title);
+    for (const { description } of [...Object.values(ORDER_METRICS), ...Object.values(SAGA_METRICS)])
+      expect(
+        titles.some((title) => title.startsWith(description)),
+        description,
+      ).toBe(true);
+    expect(JSON.stringify(widgets)).toContain(
+      'SEARCH(\'{KafkaPatterns,service,cause} MetricName=\\"SagasCancelled\\" service=\\"orderSaga\\"\'',
+    );
+  });
+
+  it("has every mapping send its pollers' warnings to its function's log group (LoggingConfig, provisioned mode)", () => {
+    const mappings = resourcesOfType(template, 'AWS::Lambda::EventSourceMapping');
+    for (const [id, mapping] of mappings) {
+      expect(mapping.Properties?.LoggingConfig, id).toEqual({ SystemLogLevel: 'WARN' });
+      expect(mapping.Properties?.ProvisionedPollerConfig, id).toBeDefined();
+    }
   });
 
   it('authorizes every route with IAM (SigV4), throttles the API, and stops HTTP functions before API Gateway’s 30 s', () => {

@@ -105,6 +105,28 @@ describe('idempotency on DynamoDB Local', () => {
     expect(third.published).toBe(0);
   });
 
+  it('reports a record’s business metrics with its commit, and nothing for its redelivery (so a dashboard never counts twice)', async () => {
+    // Prepare: a handler that reports one order placed per message
+    const calls = { count: 0 };
+    const name = unique('metrics');
+    const counting: MessageHandler = async (message, context) => ({
+      ...(await writingHandler(calls)(message, context)),
+      metrics: [{ name: 'OrdersPlaced', value: 1 }],
+    });
+    const event = encodeMskEvent([
+      placeOrderRecord(unique('m'), { partition: 0, offset: 0, key: unique('k') }),
+    ]);
+
+    // Act: delivered, then delivered again to a cold container
+    const first = await processorFor(counting, { name }).process(event, contextWithTime(60_000));
+    const again = await processorFor(counting, { name }).process(event, contextWithTime(60_000));
+
+    // Assess
+    expect(first.records.map((record) => record.metrics)).toEqual([[{ name: 'OrdersPlaced', value: 1 }]]);
+    expect(again.outcomes).toMatchObject({ duplicate: 1 });
+    expect(again.records.map((record) => record.metrics)).toEqual([undefined]);
+  });
+
   it('handles one message delivered twice in the same batch: one effect, one duplicate (found by `npm start`)', async () => {
     // Prepare: a cold container (markers are read first) and a producer retry that doubled a message
     const calls = { count: 0 };

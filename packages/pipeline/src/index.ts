@@ -82,6 +82,7 @@ export {
   IDEMPOTENCY_TABLE_VARIABLE,
   METRICS_NAMESPACE,
   type MessageKind,
+  type MetricDeclaration,
   TABLE_ACCESS,
   type TableAccess,
   type TableDeclaration,
@@ -178,6 +179,7 @@ export {
 export {
   type BatchItemFailure,
   type BatchReport,
+  type BusinessMetric,
   type Decision,
   type HandlerContext,
   IDEMPOTENCY_MODES,

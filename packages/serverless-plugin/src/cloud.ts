@@ -9,6 +9,7 @@ import {
   offsetLagAlarm,
 } from './alarms.js';
 import { clusterArns, logicalName } from './arns.js';
+import { dashboardResource } from './dashboard.js';
 import type { FunctionDeclaration } from './declarations.js';
 import { DeploymentError } from './errors.js';
 import { functionKeyOf, functionLogicalIds } from './naming.js';
@@ -264,6 +265,26 @@ export function extendTemplate(template: Template, service: ServiceDescription):
       );
     }
   }
+
+  resources.OperationsDashboard = dashboardResource({
+    mappings,
+    functions: Object.keys(service.functions).map((key) => {
+      const declaration = declarations[key];
+      return {
+        key,
+        logicalId: functionLogicalIds(key).function,
+        consumer: declaration?.consumer
+          ? {
+              ...consumerMetrics(declaration.consumer, declaration.metricsNamespace),
+              metrics: declaration.metrics ?? [],
+            }
+          : undefined,
+      };
+    }),
+    alarms: Object.fromEntries(
+      Object.entries(resources).filter(([, resource]) => resource.Type === 'AWS::CloudWatch::Alarm'),
+    ),
+  });
 
   const stage = resources.HttpApiStage;
   if (stage?.Properties && options.httpApiThrottling) {

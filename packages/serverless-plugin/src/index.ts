@@ -7,9 +7,10 @@
  * a build of your own and for tests.
  */
 
-export { MAPPING_FAILURE_METRICS, type MappingFailureMetric } from './alarms.js';
+export { type ConsumerMetrics, MAPPING_FAILURE_METRICS, type MappingFailureMetric } from './alarms.js';
 export { type ClusterArns, clusterArns } from './arns.js';
 export { extendTemplate, type ServiceDescription, serviceTopics } from './cloud.js';
+export { type DashboardParts, dashboardResource } from './dashboard.js';
 export {
   type FunctionDeclaration,
   handlerExport,

@@ -3,6 +3,7 @@ import {
   ClusterArnError,
   clusterArns,
   DeploymentError,
+  dashboardResource,
   extendTemplate,
   type FunctionDeclaration,
   type PluginOptionsInput,
@@ -90,6 +91,30 @@ describe('extendTemplate', () => {
     expect(
       template.Resources.AuditEventSourceMappingMSKOrdersOrderscommandsOffsetLagAlarm?.Properties,
     ).toMatchObject({ Threshold: 10, EvaluationPeriods: 3 });
+  });
+
+  it('graphs every alarm’s metric on the dashboard with its threshold, and refuses an alarm it cannot graph', () => {
+    // Prepare
+    const template = extendTemplate(compiled(), service());
+    const stray = {
+      Type: 'AWS::CloudWatch::Alarm',
+      Properties: {
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateAgeOfOldestMessage',
+        Dimensions: [],
+        Threshold: 1,
+      },
+    };
+
+    // Act
+    const body = JSON.stringify(template.Resources.OperationsDashboard?.Properties?.DashboardBody);
+    const graphStray = () =>
+      dashboardResource({ mappings: [], functions: [], alarms: { StrayAlarm: stray } });
+
+    // Assess: 7 thresholds drawn, and a metric no graph shows stops packaging
+    expect(body.match(/Alarm at /g)).toHaveLength(7);
+    expect(graphStray).toThrow(DeploymentError);
+    expect(graphStray).toThrow('the alarm StrayAlarm watches a metric no dashboard graph shows');
   });
 
   it("watches a consumer's metrics in the namespace it declares", () => {

@@ -29,12 +29,24 @@ export const IDEMPOTENCY_TABLE_VARIABLE = 'IDEMPOTENCY_TABLE';
 /** The CloudWatch namespace of the pipeline's metrics (Powertools Metrics, EMF) unless a consumer names its own. */
 export const METRICS_NAMESPACE = 'KafkaPatterns';
 
+/** A business metric a consumer may report: what the deployment graphs and documents. */
+export interface MetricDeclaration {
+  name: string;
+  unit: 'Count' | 'Milliseconds';
+  /** the dimension names its values carry (none: one metric) */
+  dimensions: readonly string[];
+  /** what it counts or measures, as the dashboard titles it */
+  description: string;
+}
+
 export interface FunctionAccess {
   tables: TableDeclaration;
   /** a Kafka consumer's name: the `service` dimension of the pipeline's metrics (alarms watch it) */
   consumer?: string;
   /** the CloudWatch namespace of a Kafka consumer's metrics (its alarms watch it there) */
   metricsNamespace?: string;
+  /** the business metrics a Kafka consumer reports, in that namespace (the dashboard graphs them) */
+  metrics?: readonly MetricDeclaration[];
   /**
    * Topics the function's event source mappings read. Their dead-letter topics are implied: the
    * function writes its own dead letters there, and so does the mapping's `kafka://` destination.

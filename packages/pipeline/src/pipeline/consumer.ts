@@ -15,10 +15,17 @@ import {
 } from '../deploy/access.js';
 import type { DecodedRecord } from '../kafka/types.js';
 import { IdempotencyStore } from '../store/idempotency.js';
+import { emitBusinessMetrics } from './business-metrics.js';
 import { releaseConnectionsLocally } from './middlewares/release-connections-locally.js';
 import { BatchProcessor, consumedTopics, markerKey } from './processor.js';
 import { containerContext, type ServiceContext } from './service-context.js';
-import type { BatchReport, KafkaBatchResponse, ProcessorDependencies, ProcessorOptions } from './types.js';
+import type {
+  BatchReport,
+  KafkaBatchResponse,
+  MetricDeclaration,
+  ProcessorDependencies,
+  ProcessorOptions,
+} from './types.js';
 
 /**
  * A consumer of the contracts in `accepts`: its handler receives their messages as a discriminated
@@ -43,6 +50,12 @@ export interface ConsumerOptions<TContracts extends readonly MessageContract[] =
    * @default METRICS_NAMESPACE ('KafkaPatterns')
    */
   metricsNamespace?: string;
+  /**
+   * The business metrics its handler reports (`Decision.metrics`): declared once here, graphed by the
+   * dashboard the serverless plugin generates; an undeclared one is left out with a warning.
+   * @default none
+   */
+  metrics?: readonly MetricDeclaration[];
   /**
    * The DynamoDB client, publisher, table names and clock of the consumer and its handler, asked for
    * (a context builds its clients on first use).
@@ -142,6 +155,12 @@ export function consumer<const TContracts extends readonly MessageContract[]>(
     processor ??= new BatchProcessor(options, dependenciesOf(options.registry, service));
     const report = await processor.process(event, context);
     observe(report, logger, metrics);
+    emitBusinessMetrics(report.records, options.metrics ?? [], {
+      namespace: metricsNamespace,
+      serviceName: options.name,
+      metrics,
+      logger,
+    });
     return report.response;
   }
 
@@ -174,6 +193,7 @@ export function consumer<const TContracts extends readonly MessageContract[]>(
       consumes: topics,
       consumer: options.name,
       metricsNamespace,
+      ...(options.metrics ? { metrics: options.metrics } : {}),
       handles: options.accepts.map(({ topic, type, version }) => ({ topic, type, version })),
     }),
     { markerKeyOf },

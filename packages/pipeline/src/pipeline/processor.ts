@@ -19,6 +19,7 @@ import { DEFAULT_RETRY, invocationDeadline, type RetryOptions, retryTransient } 
 import { containerContext, type ServiceContext } from './service-context.js';
 import {
   type BatchReport,
+  type BusinessMetric,
   type Decision,
   IDEMPOTENCY_MODES,
   type ProcessorDependencies,
@@ -44,6 +45,7 @@ interface RecordState {
   record: DecodedRecord | (RecordLocation & { keyBytes?: undefined; raw: unknown });
   message?: Pick<ValidMessage, 'id' | 'correlationId'>;
   durationMs?: number;
+  metrics?: readonly BusinessMetric[] | undefined;
   outcome: RecordOutcome;
   /** records to publish once the batch is done (outbox messages or a dead letter) */
   outgoing: OutgoingRecord[];
@@ -382,6 +384,7 @@ export class BatchProcessor<TMessage extends ValidMessage = ValidMessage> {
       const result = await retryTransient((attempt) => this.#processOne(work, run, attempt), run.retry);
       state.outcome = result.outcome;
       state.outgoing = result.outgoing;
+      state.metrics = result.metrics;
       if (result.outgoing.length > 0) this.#connectEarly(run);
       if (result.outcome === RECORD_OUTCOMES.duplicate && result.outgoing.length > 0)
         state.republishes = work.idempotencyKey;
@@ -551,7 +554,11 @@ export class BatchProcessor<TMessage extends ValidMessage = ValidMessage> {
     item: WorkItem<TMessage>,
     run: BatchRun,
     attempt: number,
-  ): Promise<{ outcome: RecordOutcome; outgoing: OutgoingRecord[] }> {
+  ): Promise<{
+    outcome: RecordOutcome;
+    outgoing: OutgoingRecord[];
+    metrics?: readonly BusinessMetric[] | undefined;
+  }> {
     const { store } = this.#deps;
     const { lambda, known } = run;
     const hash = payloadHash(item.record.value);
@@ -572,7 +579,7 @@ export class BatchProcessor<TMessage extends ValidMessage = ValidMessage> {
         assertPublishable(this.#deps.registry, outbox, this.#options.publishes);
         await store.complete(item.idempotencyKey, claim.token, decision.writes ?? [], outbox);
         decision.committed?.();
-        return { outcome: RECORD_OUTCOMES.processed, outgoing: outbox };
+        return { outcome: RECORD_OUTCOMES.processed, outgoing: outbox, metrics: decision.metrics };
       } catch (error) {
         await store.release(item.idempotencyKey, claim.token).catch(() => {});
         throw error;
@@ -593,7 +600,7 @@ export class BatchProcessor<TMessage extends ValidMessage = ValidMessage> {
     known.add(item.idempotencyKey);
     if (result.status === 'duplicate') return this.#republish(item.idempotencyKey, result.outbox);
     decision.committed?.();
-    return { outcome: RECORD_OUTCOMES.processed, outgoing: outbox };
+    return { outcome: RECORD_OUTCOMES.processed, outgoing: outbox, metrics: decision.metrics };
   }
 
   /**
@@ -633,7 +640,7 @@ export class BatchProcessor<TMessage extends ValidMessage = ValidMessage> {
         a.itemIdentifier.partition.localeCompare(b.itemIdentifier.partition) ||
         a.itemIdentifier.offset - b.itemIdentifier.offset,
     );
-    const records = states.map(({ record, message, outcome, error, durationMs }) => ({
+    const records = states.map(({ record, message, outcome, error, durationMs, metrics }) => ({
       partition: record.partitionKey,
       offset: record.offset,
       outcome,
@@ -641,6 +648,7 @@ export class BatchProcessor<TMessage extends ValidMessage = ValidMessage> {
       correlationId: message?.correlationId,
       error,
       durationMs,
+      metrics,
     }));
     return { response: { batchItemFailures: failures }, outcomes, records };
   }

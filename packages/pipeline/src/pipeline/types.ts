@@ -1,5 +1,6 @@
 import type { Context } from 'aws-lambda';
 import type { ContractRegistry, MessageContract, ValidMessage } from '../contracts/registry.js';
+import type { MetricDeclaration } from '../deploy/access.js';
 import type { OutgoingRecord, Publisher } from '../kafka/producer.js';
 import type { DecodedRecord } from '../kafka/types.js';
 import type { ClaimResult, CommitResult, TransactItem } from '../store/idempotency.js';
@@ -20,9 +21,26 @@ export interface OutgoingMessage<TData = unknown> {
 }
 
 /** What a handler decides for one message: DynamoDB writes and messages, committed together. */
+/**
+ * A business figure a handler reports for a message it processed — an order placed, a saga's
+ * duration — emitted once per batch as CloudWatch embedded metrics, and only for a record whose writes
+ * committed: a duplicate or a failed commit reports nothing, so redelivery never counts twice.
+ */
+export type { MetricDeclaration };
+
+export interface BusinessMetric {
+  /** one of the names the consumer declares in `metrics` (the dashboard graphs those) */
+  name: string;
+  value: number;
+  /** low-cardinality values only (a cause, an outcome): each combination is a CloudWatch metric of its own */
+  dimensions?: Readonly<Record<string, string>>;
+}
+
 export interface Decision {
   writes?: TransactItem[];
   messages?: OutgoingMessage[];
+  /** business figures of this message, reported only once its writes commit */
+  metrics?: readonly BusinessMetric[];
   /**
    * Called once `writes` are committed — not when the record turns out a duplicate, not when the
    * commit fails: what a handler may remember of what it wrote (the write side's state cache).
@@ -166,6 +184,8 @@ export interface RecordReport {
   correlationId?: string | undefined;
   error?: Error | undefined;
   durationMs?: number | undefined;
+  /** the business metrics of a processed record (its writes committed) */
+  metrics?: readonly BusinessMetric[] | undefined;
 }
 
 export interface BatchReport {
