@@ -183,6 +183,8 @@ export const mappingStatus = z.object({
   topic: z.string(),
   consumerGroupId: z.string(),
   enabled: z.boolean(),
+  /** on a stage, the mapping's state as Lambda reports it (Enabled, Disabled, Creating…) */
+  state: z.optional(z.string()),
   /** records on the topic the mapping's consumer group has not committed, over every partition */
   lag: z.number(),
   partitions: z.array(

@@ -8,6 +8,8 @@ export interface MappingSource {
   topic: string;
   consumerGroupId: string;
   enabled: boolean;
+  /** the mapping's state as Lambda reports it, on a stage */
+  state?: string | undefined;
   stats?: { invocations: number; retries: number; toDestination: number } | undefined;
   lastInvocation?: LastInvocation | undefined;
 }
@@ -98,6 +100,7 @@ export class MappingWatch {
       topic: source.topic,
       consumerGroupId: source.consumerGroupId,
       enabled: source.enabled,
+      ...(source.state ? { state: source.state } : {}),
       lag: partitions.reduce((sum, partition) => sum + partition.lag, 0),
       partitions,
       ...(source.stats ?? {}),

@@ -36,7 +36,7 @@ export interface ConsoleOptions {
   /** the sagas and orders tables (the saga and order pages) */
   service: ServiceContext;
   /** the event source mappings whose lag the mappings page shows */
-  mappings?: (() => readonly MappingSource[]) | undefined;
+  mappings?: (() => readonly MappingSource[] | Promise<readonly MappingSource[]>) | undefined;
   /** @default a free port */
   port?: number | undefined;
 }
@@ -245,7 +245,11 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
       return send(response, 200, { entries: (await options.audit.entries()).reverse() });
     if (method === 'GET' && url.pathname === '/api/mappings')
       return send(response, 200, {
-        mappings: await mappings.statuses(options.mappings?.() ?? [], await letters(), options.service.now()),
+        mappings: await mappings.statuses(
+          (await options.mappings?.()) ?? [],
+          await letters(),
+          options.service.now(),
+        ),
       });
     if (method === 'GET' && url.pathname === '/api/sagas') return send(response, 200, await listSagas(url));
     const sagaPath = /^\/api\/sagas\/(.+)$/.exec(url.pathname);

@@ -3,6 +3,7 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { stageConfig, stageEnvironment } from '@msk-patterns/emulator';
 import { createServiceContext, kafkaConfig } from '@msk-patterns/pipeline';
+import { mappingStates } from '../aws/mapping-states.js';
 import { SERVICE_DIRECTORY } from '../service.js';
 import { AuditTrail } from './audit.js';
 import { type RunningConsole, startConsole } from './server.js';
@@ -46,18 +47,35 @@ export async function awsPrincipal(region: string | undefined): Promise<string> 
 export async function startStageConsole(options: StageConsoleOptions): Promise<RunningConsole> {
   const environment = stageEnvironment(options.stage, options.params);
   const config = stageConfig(options.stage, options.params);
+  const region = environment.AWS_REGION;
   // Fails closed: kafkaConfig refuses a stage whose cluster it cannot name.
-  const kafka = kafkaConfig(environment, { credentials: defaultProvider(), clientId: 'operator-console' });
+  const credentials = defaultProvider();
+  const kafka = kafkaConfig(environment, { credentials, clientId: 'operator-console' });
   const service = createServiceContext({ environment: { ...process.env, ...environment } });
-  const operator = await awsPrincipal(environment.AWS_REGION);
-  const mappings = declaredMappings(config);
+  const operator = await awsPrincipal(region);
+  const declared = declaredMappings(config);
+  // Lambda's view of each mapping, asked at most every 30 s (pages ask every 3 s).
+  let states: { at: number; value: Promise<Map<string, string>> } | undefined;
+  const mappings = async () => {
+    if (!region) return declared;
+    if (!states || Date.now() - states.at > 30_000)
+      states = {
+        at: Date.now(),
+        value: mappingStates(
+          declared.map((mapping) => mapping.functionKey),
+          { service: config.service, stage: options.stage, region, credentials },
+        ).catch(() => new Map<string, string>()),
+      };
+    const known = await states.value;
+    return declared.map((mapping) => ({ ...mapping, state: known.get(mapping.functionKey) }));
+  };
   return startConsole({
     kafka,
     audit: new AuditTrail(join(SERVICE_DIRECTORY, '.local', `console-audit-${options.stage}.jsonl`)),
     operator,
     allowRedrive: options.allowRedrive,
     service,
-    mappings: () => mappings,
+    mappings,
     outboxOf: await outboxReader(service, config),
     port: options.port,
   });

@@ -1,11 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { LambdaClient, paginateListEventSourceMappings } from '@aws-sdk/client-lambda';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { stageConfig, stageEnvironment } from '@msk-patterns/emulator';
 import { createServiceContext, kafkaConfig } from '@msk-patterns/pipeline';
 import * as z from 'zod/mini';
+import { mappingStates } from '../aws/mapping-states.js';
 import { declaredMappings } from '../console/sources.js';
 import { SERVICE_DIRECTORY } from '../service.js';
 import { SmokeError } from './diagnose.js';
@@ -138,22 +138,11 @@ export async function stageTarget(
     get: async (path) =>
       getJson(`${url}${path}`, await signedGetHeaders(new URL(`${url}${path}`), { credentials, region })),
     mappings,
-    mappingStates: async () => {
-      const lambda = new LambdaClient({ region, credentials });
-      const states = new Map<string, string>();
-      try {
-        for (const { functionKey } of mappings)
-          for await (const page of paginateListEventSourceMappings(
-            { client: lambda },
-            { FunctionName: `${config.service}-${stage}-${functionKey}` },
-          ))
-            for (const mapping of page.EventSourceMappings ?? [])
-              states.set(functionKey, mapping.State ?? 'unknown');
-      } finally {
-        lambda.destroy();
-      }
-      return states;
-    },
+    mappingStates: () =>
+      mappingStates(
+        mappings.map((mapping) => mapping.functionKey),
+        { service: config.service, stage, region, credentials },
+      ),
     customerLimit: Number(environment.PAYMENT_CUSTOMER_LIMIT ?? 100_000),
   };
 }

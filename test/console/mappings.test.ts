@@ -20,8 +20,16 @@ const lastInvocation = {
   durationMs: 41,
 } as const;
 const { running } = consoleForTests({
-  mappings: () => [
-    { functionKey: 'lagging', topic, consumerGroupId: groupId, enabled: true, lastInvocation },
+  // asked as a stage's console asks, with Lambda's state of the mapping
+  mappings: async () => [
+    {
+      functionKey: 'lagging',
+      topic,
+      consumerGroupId: groupId,
+      enabled: true,
+      state: 'Creating',
+      lastInvocation,
+    },
   ],
 });
 const browser = chromiumForTests();
@@ -45,6 +53,9 @@ describe('the console’s mappings page', () => {
 
     // Assess: behind by all 5, and the latest invocation's outcome
     await expect.poll(() => lag.innerText(), { timeout: 15_000 }).toBe('5');
+    expect(await page.getByTestId('mapping-lagging').locator('td').first().innerText()).toBe(
+      'lagging (Creating)',
+    );
     expect(await page.getByTestId('mapping-lagging').getByTestId('last-invocation').innerText()).toBe(
       'partial batch response, 3 records in 41 ms at 02:00:00',
     );

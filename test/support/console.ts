@@ -7,8 +7,7 @@ import { afterAll, beforeAll, inject } from 'vitest';
 import { contracts } from '../../lib/contracts/index.js';
 import { TABLE_VARIABLES } from '../../lib/deploy/tables.js';
 import { AuditTrail } from '../../local/console/audit.js';
-import type { MappingSource } from '../../local/console/mappings.js';
-import { type RunningConsole, startConsole } from '../../local/console/server.js';
+import { type ConsoleOptions, type RunningConsole, startConsole } from '../../local/console/server.js';
 import { contextWithTime, unique } from './pipeline.js';
 
 /** The value of the poison record: not an envelope, with a control character in it. */
@@ -19,7 +18,7 @@ export const POISON_VALUE = '{"oops":"\u0007"}';
  * trail), closed when they are done.
  */
 export function consoleForTests(
-  options: { mappings?: () => readonly MappingSource[]; allowRedrive?: boolean } = {},
+  options: { mappings?: ConsoleOptions['mappings']; allowRedrive?: boolean } = {},
 ): {
   running: () => RunningConsole;
 } {

@@ -34,6 +34,7 @@ export function MappingsPage() {
                 <td>
                   {mapping.functionKey}
                   {mapping.enabled ? '' : ' (disabled)'}
+                  {mapping.state && mapping.state !== 'Enabled' ? ` (${mapping.state})` : ''}
                 </td>
                 <td>{mapping.topic}</td>
                 <td class="mono">{mapping.consumerGroupId}</td>
