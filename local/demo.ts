@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { localDynamoDbClient } from '@msk-patterns/emulator';
-import { type Envelope, envelopeHeaders } from '@msk-patterns/pipeline';
+import {
+  type Envelope,
+  envelopeHeaders,
+  formatTraceparent,
+  newTrace,
+  TRACEPARENT_HEADER,
+} from '@msk-patterns/pipeline';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { isTerminal, type Saga } from '../lib/domain/saga.js';
 import { InventoryStore } from '../lib/store/inventory.js';
@@ -60,10 +66,11 @@ const CAUGHT_UP_MS = 60_000;
 /** Saga states in which the demo's late customers cancel. */
 const LATE_CANCEL_STATES: ReadonlySet<string> = new Set(['charging', 'confirming', 'completed']);
 
+/** A client's command, starting a trace of its own (each order's saga follows it: docs/deployment.md, "Traces"). */
 const asMessage = (command: Envelope<{ orderId: string }>) => ({
   key: command.data.orderId,
   value: JSON.stringify(command),
-  headers: envelopeHeaders(command),
+  headers: { ...envelopeHeaders(command), [TRACEPARENT_HEADER]: formatTraceparent(newTrace()) },
 });
 
 /** Send commands; false (logged) when the broker refused them, as a restarting broker does. */

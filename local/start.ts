@@ -5,16 +5,20 @@
  */
 
 import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { InfrastructureError, runCli } from '@msk-patterns/emulator';
 import { startLocalConsole } from './console/local.js';
 import type { RunningConsole } from './console/server.js';
 import { demoSummary, emulatorTotals, type LocalStack, runStackDemo, startLocalStack } from './demo/stack.js';
+import { SERVICE_DIRECTORY } from './service.js';
 import { LOCAL_STACK_FILE, type LocalStackAddresses } from './smoke/targets.js';
 
 const once = process.argv.includes('--once');
 // The demo runs the payment provider with transient failures the core must retry; any value given wins.
 process.env.PAYMENT_PROVIDER_FAILURE_RATE ||= '0.2';
+// Every function's spans, one JSON line each: an order's trace is `grep <trace id>` away.
+const TRACE_FILE = join(SERVICE_DIRECTORY, '.local', 'traces.jsonl');
+process.env.TRACE_SPANS ||= `file:${TRACE_FILE}`;
 
 function log(line: string): void {
   process.stdout.write(`${new Date().toISOString().slice(11, 23)} ${line}\n`);
@@ -38,6 +42,8 @@ async function main(): Promise<number> {
     });
   }
 
+  await mkdir(dirname(TRACE_FILE), { recursive: true });
+  await writeFile(TRACE_FILE, '');
   stack = await startLocalStack({ log, signal: packaging.signal });
   const { infrastructure, emulator, apiUrl } = stack;
   const { timings } = infrastructure;
@@ -61,6 +67,7 @@ async function main(): Promise<number> {
   await mkdir(dirname(LOCAL_STACK_FILE), { recursive: true });
   await writeFile(LOCAL_STACK_FILE, JSON.stringify(addresses), { mode: 0o600 });
   log('smoke test it: npm run smoke (three orders followed hop by hop)');
+  log(`spans of every function: ${process.env.TRACE_SPANS ?? ''} (one trace per order: grep its trace id)`);
   operatorConsole = await startLocalConsole(infrastructure, emulator);
   log(`operator console on ${operatorConsole.url} (loopback only; the token is this start's)`);
 

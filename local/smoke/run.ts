@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { type DeadLetter, readDeadLetters } from '@msk-patterns/emulator';
-import { envelopeHeaders, type ServiceContext } from '@msk-patterns/pipeline';
+import {
+  envelopeHeaders,
+  formatTraceparent,
+  newTrace,
+  type ServiceContext,
+  TRACEPARENT_HEADER,
+} from '@msk-patterns/pipeline';
 import { Kafka, type KafkaConfig, logLevel } from 'kafkajs';
 import * as z from 'zod/mini';
 import { inventoryStore } from '../../functions/inventory/handler.js';
@@ -92,17 +98,23 @@ export async function runSmoke(target: SmokeTarget, options: SmokeOptions): Prom
   try {
     await producer.connect();
     for (const order of orders) {
+      // One trace per order: every function's span and every record of its saga carry this trace id.
+      const trace = newTrace();
       await producer.send({
         topic: 'orders.commands',
         acks: -1,
         messages: order.commands.map((command) => ({
           key: command.data.orderId,
           value: JSON.stringify(command),
-          headers: { ...envelopeHeaders(command), [SMOKE_HEADER]: runId },
+          headers: {
+            ...envelopeHeaders(command),
+            [SMOKE_HEADER]: runId,
+            [TRACEPARENT_HEADER]: formatTraceparent(trace),
+          },
         })),
       });
       followed.push({ order, producedAt: Date.now() });
-      log(`${order.orderId}  command produced`);
+      log(`${order.orderId}  command produced, trace ${trace.traceId}`);
     }
   } catch (error) {
     throw kafkaFailure(error, step);
@@ -165,26 +177,30 @@ export async function runSmoke(target: SmokeTarget, options: SmokeOptions): Prom
   return healthy;
 }
 
-async function sagaOf(target: SmokeTarget, orderId: string): Promise<SagaAnswer | undefined> {
-  const path = `/sagas/${encodeURIComponent(orderId)}`;
+/**
+ * A query API answer, parsed; undefined while it does not know the order yet (404). A 403 names the
+ * permission; any other failure names the function to look at.
+ */
+async function queried<TSchema extends z.ZodMiniType>(
+  target: SmokeTarget,
+  path: string,
+  schema: TSchema,
+  functionName: string,
+): Promise<z.infer<TSchema> | undefined> {
   const answer = await target.get(path);
   if (answer.status === 404) return undefined;
   if (answer.status === 403) throw apiForbidden(path, target.apiUrl);
   if (answer.status !== 200)
-    throw new SmokeError(`GET ${path} answered ${answer.status}`, "see the function getSaga's logs");
-  return z.parse(sagaAnswer, answer.body);
+    throw new SmokeError(`GET ${path} answered ${answer.status}`, `see the function ${functionName}'s logs`);
+  return z.parse(schema, answer.body);
 }
 
+const sagaOf = (target: SmokeTarget, orderId: string) =>
+  queried(target, `/sagas/${encodeURIComponent(orderId)}`, sagaAnswer, 'getSaga');
+
 /** The order as the query API's read model has it. */
-async function orderViewOf(target: SmokeTarget, orderId: string): Promise<OrderAnswer | undefined> {
-  const path = `/orders/${encodeURIComponent(orderId)}`;
-  const answer = await target.get(path);
-  if (answer.status === 404) return undefined;
-  if (answer.status === 403) throw apiForbidden(path, target.apiUrl);
-  if (answer.status !== 200)
-    throw new SmokeError(`GET ${path} answered ${answer.status}`, "see the function getOrder's logs");
-  return z.parse(orderAnswer, answer.body);
-}
+const orderViewOf = (target: SmokeTarget, orderId: string) =>
+  queried(target, `/orders/${encodeURIComponent(orderId)}`, orderAnswer, 'getOrder');
 
 /** Letters written since the run started whose source record is one of its orders' (keyed by order id). */
 async function ownDeadLetters(

@@ -39,7 +39,8 @@ describe('the console’s mappings page', () => {
     // Prepare: 5 records on a topic of 2 partitions, nothing consumed yet
     await createTestTopic(brokers, topic, 2);
     const kafka = new Kafka({ brokers, logLevel: logLevel.NOTHING });
-    const producer = kafka.producer();
+    // Idempotent: a send retried after a timeout on a loaded machine wrote records twice (lag 9, not 5).
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
     await producer.send({
       topic,

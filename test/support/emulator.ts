@@ -40,7 +40,12 @@ export async function produce(
   }>,
   options: { compression?: CompressionTypes } = {},
 ): Promise<void> {
-  const producer = new Kafka({ brokers, logLevel: logLevel.NOTHING }).producer();
+  // Idempotent: a send retried after a timeout on a loaded machine would write its records twice, and
+  // the tests count what was delivered.
+  const producer = new Kafka({ brokers, logLevel: logLevel.NOTHING }).producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+  });
   await producer.connect();
   try {
     await producer.send({

@@ -11,7 +11,13 @@ import * as z from 'zod';
 const LIB_LAYERS = [['deploy'], ['contracts'], ['domain'], ['store']] as const;
 
 /** The pipeline package's source folders, layered the same way: the leaves hold errors, ids, declarations. */
-const PIPELINE_LAYERS = [['common', 'deploy'], ['contracts'], ['kafka'], ['store'], ['pipeline']] as const;
+const PIPELINE_LAYERS = [
+  ['common', 'deploy', 'tracing'],
+  ['contracts'],
+  ['kafka'],
+  ['store'],
+  ['pipeline'],
+] as const;
 
 /** The workspace packages: name → folder. */
 const PACKAGES: Record<string, string> = Object.fromEntries(

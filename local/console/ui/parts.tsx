@@ -29,3 +29,16 @@ export function FindByOrderId({ title, what, route }: { title: string; what: str
     </>
   );
 }
+
+/**
+ * The location hash of a filter form's page: its non-empty fields as the query.
+ *
+ * @param form - the filters
+ * @param route - the page's route, `dead-letters` or `sagas`
+ */
+export function filterHash(form: HTMLFormElement, route: string): string {
+  const query = new URLSearchParams();
+  for (const [name, value] of new FormData(form))
+    if (typeof value === 'string' && value) query.set(name, value);
+  return `#/${route}?${query}`;
+}

@@ -176,6 +176,8 @@ export {
   type ServiceContextOptions,
   type ServiceScoped,
 } from './pipeline/service-context.js';
+// Tracing: W3C trace context in record headers, spans per record and per invocation
+export { batchSpans, type SpanRecord, type SpanSink, spanSink } from './pipeline/spans.js';
 export {
   type BatchItemFailure,
   type BatchReport,
@@ -215,3 +217,12 @@ export {
   MAX_TRANSACTION_ITEMS,
   type TransactItem,
 } from './store/idempotency.js';
+export {
+  formatTraceparent,
+  newTrace,
+  type ProcessingSpan,
+  parseTraceparent,
+  processingSpan,
+  TRACEPARENT_HEADER,
+  type TraceContext,
+} from './tracing/trace-context.js';

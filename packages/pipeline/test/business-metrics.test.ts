@@ -1,5 +1,6 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import * as z from 'zod';
 import { emitBusinessMetrics } from '../src/pipeline/business-metrics.js';
 import type { MetricDeclaration, RecordReport } from '../src/pipeline/types.js';
 
@@ -15,12 +16,21 @@ const processed = (metrics: RecordReport['metrics']): RecordReport => ({
   metrics,
 });
 
-/** The embedded-metric documents written to stdout (CloudWatch's EMF: one JSON line each). */
-function documentsWritten(write: ReturnType<typeof vi.spyOn>) {
-  return write.mock.calls
+/** An embedded-metric document (CloudWatch's EMF): its metadata, then one field per metric and dimension. */
+const emfDocument = z.looseObject({
+  _aws: z.object({
+    CloudWatchMetrics: z.array(
+      z.looseObject({ Namespace: z.string(), Dimensions: z.array(z.array(z.string())) }),
+    ),
+  }),
+});
+
+/** The embedded-metric documents written to stdout, one JSON line each. */
+function documentsWritten(calls: ReadonlyArray<readonly unknown[]>) {
+  return calls
     .map(([chunk]) => String(chunk))
     .filter((line) => line.includes('"_aws"'))
-    .map((line) => JSON.parse(line));
+    .map((line) => emfDocument.parse(JSON.parse(line)));
 }
 
 afterEach(() => vi.restoreAllMocks());
@@ -50,12 +60,12 @@ describe('business metrics', () => {
     metrics.publishStoredMetrics();
 
     // Assess: a document per cause, the undimensioned metric in the consumer's set, two left out
-    const documents = documentsWritten(write);
+    const documents = documentsWritten(write.mock.calls);
     expect(documents).toHaveLength(3);
     const byCause = (cause: string) => documents.find((document) => document.cause === cause);
     expect(byCause('payment-declined')).toMatchObject({ service: 'orderSaga', SagasCancelled: [1, 1] });
     expect(byCause('customer-cancelled')).toMatchObject({ service: 'orderSaga', SagasCancelled: 1 });
-    expect(byCause('payment-declined')._aws.CloudWatchMetrics[0]).toMatchObject({
+    expect(byCause('payment-declined')?._aws.CloudWatchMetrics[0]).toMatchObject({
       Namespace: 'KafkaPatterns',
       Dimensions: [['service', 'cause']],
     });

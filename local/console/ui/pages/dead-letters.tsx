@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { letterList } from '../../contracts.js';
 import { get } from '../api.js';
 import { useLive } from '../live.js';
-import { ErrorAlert } from '../parts.js';
+import { ErrorAlert, filterHash } from '../parts.js';
 import { RedrivePanel } from '../redrive.js';
 
 const FILTERS = [
@@ -12,13 +12,6 @@ const FILTERS = [
   ['function', 'Function'],
   ['text', 'Text in key or headers'],
 ] as const;
-
-function filterHash(form: HTMLFormElement): string {
-  const query = new URLSearchParams();
-  for (const [name, value] of new FormData(form))
-    if (typeof value === 'string' && value) query.set(name, value);
-  return `#/dead-letters?${query}`;
-}
 
 function Groups({ title, name, counts }: { title: string; name: string; counts: Record<string, number> }) {
   return (
@@ -67,7 +60,7 @@ export function DeadLettersPage({ query }: { query: string }) {
         aria-label="Filter dead letters"
         onSubmit={(event) => {
           event.preventDefault();
-          location.hash = filterHash(event.currentTarget);
+          location.hash = filterHash(event.currentTarget, 'dead-letters');
         }}
       >
         {FILTERS.map(([name, label]) => (

@@ -2,17 +2,10 @@ import { SAGA_CAUSES, SAGA_STATES } from '../../../../lib/domain/saga-names.js';
 import { sagaList, sagaPage } from '../../contracts.js';
 import { get } from '../api.js';
 import { useLive } from '../live.js';
-import { ErrorAlert, FindByOrderId } from '../parts.js';
+import { ErrorAlert, FindByOrderId, filterHash } from '../parts.js';
 
 /** A list reads the sagas table (a Scan): asked again less often than the other pages. */
 const LIST_REFRESH_MS = 30_000;
-
-function listHash(form: HTMLFormElement): string {
-  const query = new URLSearchParams();
-  for (const [name, value] of new FormData(form))
-    if (typeof value === 'string' && value) query.set(name, value);
-  return `#/sagas?${query}`;
-}
 
 function Choice({
   name,
@@ -55,7 +48,7 @@ export function SagaSearch({ query }: { query: string }) {
         aria-label="List sagas"
         onSubmit={(event) => {
           event.preventDefault();
-          location.hash = listHash(event.currentTarget);
+          location.hash = filterHash(event.currentTarget, 'sagas');
         }}
       >
         <Choice name="state" label="State" options={SAGA_STATES} value={params.get('state') ?? ''} />

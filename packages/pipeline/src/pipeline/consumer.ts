@@ -19,6 +19,7 @@ import { emitBusinessMetrics } from './business-metrics.js';
 import { releaseConnectionsLocally } from './middlewares/release-connections-locally.js';
 import { BatchProcessor, consumedTopics, markerKey } from './processor.js';
 import { containerContext, type ServiceContext } from './service-context.js';
+import { batchSpans, spanSink } from './spans.js';
 import type {
   BatchReport,
   KafkaBatchResponse,
@@ -155,6 +156,8 @@ export function consumer<const TContracts extends readonly MessageContract[]>(
     processor ??= new BatchProcessor(options, dependenciesOf(options.registry, service));
     const report = await processor.process(event, context);
     observe(report, logger, metrics);
+    const sink = spanSink(service.environment, logger);
+    sink?.(batchSpans(report.records, options.name, context.awsRequestId));
     emitBusinessMetrics(report.records, options.metrics ?? [], {
       namespace: metricsNamespace,
       serviceName: options.name,

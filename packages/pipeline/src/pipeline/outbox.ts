@@ -5,6 +5,7 @@ import type { ContractRegistry } from '../contracts/registry.js';
 import { topicSettings } from '../contracts/topics.js';
 import type { OutgoingRecord } from '../kafka/producer.js';
 import { batchBudget, recordBytes } from '../kafka/record-size.js';
+import { formatTraceparent, TRACEPARENT_HEADER, type TraceContext } from '../tracing/trace-context.js';
 import type { OutgoingMessage } from './types.js';
 
 /**
@@ -62,6 +63,7 @@ export function assertPublishable(
  * @param cause - the message being handled: its id and correlation
  * @param messages - what the handler decided to send
  * @param now - the time of the outgoing messages
+ * @param trace - the span that sends them: each record carries it as its `traceparent`
  * @example
  * ```ts
  * const records = toOutgoingRecords(message, decision.messages ?? []);
@@ -72,7 +74,9 @@ export function toOutgoingRecords(
   cause: Pick<Envelope, 'id' | 'correlationId'>,
   messages: readonly OutgoingMessage[],
   now = new Date(),
+  trace?: TraceContext,
 ): OutgoingRecord[] {
+  const traceHeaders = trace ? { [TRACEPARENT_HEADER]: formatTraceparent(trace) } : {};
   return messages.map((message, index) => {
     const envelope: Envelope = {
       id: stableId(`${cause.id}:${index}`),
@@ -87,7 +91,7 @@ export function toOutgoingRecords(
       topic: message.topic,
       key: message.key,
       value: JSON.stringify(envelope),
-      headers: { ...message.headers, ...envelopeHeaders(envelope) },
+      headers: { ...message.headers, ...envelopeHeaders(envelope), ...traceHeaders },
     };
   });
 }

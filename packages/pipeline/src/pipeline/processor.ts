@@ -12,6 +12,7 @@ import {
 import { deadLetterRecord } from '../kafka/dead-letter.js';
 import type { OutgoingRecord } from '../kafka/producer.js';
 import type { DecodedRecord, MskEvent } from '../kafka/types.js';
+import { parseTraceparent, processingSpan, TRACEPARENT_HEADER } from '../tracing/trace-context.js';
 import { classify, ERROR_KINDS } from './classify.js';
 import { KeyedLanes } from './keyed-lanes.js';
 import { assertPublishable, toOutgoingRecords } from './outbox.js';
@@ -43,8 +44,12 @@ interface Work<TMessage> extends WorkItem<TMessage> {
 interface RecordState {
   /** the decoded record, or where a record that could not be decoded sat */
   record: DecodedRecord | (RecordLocation & { keyBytes?: undefined; raw: unknown });
-  message?: Pick<ValidMessage, 'id' | 'correlationId'>;
+  message?: Pick<ValidMessage, 'id' | 'correlationId' | 'type'>;
   durationMs?: number;
+  /** when its processing started (epoch ms) */
+  startedAt?: number;
+  /** the record's incoming `traceparent`, as its spans are derived from it */
+  traceparent?: string | undefined;
   metrics?: readonly BusinessMetric[] | undefined;
   outcome: RecordOutcome;
   /** records to publish once the batch is done (outbox messages or a dead letter) */
@@ -379,7 +384,9 @@ export class BatchProcessor<TMessage extends ValidMessage = ValidMessage> {
   async #handle(run: BatchRun, work: Work<TMessage>): Promise<boolean> {
     const { state } = work;
     const recordStarted = performance.now();
+    state.startedAt = Date.now();
     state.message = work.message;
+    state.traceparent = work.record.headers[TRACEPARENT_HEADER];
     try {
       const result = await retryTransient((attempt) => this.#processOne(work, run, attempt), run.retry);
       state.outcome = result.outcome;
@@ -575,7 +582,7 @@ export class BatchProcessor<TMessage extends ValidMessage = ValidMessage> {
       try {
         const handled = this.#options.handle(item.message, handlerContext);
         const decision = isPending(handled) ? await handled : handled;
-        const outbox = toOutgoingRecords(item.message, decision.messages ?? []);
+        const outbox = this.#outgoing(item, decision);
         assertPublishable(this.#deps.registry, outbox, this.#options.publishes);
         await store.complete(item.idempotencyKey, claim.token, decision.writes ?? [], outbox);
         decision.committed?.();
@@ -593,7 +600,7 @@ export class BatchProcessor<TMessage extends ValidMessage = ValidMessage> {
     }
     const handled = this.#options.handle(item.message, handlerContext);
     const decision = isPending(handled) ? await handled : handled;
-    const outbox = toOutgoingRecords(item.message, decision.messages ?? []);
+    const outbox = this.#outgoing(item, decision);
     assertPublishable(this.#deps.registry, outbox, this.#options.publishes);
     const result = await store.commit(item.idempotencyKey, hash, decision.writes ?? [], outbox);
     // A second copy of this message later in the batch (a producer retry) now skips the handler.
@@ -601,6 +608,22 @@ export class BatchProcessor<TMessage extends ValidMessage = ValidMessage> {
     if (result.status === 'duplicate') return this.#republish(item.idempotencyKey, result.outbox);
     decision.committed?.();
     return { outcome: RECORD_OUTCOMES.processed, outgoing: outbox, metrics: decision.metrics };
+  }
+
+  /**
+   * A decision's messages as records, each carrying the trace context of the span that processed the
+   * message — computed only when there is something to send (a record that publishes nothing pays
+   * nothing for tracing).
+   */
+  #outgoing(item: WorkItem<TMessage>, decision: Decision): OutgoingRecord[] {
+    const messages = decision.messages ?? [];
+    if (messages.length === 0) return [];
+    const trace = processingSpan(
+      parseTraceparent(item.record.headers[TRACEPARENT_HEADER]),
+      this.#options.name,
+      item.message.id,
+    );
+    return toOutgoingRecords(item.message, messages, undefined, trace);
   }
 
   /**
@@ -640,16 +663,23 @@ export class BatchProcessor<TMessage extends ValidMessage = ValidMessage> {
         a.itemIdentifier.partition.localeCompare(b.itemIdentifier.partition) ||
         a.itemIdentifier.offset - b.itemIdentifier.offset,
     );
-    const records = states.map(({ record, message, outcome, error, durationMs, metrics }) => ({
-      partition: record.partitionKey,
-      offset: record.offset,
-      outcome,
-      messageId: message?.id,
-      correlationId: message?.correlationId,
-      error,
-      durationMs,
-      metrics,
-    }));
+    const records = states.map(
+      ({ record, message, outcome, error, durationMs, metrics, traceparent, startedAt }) => ({
+        partition: record.partitionKey,
+        offset: record.offset,
+        outcome,
+        messageId: message?.id,
+        correlationId: message?.correlationId,
+        error,
+        durationMs,
+        metrics,
+        traceparent,
+        startedAt,
+        topic: record.topic,
+        key: 'key' in record ? record.key : undefined,
+        messageType: message?.type,
+      }),
+    );
     return { response: { batchItemFailures: failures }, outcomes, records };
   }
 }

@@ -186,6 +186,13 @@ export interface RecordReport {
   durationMs?: number | undefined;
   /** the business metrics of a processed record (its writes committed) */
   metrics?: readonly BusinessMetric[] | undefined;
+  /** its incoming W3C `traceparent` header, once it was handled (its span is derived from it) */
+  traceparent?: string | undefined;
+  /** when its processing started (epoch ms) */
+  startedAt?: number | undefined;
+  topic?: string | undefined;
+  key?: string | undefined;
+  messageType?: string | undefined;
 }
 
 export interface BatchReport {
