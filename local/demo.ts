@@ -66,7 +66,10 @@ const CAUGHT_UP_MS = 60_000;
 /** Saga states in which the demo's late customers cancel. */
 const LATE_CANCEL_STATES: ReadonlySet<string> = new Set(['charging', 'confirming', 'completed']);
 
-/** A client's command, starting a trace of its own (each order's saga follows it: docs/deployment.md, "Traces"). */
+/**
+ * A client's command, starting a trace of its own: an order's saga follows its PlaceOrder's trace; a
+ * customer's cancel, a request of its own, starts another (docs/deployment.md, "Traces").
+ */
 const asMessage = (command: Envelope<{ orderId: string }>) => ({
   key: command.data.orderId,
   value: JSON.stringify(command),
@@ -158,10 +161,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   try {
     await Promise.all(commands.stock.map(({ sku, units }) => inventory.receive(sku, units)));
     await producer.connect();
+    const placed = places.map(asMessage);
     await producer.send({
       topic: 'orders.commands',
       acks: -1,
-      messages: [...places.map(asMessage), asMessage(places[0] as (typeof places)[number]), commands.poison],
+      // The first order twice, headers and all, as a producer's retry sends it.
+      messages: [...placed, ...placed.slice(0, 1), commands.poison],
     });
     // Customers change their minds: half of them as soon as their saga has started (it is reserving),
     // the other half once it is charging or later — a refund, or a cancel the confirmed order refuses.

@@ -124,3 +124,22 @@ export function apiForbidden(path: string, apiUrl: string): SmokeError {
     `allow your principal execute-api:Invoke on arn:aws:execute-api:${region}:<account>:${apiId}/*/GET/* (the routes use authorizer aws_iam); check that your credentials are for the stage's account`,
   );
 }
+
+/**
+ * A DynamoDB request the smoke run makes with the caller's credentials failed: access denied names
+ * the action and the table; anything else is passed on as it is.
+ *
+ * @param error - what the SDK threw
+ * @param table - the table the run wrote to
+ */
+export function tableFailure(error: unknown, table: string): Error {
+  const name = error instanceof Error ? error.name : '';
+  if (name === 'AccessDeniedException')
+    return new SmokeError(
+      `put the smoke SKU's units on the shelf: IAM denied dynamodb:UpdateItem on the table ${table}`,
+      'allow your principal dynamodb:UpdateItem on the inventory table (the smoke run writes only its own SKU, smoke-sku)',
+    );
+  if (name === 'ResourceNotFoundException')
+    return new SmokeError(`the table ${table} does not exist here`, 'deploy the stage, and check the region');
+  return error instanceof Error ? error : new Error(String(error));
+}

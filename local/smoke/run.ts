@@ -13,7 +13,7 @@ import { inventoryStore } from '../../functions/inventory/handler.js';
 import { SAGA_STATES } from '../../lib/domain/saga-names.js';
 import { isTerminal } from '../../lib/domain/saga-types.js';
 import { type MappingSource, MappingWatch } from '../console/mappings.js';
-import { apiForbidden, kafkaFailure, SmokeError } from './diagnose.js';
+import { apiForbidden, kafkaFailure, SmokeError, tableFailure } from './diagnose.js';
 import { HOP_NAMES, SMOKE_HEADER, SMOKE_SKU, type SmokeOrder, smokeOrders } from './plan.js';
 
 /** Where a smoke run goes: a running `npm start`, or a deployed stage. */
@@ -84,7 +84,10 @@ export async function runSmoke(target: SmokeTarget, options: SmokeOptions): Prom
   );
 
   // Units of its own SKU, one per order: nothing is taken from a real SKU.
-  await inventoryStore(target.service).receive(SMOKE_SKU, orders.length);
+  const inventory = inventoryStore(target.service);
+  await inventory.receive(SMOKE_SKU, orders.length).catch((error: unknown) => {
+    throw tableFailure(error, inventory.table);
+  });
 
   const kafka = new Kafka({ ...target.kafka, logLevel: logLevel.NOTHING });
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });

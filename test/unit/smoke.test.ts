@@ -1,6 +1,6 @@
 import { KafkaJSProtocolError } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { apiForbidden, kafkaFailure } from '../../local/smoke/diagnose.js';
+import { apiForbidden, kafkaFailure, tableFailure } from '../../local/smoke/diagnose.js';
 import { signedGetHeaders } from '../../local/smoke/signed-fetch.js';
 
 const CLUSTER = 'arn:aws:kafka:eu-west-1:111122223333:cluster/orders/abcd-1';
@@ -65,6 +65,20 @@ describe('what the smoke test says a first deploy got wrong', () => {
     expect(failure.message).toBe(
       `produce to orders.commands: IAM denied kafka-cluster:Connect on ${CLUSTER}`,
     );
+  });
+
+  it('names dynamodb:UpdateItem on the inventory table when the smoke SKU cannot be stocked', () => {
+    // as the SDK names DynamoDB's refusal
+    const denied = Object.assign(new Error('User is not authorized to perform: dynamodb:UpdateItem'), {
+      name: 'AccessDeniedException',
+    });
+
+    const failure = tableFailure(denied, 'kafka-patterns-prod-inventory');
+
+    expect(failure.message).toBe(
+      "put the smoke SKU's units on the shelf: IAM denied dynamodb:UpdateItem on the table kafka-patterns-prod-inventory",
+    );
+    expect(tableFailure(new Error('boom'), 'kafka-patterns-prod-inventory').message).toBe('boom');
   });
 
   it('names execute-api:Invoke on the API’s routes when the API answers 403', () => {
