@@ -6,6 +6,7 @@ import {
   declareAccess,
   type ProducerDeclaration,
   type Publisher,
+  parseTraceparent,
   releaseConnectionsLocally,
   type ServiceContext,
   stableId,
@@ -64,6 +65,9 @@ export async function sweepDeadlines(deps: SweepDependencies): Promise<DeadlineS
             occurredAt: new Date(saga.deadlineAt ?? deps.now).toISOString(),
           },
         ],
+        undefined,
+        // In the order's trace, from the span that set the deadline: the same bytes every sweep.
+        parseTraceparent(saga.traceparent),
       ),
     );
   await deps.publisher.publish(records);

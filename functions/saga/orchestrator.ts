@@ -4,11 +4,15 @@ import {
   type ConsumerOptions,
   consumer,
   type Decision,
+  formatTraceparent,
   type MessageHandler,
   type MessageOf,
   type ProducerDeclaration,
+  parseTraceparent,
+  processingSpan,
   publishedTopics,
   TABLE_ACCESS,
+  TRACEPARENT_HEADER,
   UNKNOWN_MESSAGE_POLICIES,
 } from '@msk-patterns/pipeline';
 import * as z from 'zod/mini';
@@ -53,7 +57,10 @@ function staleDeadline(event: SagaEvent, saga: Saga | undefined): string | undef
  * events of one saga racing from different topics: the loser's condition fails and the core decides it
  * again on the winner's state.
  */
-export const driveSaga: MessageHandler<SagaEvent> = async (message, { service }): Promise<Decision> => {
+export const driveSaga: MessageHandler<SagaEvent> = async (
+  message,
+  { service, record },
+): Promise<Decision> => {
   const trigger = triggerOf(message);
   const store = sagaStore(service);
   const saga = await store.get(trigger.data.orderId);
@@ -66,6 +73,11 @@ export const driveSaga: MessageHandler<SagaEvent> = async (message, { service })
     ? { kind: 'ignored', reason: stale }
     : transition(saga, trigger, { now, stepTimeoutMs: stepTimeoutMs(service) });
   if (step.kind === 'moved' && step.from === 'none') step.saga.correlationId = message.correlationId;
+  // The span moving the saga, which a deadline it sets continues (functions/saga/deadlines.ts).
+  if (step.kind === 'moved')
+    step.saga.traceparent = formatTraceparent(
+      processingSpan(parseTraceparent(record.headers[TRACEPARENT_HEADER]), orderSagaName, message.id),
+    );
   if (step.kind === 'ignored') {
     logger.info('event leaves the saga as it is', {
       orderId: trigger.data.orderId,
@@ -91,6 +103,9 @@ export const driveSaga: MessageHandler<SagaEvent> = async (message, { service })
     metrics: sagaMetrics(step, now),
   };
 };
+
+/** The consumer's name: the `service` of its metrics and spans. */
+const orderSagaName = 'orderSaga';
 
 /** What it sends: commands to the participants and to the order, keyed by order id. */
 export const produces: ProducerDeclaration[] = [
@@ -118,7 +133,7 @@ export const produces: ProducerDeclaration[] = [
 export const orderSagaConsumer = {
   registry: contracts,
   publishes: publishedTopics(produces),
-  name: 'orderSaga',
+  name: orderSagaName,
   accepts: SAGA_EVENTS,
   // A new event type on one of its topics is not the saga's business until its state machine knows it.
   onUnknown: UNKNOWN_MESSAGE_POLICIES.ignore,

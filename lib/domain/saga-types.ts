@@ -71,6 +71,11 @@ export interface Saga {
   cause?: SagaCause;
   /** the correlation id of the order's messages, carried by everything the saga sends */
   correlationId?: string;
+  /**
+   * The W3C `traceparent` of the span that last moved the saga: its deadline's `DeadlineExpired`
+   * continues the order's trace from there.
+   */
+  traceparent?: string;
   /** epoch ms; absent in a terminal state */
   deadlineAt?: number;
   /** deadline expirations in the current state */

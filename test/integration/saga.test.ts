@@ -1,4 +1,11 @@
-import { ConcurrencyConflictError, containerContext, IdempotencyStore } from '@msk-patterns/pipeline';
+import {
+  ConcurrencyConflictError,
+  containerContext,
+  IdempotencyStore,
+  type OutgoingRecord,
+  parseTraceparent,
+  TRACEPARENT_HEADER,
+} from '@msk-patterns/pipeline';
 import { describe, expect, it } from 'vitest';
 import { inventoryStore } from '../../functions/inventory/handler.js';
 import { paymentStore } from '../../functions/payments/handler.js';
@@ -191,6 +198,14 @@ describe('order saga on DynamoDB Local (functions chained in process)', () => {
     expect(afterFailedSweep).toMatchObject({ state: 'charging', version: waiting.version });
     expect(due).toHaveLength(2);
     expect(new Set(due.map((record) => JSON.parse(record.value).id)).size).toBe(1);
+    // both copies in the order's trace, children of the span that set the deadline
+    const traceOf = (record: OutgoingRecord | undefined) =>
+      parseTraceparent(String(record?.headers[TRACEPARENT_HEADER] ?? ''));
+    const placed = bus.published.find((record) => record.key === orderId && record.topic === 'orders.events');
+    expect(new Set(due.map((record) => traceOf(record)?.traceId))).toEqual(
+      new Set([traceOf(placed)?.traceId]),
+    );
+    expect(new Set(due.map((record) => traceOf(record)?.spanId)).size).toBe(1);
     expect(afterDue).toMatchObject({ state: 'compensating', version: (waiting.version as number) + 1 });
     expect(await saga(orderId)).toMatchObject({
       state: 'cancelled',
