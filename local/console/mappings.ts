@@ -1,5 +1,10 @@
-import type { DeadLetter, KafkaConnection, LastInvocation } from '@msk-patterns/emulator';
-import { type Admin, Kafka, type KafkaConfig, logLevel } from 'kafkajs';
+import {
+  type DeadLetter,
+  type KafkaConnection,
+  kafkaClient,
+  type LastInvocation,
+} from '@msk-patterns/emulator';
+import type { Admin, Kafka } from 'kafkajs';
 import type { MappingStatus } from './contracts.js';
 
 /** An event source mapping as the console shows it: its topic and group, and its counters when emulated. */
@@ -28,8 +33,7 @@ export class MappingWatch {
 
   /** @param connection - the brokers, or a kafkajs configuration with MSK IAM */
   constructor(connection: KafkaConnection) {
-    const config: KafkaConfig = 'brokers' in connection ? connection : { brokers: [...connection] };
-    this.#kafka = new Kafka({ ...config, logLevel: logLevel.NOTHING });
+    this.#kafka = kafkaClient(connection);
   }
 
   /**

@@ -9,6 +9,7 @@ export {
   type DeadLetter,
   type DeadLetterFilter,
   type KafkaConnection,
+  kafkaClient,
   MALFORMED_LETTER,
   RedriveRefusedError,
   readDeadLetters,

@@ -153,6 +153,15 @@ export function letterOfMessage(topic: string, partition: number, message: Kafka
   );
 }
 
+/**
+ * A quiet kafkajs client for a connection: a broker list (local) or a whole configuration (MSK IAM).
+ *
+ * @param connection - the brokers, or a kafkajs configuration
+ * @example
+ * ```ts
+ * const admin = kafkaClient(['127.0.0.1:9092']).admin();
+ * ```
+ */
 export function kafkaClient(connection: KafkaConnection): Kafka {
   const config: KafkaConfig = isBrokerList(connection) ? { brokers: [...connection] } : connection;
   return new Kafka({ ...config, logLevel: logLevel.NOTHING });
