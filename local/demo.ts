@@ -70,7 +70,7 @@ const LATE_CANCEL_STATES: ReadonlySet<string> = new Set(['charging', 'confirming
  * A client's command, starting a trace of its own: an order's saga follows its PlaceOrder's trace; a
  * customer's cancel, a request of its own, starts another (docs/deployment.md, "Traces").
  */
-const asMessage = (command: Envelope<{ orderId: string }>) => ({
+export const asMessage = (command: Envelope<{ orderId: string }>) => ({
   key: command.data.orderId,
   value: JSON.stringify(command),
   headers: { ...envelopeHeaders(command), [TRACEPARENT_HEADER]: formatTraceparent(newTrace()) },

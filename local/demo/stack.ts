@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import {
   type Emulator,
+  type EmulatorOptions,
   emptyRunnerStats,
   type FunctionProcesses,
   type Infrastructure,
@@ -16,6 +17,8 @@ export interface LocalStack {
   infrastructure: Infrastructure;
   emulator: Emulator;
   apiUrl: string;
+  /** the packaged CloudFormation template the emulator runs */
+  templatePath: string;
   /** stops the HTTP server, the emulator and the services; safe to call more than once */
   shutdown: () => Promise<void>;
 }
@@ -29,8 +32,12 @@ export async function startLocalStack(options: {
   log: (line: string) => void;
   /** fault injection for the emulated mappings (the chaos run) */
   faults?: RunnerOptions['faults'];
-  /** run each mapping's function in a process of its own (the chaos run kills them) */
+  /** run each mapping's function in a process of its own (the chaos run kills them; the cost run meters them) */
   processes?: FunctionProcesses;
+  /** told of every invocation as it returns (the cost run) */
+  onInvocation?: EmulatorOptions['onInvocation'];
+  /** variables set over the infrastructure's in this process, before anything runs (the cost run's metered endpoint) */
+  environment?: (infrastructure: Infrastructure) => Record<string, string>;
   /** aborts packaging when the caller stops early */
   signal: AbortSignal;
 }): Promise<LocalStack> {
@@ -48,7 +55,7 @@ export async function startLocalStack(options: {
       packageService(options.signal),
     ]);
     infrastructure = started;
-    Object.assign(process.env, infrastructure.functionEnvironment);
+    Object.assign(process.env, infrastructure.functionEnvironment, options.environment?.(infrastructure));
     emulator = await startEmulator({
       templatePath,
       config: infrastructure.config,
@@ -56,10 +63,11 @@ export async function startLocalStack(options: {
       log: options.log,
       faults: options.faults,
       processes: options.processes,
+      onInvocation: options.onInvocation,
     });
     const http = await startHttpServer(infrastructure.config, Number(process.env.HTTP_PORT ?? 0));
     httpServer = http.server;
-    return { infrastructure, emulator, apiUrl: http.url, shutdown };
+    return { infrastructure, emulator, apiUrl: http.url, templatePath, shutdown };
   } catch (error) {
     await shutdown();
     throw error;

@@ -22,8 +22,11 @@ export interface FunctionProcessOptions {
   handler: string;
   /** its key under `functions:` */
   functionKey: string;
-  /** the environment of a new process, read when it starts */
-  env: () => NodeJS.ProcessEnv;
+  /**
+   * The environment of a new process, read when it starts.
+   * @param functionKey - the function the process runs (one endpoint per function lets a proxy tell them apart)
+   */
+  env: (functionKey: string) => NodeJS.ProcessEnv;
   /** a fault a process reported (the chaos run counts them) */
   onFault: (fault: string) => void;
   /**
@@ -38,6 +41,11 @@ export interface FunctionProcessOptions {
   maxProcesses?: number | undefined;
   /** a module (path or URL) whose default export builds the `InvocationHooks` of each process */
   hooks?: string | undefined;
+  /**
+   * What the processes write (stdout and stderr: the function's logs); without it they write to ours.
+   * @param chunk - bytes as written
+   */
+  output?: ((chunk: Buffer) => void) | undefined;
   /**
    * The directory of serverless.yml: each process runs there.
    * @default process.cwd()
@@ -99,10 +107,14 @@ class FunctionProcess {
     this.child = guardChild(
       spawn(process.execPath, ['--import', TSX_LOADER, CHILD_SCRIPT, handler, ...(hooks ? [hooks] : [])], {
         cwd: options.serviceDirectory ?? process.cwd(),
-        env: { ...options.env(), FUNCTION_KEY: functionKey },
-        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+        env: { ...options.env(functionKey), FUNCTION_KEY: functionKey },
+        stdio: ['ignore', options.output ? 'pipe' : 'inherit', options.output ? 'pipe' : 'inherit', 'ipc'],
       }),
     );
+    if (options.output) {
+      this.child.stdout?.on('data', options.output);
+      this.child.stderr?.on('data', options.output);
+    }
     this.ready = new Promise<void>((resolve, reject) => {
       this.child.on('message', (raw: unknown) => {
         const message = FunctionProcessMessage.safeParse(raw);

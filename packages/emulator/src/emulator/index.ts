@@ -2,7 +2,7 @@ import type { ServerlessConfig } from '../infra/serverless-config.js';
 import { mappingsFromTemplate, readTemplate, schedulesFromTemplate } from './config.js';
 import { FunctionProcessHost } from './function-process-host.js';
 import { loadHandler } from './load-handler.js';
-import { MappingRunner, type RunnerOptions } from './mapping-runner.js';
+import { type LastInvocation, MappingRunner, type RunnerOptions } from './mapping-runner.js';
 import { type ScheduledHandler, ScheduleRunner } from './schedule-runner.js';
 import type { MappingConfig } from './types.js';
 
@@ -15,13 +15,15 @@ export interface Emulator {
 
 /** How the chaos run has the emulator run functions: each mapping's in a process of its own. */
 export interface FunctionProcesses {
-  /** the environment of a process, read when it starts */
-  env: () => NodeJS.ProcessEnv;
+  /** the environment of a process, read when it starts; given the function the process runs */
+  env: (functionKey: string) => NodeJS.ProcessEnv;
   /** share of successful invocations after which the process is killed before the offsets commit */
   killAfterResponseRate: number;
   onFault: (fault: string) => void;
   /** a module (path or URL) whose default export builds each process's `InvocationHooks` */
   hooks?: string | undefined;
+  /** given the function's logs (its processes' stdout and stderr) instead of our own stdout: the cost run counts their bytes */
+  output?: ((functionKey: string, chunk: Buffer) => void) | undefined;
 }
 
 /** What {@link startEmulator} runs, and how. */
@@ -35,6 +37,8 @@ export interface EmulatorOptions {
   /** only these function keys (default: all) */
   functions?: string[] | undefined;
   afterInvoke?: RunnerOptions['afterInvoke'];
+  /** told of every invocation as it returns, with its mapping's function (the cost run fits durations to batch sizes) */
+  onInvocation?: ((functionKey: string, invocation: LastInvocation) => void) | undefined;
   faults?: RunnerOptions['faults'];
   /**
    * Run each mapping's function in a process of its own (the chaos run, which kills them); without
@@ -85,7 +89,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     ]);
     await Promise.all(hosts.map((host) => host.stop()));
   };
-  const { processes } = options;
+  const { processes, onInvocation } = options;
+  const invocationListener = (mapping: MappingConfig) =>
+    onInvocation && ((invocation: LastInvocation) => onInvocation(mapping.functionKey, invocation));
   const runnerFor = async (mapping: MappingConfig): Promise<MappingRunner> => {
     if (!processes) {
       return new MappingRunner(mapping, {
@@ -93,6 +99,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
         handler: await loadHandler(mapping.handler, serviceDirectory),
         log: options.log,
         afterInvoke: options.afterInvoke,
+        onInvocation: invocationListener(mapping),
         faults: options.faults,
       });
     }
@@ -106,6 +113,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
         onFault: processes.onFault,
         killAfterResponseRate: processes.killAfterResponseRate,
         hooks: processes.hooks,
+        output: processes.output && ((chunk: Buffer) => processes.output?.(mapping.functionKey, chunk)),
         serviceDirectory,
       });
       hosts.push(host);
@@ -115,6 +123,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       handler: host.asHandler(),
       log: options.log,
       afterInvoke: options.afterInvoke,
+      onInvocation: invocationListener(mapping),
       faults: options.faults,
     });
   };

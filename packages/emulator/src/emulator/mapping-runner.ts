@@ -81,6 +81,8 @@ export interface RunnerOptions {
   log: (line: string) => void;
   /** test hook: called after an invocation returns and before anything is committed */
   afterInvoke?: ((result: InvocationResult) => void) | undefined;
+  /** told of every invocation as it returns: its records and milliseconds (what {@link MappingRunner.lastInvocation} holds) */
+  onInvocation?: ((invocation: LastInvocation) => void) | undefined;
   /** consumer group session; a runner that crashed without leaving loses its partitions after this long */
   sessionTimeoutMs?: number | undefined;
   faults?: RunnerFaults | undefined;
@@ -416,6 +418,7 @@ export class MappingRunner {
       durationMs: took,
       ...(result.kind === 'error' ? { errorClass: result.error.name } : {}),
     };
+    this.options.onInvocation?.(this.lastInvocation);
     const summary =
       result.kind === 'ok'
         ? 'ok'
