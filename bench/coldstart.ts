@@ -30,13 +30,13 @@ const powertoolsTwin: Plugin = {
   },
 };
 
-const median = (values: number[]) => {
+export const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 };
 
 /** The module init of a bundle in a fresh Node process, as Lambda's runtime requires the handler. */
-async function initMs(file: string, env: NodeJS.ProcessEnv, nodeOptions = ''): Promise<number> {
+export async function initMs(file: string, env: NodeJS.ProcessEnv, nodeOptions = ''): Promise<number> {
   const script = `const s=performance.now();require(${JSON.stringify(file)});process.stdout.write(String(performance.now()-s))`;
   const { stdout } = await promisify(execFile)(process.execPath, ['-e', script], {
     env: { ...env, NODE_OPTIONS: nodeOptions },

@@ -91,9 +91,11 @@ function batches(all: RecordInput[], size: number): MskEvent[] {
  * A DynamoDB client that counts its requests and the capacity DynamoDB says each consumed: AWS bills
  * write and read units, not requests, and a transaction costs two write units per item per KB
  * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis.html#transaction-capacity-handling).
- * Every request asks for `ReturnConsumedCapacity: TOTAL`; DynamoDB Local answers it as DynamoDB does,
- * with `CapacityUnits` (a 1 KB put: 1; a transaction of a 1 KB and a 3 KB put: 8), counted here as
- * write or read units by the operation.
+ * Every request asks for `ReturnConsumedCapacity: TOTAL`; DynamoDB Local answers with `CapacityUnits`,
+ * counted here as write or read units by the operation. Its figure is DynamoDB's for what this bench
+ * writes — single items, and transactions of one item per table (a 1 KB put: 1; a transaction of a 1 KB
+ * and a 3 KB put in two tables: 8) — but not for a transaction of several items in one table, which it
+ * reports as twice the largest (docs/cost.md, "DynamoDB Local and transactions").
  */
 function countingClient(endpoint: string) {
   const counted = { requests: 0, writeUnits: 0, readUnits: 0 };

@@ -4,6 +4,7 @@ const BENCHMARKS = {
   eventstore: () => import('./eventstore.js'),
   coldstart: () => import('./coldstart.js'),
   throughput: () => import('./throughput.js'),
+  tracing: () => import('./tracing.js'),
 } as const;
 
 const name = process.argv[2] as keyof typeof BENCHMARKS | undefined;
