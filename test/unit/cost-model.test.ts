@@ -1,7 +1,14 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { MeasuredInputs } from '../../local/cost/inputs.js';
+import { type MeasuredInputs, readMeasuredInputs } from '../../local/cost/inputs.js';
 import { fitDuration } from '../../local/cost/measure.js';
-import { costModel, dynamoDbPerOrder, latencyScale, SECONDS_PER_MONTH } from '../../local/cost/model.js';
+import {
+  costModel,
+  DESIGNS,
+  dynamoDbPerOrder,
+  latencyScale,
+  SECONDS_PER_MONTH,
+} from '../../local/cost/model.js';
 import { PRICES, pricesWith } from '../../local/cost/prices.js';
 
 /** Two orders through one function reading one 6-partition topic: one record per order. */
@@ -127,6 +134,34 @@ describe('cost model', () => {
     // Act / Assess: (10 × 10 + 10 × 5) / 450; a run faster than the cloud is not credited
     expect(latencyScale(slow)).toBeCloseTo(150 / 450, 9);
     expect(latencyScale(fast)).toBe(1);
+  });
+
+  it('keeps the README’s cost table the model’s output for the committed measured inputs', async () => {
+    // Prepare
+    const measured = await readMeasuredInputs();
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+
+    for (const ordersPerSecond of [10, 100, 1000]) {
+      // Act
+      const [ours, powertools] = DESIGNS.map((design) =>
+        costModel(measured, PRICES, { ordersPerSecond, design }),
+      );
+
+      // Assess: each figure of the row, as the README prints it; ours the dearer, as it says
+      const dollars = (value = 0) => `$${Math.round(value).toLocaleString('en-US')}`;
+      const perMillion = (value = 0) => `$${(value / ((ours?.ordersPerMonth ?? 1) / 1e6)).toFixed(2)}`;
+      const row = [
+        ordersPerSecond.toLocaleString('en-US'),
+        dollars(ours?.totalOnDemand),
+        dollars(powertools?.totalOnDemand),
+        perMillion(ours?.totalOnDemand),
+        perMillion(powertools?.totalOnDemand),
+      ];
+      expect(readme).toMatch(
+        new RegExp(`^\\s*${row.map((cell) => cell.replace(/[$.]/g, '\\$&')).join('\\s+')}$`, 'm'),
+      );
+      expect(ours?.totalOnDemand).toBeGreaterThan(powertools?.totalOnDemand ?? Number.POSITIVE_INFINITY);
+    }
   });
 
   it('fits an invocation’s time to its batch size, leaving the cold starts out', () => {
