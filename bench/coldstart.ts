@@ -12,7 +12,7 @@ import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { loadServerlessConfig } from '@msk-patterns/emulator';
+import { loadServerlessConfig, type ServerlessConfig } from '@msk-patterns/emulator';
 import { build, type Plugin } from 'esbuild';
 import { bundleOptions } from '../local/bundle-options.js';
 
@@ -34,6 +34,17 @@ export const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 };
+
+/** What a deployed function starts with: the stage's environment, the Lambda runtime's variables. */
+export function deployedEnvironment(config: ServerlessConfig): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    ...config.provider.environment,
+    AWS_REGION: 'eu-west-1',
+    AWS_LAMBDA_FUNCTION_NAME: 'coldstart',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+}
 
 /** The module init of a bundle in a fresh Node process, as Lambda's runtime requires the handler. */
 export async function initMs(file: string, env: NodeJS.ProcessEnv, nodeOptions = ''): Promise<number> {
@@ -104,14 +115,7 @@ export async function main(): Promise<void> {
       });
       bundles.push({ name, msk, outfile, kb: Math.round(statSync(outfile).size / 1024) });
     }
-    // What a deployed function starts with: the stage's environment, the Lambda runtime's variables.
-    const env = {
-      PATH: process.env.PATH,
-      ...config.provider.environment,
-      AWS_REGION: 'eu-west-1',
-      AWS_LAMBDA_FUNCTION_NAME: 'coldstart',
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    };
+    const env = deployedEnvironment(config);
     console.log(
       `function                      bundle_kb  init_ms  init_ms_with_source_maps  (median of ${RUNS} processes)`,
     );

@@ -21,7 +21,13 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadServerlessConfig } from '@msk-patterns/emulator';
-import { batchSpans, formatTraceparent, newTrace, type RecordReport } from '@msk-patterns/pipeline';
+import {
+  batchSpans,
+  formatTraceparent,
+  newTrace,
+  type RecordReport,
+  recordSpanAttributes,
+} from '@msk-patterns/pipeline';
 import { context, propagation, SpanKind, trace } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
@@ -29,7 +35,7 @@ import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trac
 import AWSXRay from 'aws-xray-sdk-core';
 import { build } from 'esbuild';
 import { bundleOptions } from '../local/bundle-options.js';
-import { initMs, median } from './coldstart.js';
+import { deployedEnvironment, initMs, median } from './coldstart.js';
 
 const RUNS = 9;
 const BATCHES = 50;
@@ -100,15 +106,7 @@ async function openTelemetryPerRecord(): Promise<number> {
           {
             kind: SpanKind.CONSUMER,
             startTime: record.startedAt ?? Date.now(),
-            attributes: {
-              'messaging.destination.name': record.topic,
-              'messaging.kafka.message.key': record.key,
-              'messaging.destination.partition.id': record.partition,
-              'messaging.kafka.offset': record.offset,
-              'messaging.message.id': record.messageId,
-              'message.type': record.messageType,
-              outcome: record.outcome,
-            },
+            attributes: recordSpanAttributes(record),
           },
           parent,
         );
@@ -179,13 +177,7 @@ export async function main(): Promise<void> {
       await build({ ...options, entryPoints: [entry], outfile, sourcemap: false, logLevel: 'error' });
       bundles.push({ name, outfile, kb: Math.round(statSync(outfile).size / 1024) });
     }
-    const env = {
-      PATH: process.env.PATH,
-      ...config.provider.environment,
-      AWS_REGION: 'eu-west-1',
-      AWS_LAMBDA_FUNCTION_NAME: 'coldstart',
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    };
+    const env = deployedEnvironment(config);
     const times = bundles.map(() => [] as number[]);
     for (let run = 0; run < RUNS; run++)
       for (const [index, bundle] of bundles.entries()) times[index]?.push(await initMs(bundle.outfile, env));

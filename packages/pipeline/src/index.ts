@@ -177,7 +177,13 @@ export {
   type ServiceScoped,
 } from './pipeline/service-context.js';
 // Tracing: W3C trace context in record headers, spans per record and per invocation
-export { batchSpans, type SpanRecord, type SpanSink, spanSink } from './pipeline/spans.js';
+export {
+  batchSpans,
+  recordSpanAttributes,
+  type SpanRecord,
+  type SpanSink,
+  spanSink,
+} from './pipeline/spans.js';
 export {
   type BatchItemFailure,
   type BatchReport,

@@ -59,6 +59,27 @@ export function spanSink(
 }
 
 /**
+ * A record's span attributes, named as OpenTelemetry's messaging conventions name them for Kafka.
+ *
+ * @param record - a record of a batch report
+ * @example
+ * ```ts
+ * span.setAttributes(recordSpanAttributes(report.records[0]));
+ * ```
+ */
+export function recordSpanAttributes(record: RecordReport): Record<string, string | number | undefined> {
+  return {
+    'messaging.destination.name': record.topic,
+    'messaging.kafka.message.key': record.key,
+    'messaging.destination.partition.id': record.partition,
+    'messaging.kafka.offset': record.offset,
+    'messaging.message.id': record.messageId,
+    'message.type': record.messageType,
+    outcome: record.outcome,
+  };
+}
+
+/**
  * A batch's spans: one per record the consumer handled (processed or a duplicate), and the
  * invocation's, linked to each of them.
  *
@@ -93,15 +114,7 @@ export function batchSpans(
       service: consumer,
       startTime: iso(started),
       endTime: iso(started + (record.durationMs ?? 0)),
-      attributes: {
-        'messaging.destination.name': record.topic,
-        'messaging.kafka.message.key': record.key,
-        'messaging.destination.partition.id': record.partition,
-        'messaging.kafka.offset': record.offset,
-        'messaging.message.id': record.messageId,
-        'message.type': record.messageType,
-        outcome: record.outcome,
-      },
+      attributes: recordSpanAttributes(record),
     };
   });
   if (spans.length === 0) return spans;
