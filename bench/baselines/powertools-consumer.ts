@@ -23,6 +23,7 @@ import {
   envelopeSchema,
   type MessageContract,
   type MessageOf,
+  processingSpan,
   toOutgoingRecords,
   type ValidMessage,
 } from '@msk-patterns/pipeline';
@@ -83,6 +84,8 @@ export function consumer<const TContracts extends readonly MessageContract[]>(
           idempotencyKey: envelope.id,
           attempt: 1,
           service: containerContext(),
+          // The twin carries no trace context in: a trace derived from the message id, as ours does then.
+          span: () => processingSpan(undefined, options.name, envelope.id),
         });
         if (decision.writes?.length)
           await documents.send(new TransactWriteCommand({ TransactItems: [...decision.writes] }));

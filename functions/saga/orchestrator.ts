@@ -8,11 +8,8 @@ import {
   type MessageHandler,
   type MessageOf,
   type ProducerDeclaration,
-  parseTraceparent,
-  processingSpan,
   publishedTopics,
   TABLE_ACCESS,
-  TRACEPARENT_HEADER,
   UNKNOWN_MESSAGE_POLICIES,
 } from '@msk-patterns/pipeline';
 import * as z from 'zod/mini';
@@ -57,10 +54,7 @@ function staleDeadline(event: SagaEvent, saga: Saga | undefined): string | undef
  * events of one saga racing from different topics: the loser's condition fails and the core decides it
  * again on the winner's state.
  */
-export const driveSaga: MessageHandler<SagaEvent> = async (
-  message,
-  { service, record },
-): Promise<Decision> => {
+export const driveSaga: MessageHandler<SagaEvent> = async (message, { service, span }): Promise<Decision> => {
   const trigger = triggerOf(message);
   const store = sagaStore(service);
   const saga = await store.get(trigger.data.orderId);
@@ -74,10 +68,7 @@ export const driveSaga: MessageHandler<SagaEvent> = async (
     : transition(saga, trigger, { now, stepTimeoutMs: stepTimeoutMs(service) });
   if (step.kind === 'moved' && step.from === 'none') step.saga.correlationId = message.correlationId;
   // The span moving the saga, which a deadline it sets continues (functions/saga/deadlines.ts).
-  if (step.kind === 'moved')
-    step.saga.traceparent = formatTraceparent(
-      processingSpan(parseTraceparent(record.headers[TRACEPARENT_HEADER]), orderSagaName, message.id),
-    );
+  if (step.kind === 'moved') step.saga.traceparent = formatTraceparent(span());
   if (step.kind === 'ignored') {
     logger.info('event leaves the saga as it is', {
       orderId: trigger.data.orderId,

@@ -2,9 +2,12 @@ import {
   BatchProcessor,
   ContractRegistry,
   encodeMskEvent,
+  formatTraceparent,
   type MessageHandler,
   PermanentError,
   type ProcessorOptions,
+  parseTraceparent,
+  TRACEPARENT_HEADER,
   TransientError,
   UNKNOWN_MESSAGE_POLICIES,
   type UnknownMessagePolicy,
@@ -288,6 +291,38 @@ describe('BatchProcessor: idempotency and the outbox', () => {
       data: { orderId: 'm-0' },
     });
     expect(again.publisher.sent.map((record) => JSON.parse(record.value).id)).toEqual(first);
+  });
+
+  it('gives the handler the span it processes the record in: the parent of what it publishes, the same on a redelivery', async () => {
+    // Prepare: a handler that keeps its span and publishes one event
+    const seen: string[] = [];
+    const confirm: MessageHandler = (message, { span }) => {
+      seen.push(formatTraceparent(span()), formatTraceparent(span()));
+      return {
+        messages: [
+          {
+            topic: 'orders.events',
+            key: 'k0',
+            type: 'OrderConfirmed',
+            version: 1,
+            data: { orderId: message.id },
+          },
+        ],
+      };
+    };
+    const { processor, publisher } = setup(confirm);
+    const again = setup(confirm);
+
+    // Act: the same record, to two processors (a redelivery decided again)
+    await processor.process(keyedEvent(1, 1), contextWithTime(60_000));
+    await again.processor.process(keyedEvent(1, 1), contextWithTime(60_000));
+
+    // Assess: one span each call and each delivery; the published record's parent is that span
+    expect(new Set(seen).size).toBe(1);
+    const span = parseTraceparent(seen[0]);
+    const published = parseTraceparent(String(publisher.sent[0]?.headers?.[TRACEPARENT_HEADER] ?? ''));
+    expect(published?.traceId).toBe(span?.traceId);
+    expect(published?.spanId).toBe(span?.spanId);
   });
 
   it('dead-letters the record whose handler would publish an event that breaks its contract, and writes nothing', async () => {

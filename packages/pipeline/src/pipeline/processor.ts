@@ -12,7 +12,12 @@ import {
 import { deadLetterRecord } from '../kafka/dead-letter.js';
 import type { OutgoingRecord } from '../kafka/producer.js';
 import type { DecodedRecord, MskEvent } from '../kafka/types.js';
-import { parseTraceparent, processingSpan, TRACEPARENT_HEADER } from '../tracing/trace-context.js';
+import {
+  type ProcessingSpan,
+  parseTraceparent,
+  processingSpan,
+  TRACEPARENT_HEADER,
+} from '../tracing/trace-context.js';
 import { classify, ERROR_KINDS } from './classify.js';
 import { KeyedLanes } from './keyed-lanes.js';
 import { assertPublishable, toOutgoingRecords } from './outbox.js';
@@ -22,6 +27,7 @@ import {
   type BatchReport,
   type BusinessMetric,
   type Decision,
+  type HandlerContext,
   IDEMPOTENCY_MODES,
   type ProcessorDependencies,
   type ProcessorOptions,
@@ -569,12 +575,22 @@ export class BatchProcessor<TMessage extends ValidMessage = ValidMessage> {
     const { store } = this.#deps;
     const { lambda, known } = run;
     const hash = payloadHash(item.record.value);
-    const handlerContext = {
+    let span: ProcessingSpan | undefined;
+    const spanOf = (): ProcessingSpan => {
+      span ??= processingSpan(
+        parseTraceparent(item.record.headers[TRACEPARENT_HEADER]),
+        this.#options.name,
+        item.message.id,
+      );
+      return span;
+    };
+    const handlerContext: HandlerContext = {
       record: item.record,
       lambda,
       idempotencyKey: item.idempotencyKey,
       attempt,
       service: this.#service,
+      span: spanOf,
     };
     if (this.#options.mode === IDEMPOTENCY_MODES.claim) {
       const claim = await store.claim(item.idempotencyKey, hash, lambda.getRemainingTimeInMillis());
@@ -582,7 +598,7 @@ export class BatchProcessor<TMessage extends ValidMessage = ValidMessage> {
       try {
         const handled = this.#options.handle(item.message, handlerContext);
         const decision = isPending(handled) ? await handled : handled;
-        const outbox = this.#outgoing(item, decision);
+        const outbox = this.#outgoing(item, decision, spanOf);
         assertPublishable(this.#deps.registry, outbox, this.#options.publishes);
         await store.complete(item.idempotencyKey, claim.token, decision.writes ?? [], outbox);
         decision.committed?.();
@@ -600,7 +616,7 @@ export class BatchProcessor<TMessage extends ValidMessage = ValidMessage> {
     }
     const handled = this.#options.handle(item.message, handlerContext);
     const decision = isPending(handled) ? await handled : handled;
-    const outbox = this.#outgoing(item, decision);
+    const outbox = this.#outgoing(item, decision, spanOf);
     assertPublishable(this.#deps.registry, outbox, this.#options.publishes);
     const result = await store.commit(item.idempotencyKey, hash, decision.writes ?? [], outbox);
     // A second copy of this message later in the batch (a producer retry) now skips the handler.
@@ -615,15 +631,10 @@ export class BatchProcessor<TMessage extends ValidMessage = ValidMessage> {
    * message — computed only when there is something to send (a record that publishes nothing pays
    * nothing for tracing).
    */
-  #outgoing(item: WorkItem<TMessage>, decision: Decision): OutgoingRecord[] {
+  #outgoing(item: WorkItem<TMessage>, decision: Decision, span: () => ProcessingSpan): OutgoingRecord[] {
     const messages = decision.messages ?? [];
     if (messages.length === 0) return [];
-    const trace = processingSpan(
-      parseTraceparent(item.record.headers[TRACEPARENT_HEADER]),
-      this.#options.name,
-      item.message.id,
-    );
-    return toOutgoingRecords(item.message, messages, undefined, trace);
+    return toOutgoingRecords(item.message, messages, undefined, span());
   }
 
   /**

@@ -4,6 +4,7 @@ import type { MetricDeclaration } from '../deploy/access.js';
 import type { OutgoingRecord, Publisher } from '../kafka/producer.js';
 import type { DecodedRecord } from '../kafka/types.js';
 import type { ClaimResult, CommitResult, TransactItem } from '../store/idempotency.js';
+import type { ProcessingSpan } from '../tracing/trace-context.js';
 import type { ServiceContext } from './service-context.js';
 
 /** A message a handler wants to send; the pipeline wraps it in an envelope with a stable id. */
@@ -61,6 +62,13 @@ export interface HandlerContext {
   attempt: number;
   /** the clients, table names and clock the consumer was given (its container's, unless a test gave another) */
   service: ServiceContext;
+  /**
+   * The span in which this consumer processes the record: a child of the record's `traceparent` (a
+   * trace derived from the message id when it came without one), its id derived from the consumer and
+   * the message id, so the same on every redelivery. Computed on the first call; the messages the
+   * handler decides carry it as their parent. For what outlives the record (a saga's deadline).
+   */
+  span(): ProcessingSpan;
 }
 
 export type MessageHandler<TMessage = ValidMessage> = (
