@@ -1,5 +1,6 @@
 import {
   type DeadLetter,
+  functionKeyOf,
   type KafkaConnection,
   kafkaClient,
   type LastInvocation,
@@ -48,7 +49,17 @@ export class MappingWatch {
   ): Promise<MappingStatus[]> {
     const admin = await this.#connected();
     try {
-      return await Promise.all(sources.map((source) => this.#status(admin, source, letters, now)));
+      const functionKeys = new Set(sources.map((source) => source.functionKey));
+      const lettersOf = new Map<string | undefined, DeadLetter[]>();
+      for (const letter of letters) {
+        const functionKey = functionKeyOf(letter.functionName, functionKeys);
+        const list = lettersOf.get(functionKey) ?? [];
+        list.push(letter);
+        lettersOf.set(functionKey, list);
+      }
+      return await Promise.all(
+        sources.map((source) => this.#status(admin, source, lettersOf.get(source.functionKey) ?? [], now)),
+      );
     } catch (error) {
       // A broken connection is not kept: the next request connects again.
       this.#admin = undefined;
@@ -77,10 +88,11 @@ export class MappingWatch {
     return this.#admin;
   }
 
+  /** @param letters - the dead letters of the mapping's function */
   async #status(
     admin: Admin,
     source: MappingSource,
-    letters: readonly DeadLetter[],
+    written: readonly DeadLetter[],
     now: number,
   ): Promise<MappingStatus> {
     const [ends, [committed]] = await Promise.all([
@@ -97,7 +109,6 @@ export class MappingWatch {
         return { partition, committed: read, end: Number(high), lag: Number(high) - (read ?? Number(low)) };
       })
       .sort((a, b) => a.partition - b.partition);
-    const written = letters.filter((letter) => letter.functionName.endsWith(source.functionKey));
     const last = source.lastInvocation;
     return {
       functionKey: source.functionKey,

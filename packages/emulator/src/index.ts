@@ -19,6 +19,7 @@ export {
   type CommittedOutbox,
   committedOutboxes,
   consumerMarkerKeys,
+  functionKeyOf,
   type MarkerKeyOf,
 } from './dlq/outboxes.js';
 export { printable } from './dlq/printable.js';

@@ -52,10 +52,19 @@ export async function consumerMarkerKeys(
 }
 
 /**
- * The function key a letter's function name stands for: the key itself locally, `<service>-<stage>-<key>`
- * in AWS (the framework's default function name).
+ * The function key a dead letter's function name stands for: the key itself locally,
+ * `<service>-<stage>-<key>` in AWS (the framework's default function name). The longest key that
+ * matches wins, so that `saga` does not take the letters of `orderSaga`.
+ *
+ * @param functionName - the `functionName` a dead letter carries
+ * @param functionKeys - the service's function keys
+ * @returns the key, or undefined when none matches
+ * @example
+ * ```ts
+ * functionKeyOf('kafka-patterns-prod-orderSaga', ['saga', 'orderSaga']); // 'orderSaga'
+ * ```
  */
-function functionKeyOf(functionName: string, functionKeys: Iterable<string>): string | undefined {
+export function functionKeyOf(functionName: string, functionKeys: Iterable<string>): string | undefined {
   return [...functionKeys]
     .filter((key) => functionName === key || functionName.endsWith(`-${key}`))
     .sort((a, b) => b.length - a.length)[0];
