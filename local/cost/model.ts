@@ -189,6 +189,33 @@ export function latencyScale(usage: DynamoDbUsage): number {
   return Math.min(1, cloudMs / localMs);
 }
 
+/**
+ * A mapping's invocations at a rate: a poller sends one batch per batching window, holding the records
+ * of all its partitions ("a single Lambda payload can contain messages from multiple partitions",
+ * https://docs.aws.amazon.com/lambda/latest/dg/with-msk-process.html), or a full batch as soon as
+ * there is one; at a trickle, each record is an invocation of its own.
+ */
+function invocationLoad(
+  inputs: MeasuredInputs,
+  functionKey: string,
+  recordsPerSecond: number,
+  pollers: number,
+): Pick<MappingCapacity, 'invocationsPerSecond' | 'recordsPerInvocation' | 'durationMs' | 'concurrency'> {
+  const { batchSize, batchingWindowSeconds } = inputs.mappingSettings;
+  const invocationsPerSecond =
+    recordsPerSecond === 0
+      ? 0
+      : Math.max(recordsPerSecond / batchSize, Math.min(recordsPerSecond, pollers / batchingWindowSeconds));
+  const recordsPerInvocation = invocationsPerSecond === 0 ? 0 : recordsPerSecond / invocationsPerSecond;
+  const durationMs = functionDuration(inputs, functionKey, recordsPerInvocation);
+  return {
+    invocationsPerSecond,
+    recordsPerInvocation,
+    durationMs,
+    concurrency: (invocationsPerSecond * durationMs) / 1000,
+  };
+}
+
 function functionDuration(inputs: MeasuredInputs, functionKey: string, records: number): number {
   const measured = inputs.functions[functionKey];
   if (!measured) return 0;
@@ -199,9 +226,8 @@ function functionDuration(inputs: MeasuredInputs, functionKey: string, records: 
 /**
  * Monthly quantities, dollars, capacity and limits for a steady rate of orders like those measured.
  *
- * Invocations: a mapping's partitions each send a batch per batching window, or a full batch as soon
- * as one is there; at low rates a window holds fewer records than partitions, and each record is an
- * invocation of its own. Partitions: as many as the topic is configured with, or as its busiest
+ * Invocations: each poller sends a batch per batching window (its partitions' records together), or a
+ * full batch as soon as one is there; at a trickle each record is an invocation of its own. Partitions: as many as the topic is configured with, or as its busiest
  * mapping needs at the utilisation target with full batches (each partition is one batch at a time,
  * to keep per-key order). Pollers: 5 concurrent invocations or 5 MB/s each, at most one per partition.
  *
@@ -221,7 +247,7 @@ export function costModel(
   options: { ordersPerSecond: number; design: Design },
 ): CostEstimate {
   const { ordersPerSecond, design } = options;
-  const { batchSize, batchingWindowSeconds, minimumPollers, maximumPollers } = inputs.mappingSettings;
+  const { batchSize, minimumPollers, maximumPollers } = inputs.mappingSettings;
   const perOrder = (total: number) => total / inputs.orders;
   const limits: string[] = [];
 
@@ -245,38 +271,32 @@ export function costModel(
     const topic = inputs.topics[mapping.topic];
     const recordsPerSecond = ordersPerSecond * perOrder(mapping.records);
     const partitionCount = partitions[mapping.topic]?.needed ?? 1;
-    const invocationsPerSecond =
-      recordsPerSecond === 0
-        ? 0
-        : Math.max(
-            recordsPerSecond / batchSize,
-            Math.min(recordsPerSecond, partitionCount / batchingWindowSeconds),
-          );
-    const recordsPerInvocation = invocationsPerSecond === 0 ? 0 : recordsPerSecond / invocationsPerSecond;
-    const durationMs = functionDuration(inputs, mapping.functionKey, recordsPerInvocation);
-    const concurrency = (invocationsPerSecond * durationMs) / 1000;
     const bytesPerRecord = topic && topic.records > 0 ? topic.bytes / topic.records : 0;
     const megabytesPerSecond = (recordsPerSecond * bytesPerRecord) / 1e6;
-    const pollers = Math.min(
-      partitionCount,
-      Math.max(
-        minimumPollers,
-        Math.ceil(concurrency / ASSUMPTIONS.pollerConcurrentInvocations),
-        Math.ceil(megabytesPerSecond / ASSUMPTIONS.pollerMegabytesPerSecond),
-      ),
-    );
-    return {
-      functionKey: mapping.functionKey,
-      topic: mapping.topic,
-      recordsPerSecond,
-      invocationsPerSecond,
-      recordsPerInvocation,
-      durationMs,
-      concurrency,
-      partitionRecordsPerSecond: partitionCapacity(mapping.functionKey),
-      pollers,
-      megabytesPerSecond,
-    };
+    // Pollers and invocations depend on each other: from the minimum, until the pollers settle.
+    let pollers = minimumPollers;
+    for (;;) {
+      const load = invocationLoad(inputs, mapping.functionKey, recordsPerSecond, pollers);
+      const needed = Math.min(
+        partitionCount,
+        Math.max(
+          minimumPollers,
+          Math.ceil(load.concurrency / ASSUMPTIONS.pollerConcurrentInvocations),
+          Math.ceil(megabytesPerSecond / ASSUMPTIONS.pollerMegabytesPerSecond),
+        ),
+      );
+      if (needed <= pollers)
+        return {
+          functionKey: mapping.functionKey,
+          topic: mapping.topic,
+          recordsPerSecond,
+          ...load,
+          partitionRecordsPerSecond: partitionCapacity(mapping.functionKey),
+          pollers,
+          megabytesPerSecond,
+        };
+      pollers = needed;
+    }
   });
 
   const lambdaPerSecond = sum(mappings.map((mapping) => mapping.invocationsPerSecond));

@@ -72,15 +72,33 @@ describe('cost model', () => {
     expect(perOrder.powertools).toMatchObject({ requests: 2, writeUnits: 2 });
   });
 
-  it('sends one record per invocation at a trickle and larger batches under load', () => {
+  it('sends one record per invocation at a trickle, a batch per poller per window, and full batches under load', async () => {
     // Act
     const trickle = costModel(inputs(), PRICES, { ordersPerSecond: 1, design: 'ours' }).mappings[0];
+    const some = costModel(inputs(), PRICES, { ordersPerSecond: 10, design: 'ours' }).mappings[0];
     const load = costModel(inputs(), PRICES, { ordersPerSecond: 1000, design: 'ours' }).mappings[0];
 
-    // Assess: 1 record/s on 6 partitions with a 1 s window: each record alone; 1,000/s on the 16
-    // partitions it needs: one batch per partition per window, 62.5 records each
-    expect(trickle).toMatchObject({ invocationsPerSecond: 1, recordsPerInvocation: 1, durationMs: 110 });
-    expect(load).toMatchObject({ invocationsPerSecond: 16, recordsPerInvocation: 62.5, durationMs: 725 });
+    // Assess: 1 record/s with a 1 s window: each record alone; 10/s: the one poller's batch each window,
+    // its partitions' records together; 1,000/s: batches of 100 (11 in flight: 3 pollers of 5)
+    expect(trickle).toMatchObject({
+      invocationsPerSecond: 1,
+      recordsPerInvocation: 1,
+      durationMs: 110,
+      pollers: 1,
+    });
+    expect(some).toMatchObject({
+      invocationsPerSecond: 1,
+      recordsPerInvocation: 10,
+      durationMs: 200,
+      pollers: 1,
+    });
+    expect(load).toMatchObject({
+      invocationsPerSecond: 10,
+      recordsPerInvocation: 100,
+      durationMs: 1100,
+      pollers: 3,
+    });
+    expect(load?.concurrency).toBeCloseTo(11, 9);
   });
 
   it('asks for the partitions a topic needs and names the limit when it has fewer', () => {
@@ -103,8 +121,8 @@ describe('cost model', () => {
       (8 * 10 * SECONDS_PER_MONTH * 0.625) / 1e6,
       6,
     );
-    // 10 records/s on 6 partitions: 6 invocations a second of 1.67 records
-    expect(estimate.quantities.lambdaRequests).toBeCloseTo(6 * SECONDS_PER_MONTH, 0);
+    // 10 records/s, one poller, a 1 s window: one invocation a second
+    expect(estimate.quantities.lambdaRequests).toBeCloseTo(SECONDS_PER_MONTH, 0);
   });
 
   it('leaves a price that is not pinned out of the total, and takes overrides by name', () => {
