@@ -8,7 +8,12 @@
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runCli, UsageError } from '@msk-patterns/emulator';
-import { MEASURED_INPUTS_FILE, readMeasuredInputs, writeMeasuredInputs } from './cost/inputs.js';
+import {
+  CostInputsError,
+  MEASURED_INPUTS_FILE,
+  readMeasuredInputs,
+  writeMeasuredInputs,
+} from './cost/inputs.js';
 import { measureCostInputs } from './cost/measure.js';
 import { costModel } from './cost/model.js';
 import { pricesWith } from './cost/prices.js';
@@ -49,7 +54,13 @@ runCli(async () => {
     throw new UsageError(`--orders-per-second ${values['orders-per-second']?.join(' ')}: give rates above 0`);
   if (rates.length === 0 && !values.growth && !values.measure)
     throw new UsageError('give --orders-per-second N (repeatable), --growth, or --measure');
-  const prices = pricesWith(values.price ?? []);
+  const prices = (() => {
+    try {
+      return pricesWith(values.price ?? []);
+    } catch (error) {
+      throw new UsageError(error instanceof Error ? error.message : String(error));
+    }
+  })();
   const inputs = await readMeasuredInputs(file);
   const estimate = (ordersPerSecond: number) => ({
     ours: costModel(inputs, prices, { ordersPerSecond, design: 'ours' }),
@@ -67,4 +78,4 @@ runCli(async () => {
     for (const line of growthReport(GROWTH.map(estimate))) write(line);
   }
   return 0;
-});
+}, [CostInputsError]);

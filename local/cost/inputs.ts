@@ -1,6 +1,11 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import * as z from 'zod';
 
+/** The measured inputs are missing or not what the model reads: measure again. */
+export class CostInputsError extends Error {
+  override name = 'CostInputsError';
+}
+
 /** Where `npm run cost -- --measure` writes its figures and `npm run cost` reads them (committed). */
 export const MEASURED_INPUTS_FILE = new URL('../../bench/baselines/cost-inputs.json', import.meta.url);
 
@@ -82,10 +87,20 @@ export type MeasuredInputs = z.infer<typeof MeasuredInputs>;
  * The measured inputs from a file.
  *
  * @param file - the JSON `npm run cost -- --measure` wrote
- * @throws ZodError naming the field when the file does not hold measured inputs
+ * @throws CostInputsError saying to measure again when the file is missing or does not hold measured inputs
  */
 export async function readMeasuredInputs(file: URL | string = MEASURED_INPUTS_FILE): Promise<MeasuredInputs> {
-  return MeasuredInputs.parse(JSON.parse(await readFile(file, 'utf8')));
+  const text = await readFile(file, 'utf8').catch((error: unknown) => {
+    throw new CostInputsError(`no measured inputs at ${String(file)}: run npm run cost -- --measure`, {
+      cause: error,
+    });
+  });
+  const parsed = MeasuredInputs.safeParse(JSON.parse(text));
+  if (!parsed.success)
+    throw new CostInputsError(
+      `${String(file)} does not hold measured inputs (${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}): measure again with npm run cost -- --measure`,
+    );
+  return parsed.data;
 }
 
 /** Write measured inputs, checked against the schema first. */
