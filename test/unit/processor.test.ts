@@ -264,19 +264,14 @@ describe('BatchProcessor: permanent errors go to the dead-letter topic, never bl
   });
 });
 
+/** A decision publishing one OrderConfirmed for `orderId`, keyed `k0`. */
+const orderConfirmed = (orderId: string) => ({
+  messages: [{ topic: 'orders.events', key: 'k0', type: 'OrderConfirmed', version: 1, data: { orderId } }],
+});
+
 describe('BatchProcessor: idempotency and the outbox', () => {
   it('publishes the messages a handler decides, wrapped in envelopes with stable ids', async () => {
-    const confirm = async (message: { id: string }) => ({
-      messages: [
-        {
-          topic: 'orders.events',
-          key: 'k0',
-          type: 'OrderConfirmed',
-          version: 1,
-          data: { orderId: message.id },
-        },
-      ],
-    });
+    const confirm = async (message: { id: string }) => orderConfirmed(message.id);
     const { processor, publisher } = setup(confirm);
 
     await processor.process(keyedEvent(1, 1), contextWithTime(60_000));
@@ -298,17 +293,7 @@ describe('BatchProcessor: idempotency and the outbox', () => {
     const seen: string[] = [];
     const confirm: MessageHandler = (message, { span }) => {
       seen.push(formatTraceparent(span()), formatTraceparent(span()));
-      return {
-        messages: [
-          {
-            topic: 'orders.events',
-            key: 'k0',
-            type: 'OrderConfirmed',
-            version: 1,
-            data: { orderId: message.id },
-          },
-        ],
-      };
+      return orderConfirmed(message.id);
     };
     const { processor, publisher } = setup(confirm);
     const again = setup(confirm);
