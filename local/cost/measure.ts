@@ -143,11 +143,13 @@ const Memory = z.object({ memorySize: z.number() });
  *
  * @param options.orders - orders to place
  * @param options.log - progress lines
+ * @param options.templatePath - the dev stage's packaged template, if already packaged (else it packages)
  */
 export async function measureCostInputs(options: {
   orders: number;
   log: (line: string) => void;
   signal: AbortSignal;
+  templatePath?: string | undefined;
 }): Promise<MeasuredInputs> {
   if (process.env.KAFKA_BROKERS)
     throw new Error(
@@ -166,6 +168,7 @@ export async function measureCostInputs(options: {
       if (!line.includes(' ← ')) options.log(line);
     },
     signal: options.signal,
+    templatePath: options.templatePath,
     environment: (infrastructure) => {
       upstream = infrastructure.dynamodbEndpoint;
       return { DYNAMODB_ENDPOINT: meter.endpointFor('in-process') };

@@ -40,6 +40,8 @@ export async function startLocalStack(options: {
   environment?: (infrastructure: Infrastructure) => Record<string, string>;
   /** aborts packaging when the caller stops early */
   signal: AbortSignal;
+  /** the dev stage's packaged template, when the caller has one already (a test's): no packaging */
+  templatePath?: string | undefined;
 }): Promise<LocalStack> {
   let infrastructure: Infrastructure | undefined;
   let emulator: Emulator | undefined;
@@ -52,7 +54,7 @@ export async function startLocalStack(options: {
   try {
     const [started, templatePath] = await Promise.all([
       startServiceInfrastructure(),
-      packageService(options.signal),
+      options.templatePath ?? packageService(options.signal),
     ]);
     infrastructure = started;
     Object.assign(process.env, infrastructure.functionEnvironment, options.environment?.(infrastructure));

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { MeasuredInputs } from '../../local/cost/inputs.js';
 import { measureCostInputs } from '../../local/cost/measure.js';
 
@@ -16,6 +16,7 @@ describe('npm run cost -- --measure', () => {
       orders: 20,
       log: () => {},
       signal: new AbortController().signal,
+      templatePath: inject('packagedTemplates').dev,
     });
 
     // Assess: every order completed, and the file's schema holds
@@ -45,6 +46,6 @@ describe('npm run cost -- --measure', () => {
     expect(inputs.topics['orders.commands']?.records).toBe(40);
     expect(inputs.metricSeries).toBeGreaterThan(0);
     expect(inputs.alarms).toBeGreaterThan(0);
-    // Packaging, the services, 20 orders in four bursts two seconds apart, the mappings caught up
+    // A broker, the function processes, 20 orders in four bursts two seconds apart, the mappings caught up
   }, 240_000);
 });
