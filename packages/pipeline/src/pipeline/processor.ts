@@ -42,6 +42,9 @@ interface WorkItem<TMessage> {
   idempotencyKey: string;
 }
 
+/** A record's processing span, derived on first use and kept for every attempt and for the span writer. */
+type SpanOf = () => ProcessingSpan;
+
 /** A record for the lanes: what to process and where its outcome goes (one object per record). */
 interface Work<TMessage> extends WorkItem<TMessage> {
   state: RecordState;
@@ -56,6 +59,8 @@ interface RecordState {
   startedAt?: number;
   /** the record's incoming `traceparent`, as its spans are derived from it */
   traceparent?: string | undefined;
+  /** its processing span, when one was derived (it published, or its handler asked) */
+  span?: ProcessingSpan | undefined;
   metrics?: readonly BusinessMetric[] | undefined;
   outcome: RecordOutcome;
   /** records to publish once the batch is done (outbox messages or a dead letter) */
@@ -393,8 +398,15 @@ export class BatchProcessor<TMessage extends ValidMessage = ValidMessage> {
     state.startedAt = Date.now();
     state.message = work.message;
     state.traceparent = work.record.headers[TRACEPARENT_HEADER];
+    const spanOf: SpanOf = () => {
+      state.span ??= processingSpan(parseTraceparent(state.traceparent), this.#options.name, work.message.id);
+      return state.span;
+    };
     try {
-      const result = await retryTransient((attempt) => this.#processOne(work, run, attempt), run.retry);
+      const result = await retryTransient(
+        (attempt) => this.#processOne(work, run, attempt, spanOf),
+        run.retry,
+      );
       state.outcome = result.outcome;
       state.outgoing = result.outgoing;
       state.metrics = result.metrics;
@@ -567,6 +579,7 @@ export class BatchProcessor<TMessage extends ValidMessage = ValidMessage> {
     item: WorkItem<TMessage>,
     run: BatchRun,
     attempt: number,
+    spanOf: SpanOf,
   ): Promise<{
     outcome: RecordOutcome;
     outgoing: OutgoingRecord[];
@@ -575,15 +588,6 @@ export class BatchProcessor<TMessage extends ValidMessage = ValidMessage> {
     const { store } = this.#deps;
     const { lambda, known } = run;
     const hash = payloadHash(item.record.value);
-    let span: ProcessingSpan | undefined;
-    const spanOf = (): ProcessingSpan => {
-      span ??= processingSpan(
-        parseTraceparent(item.record.headers[TRACEPARENT_HEADER]),
-        this.#options.name,
-        item.message.id,
-      );
-      return span;
-    };
     const handlerContext: HandlerContext = {
       record: item.record,
       lambda,
@@ -631,7 +635,7 @@ export class BatchProcessor<TMessage extends ValidMessage = ValidMessage> {
    * message — computed only when there is something to send (a record that publishes nothing pays
    * nothing for tracing).
    */
-  #outgoing(item: WorkItem<TMessage>, decision: Decision, span: () => ProcessingSpan): OutgoingRecord[] {
+  #outgoing(item: WorkItem<TMessage>, decision: Decision, span: SpanOf): OutgoingRecord[] {
     const messages = decision.messages ?? [];
     if (messages.length === 0) return [];
     return toOutgoingRecords(item.message, messages, undefined, span());
@@ -675,7 +679,7 @@ export class BatchProcessor<TMessage extends ValidMessage = ValidMessage> {
         a.itemIdentifier.offset - b.itemIdentifier.offset,
     );
     const records = states.map(
-      ({ record, message, outcome, error, durationMs, metrics, traceparent, startedAt }) => ({
+      ({ record, message, outcome, error, durationMs, metrics, traceparent, span, startedAt }) => ({
         partition: record.partitionKey,
         offset: record.offset,
         outcome,
@@ -685,6 +689,7 @@ export class BatchProcessor<TMessage extends ValidMessage = ValidMessage> {
         durationMs,
         metrics,
         traceparent,
+        span,
         startedAt,
         topic: record.topic,
         key: 'key' in record ? record.key : undefined,

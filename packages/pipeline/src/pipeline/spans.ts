@@ -104,7 +104,8 @@ export function batchSpans(
   const iso = (epoch: number) => new Date(epoch).toISOString();
   const spans: SpanRecord[] = handled.map((record) => {
     const started = record.startedAt ?? now;
-    const trace = processingSpan(parseTraceparent(record.traceparent), consumer, record.messageId ?? '');
+    const trace =
+      record.span ?? processingSpan(parseTraceparent(record.traceparent), consumer, record.messageId ?? '');
     return {
       name: `process ${record.topic ?? ''}`,
       kind: 'process',

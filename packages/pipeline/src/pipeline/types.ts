@@ -196,6 +196,8 @@ export interface RecordReport {
   metrics?: readonly BusinessMetric[] | undefined;
   /** its incoming W3C `traceparent` header, once it was handled (its span is derived from it) */
   traceparent?: string | undefined;
+  /** its processing span, when the processor derived it already (it published, or its handler asked) */
+  span?: ProcessingSpan | undefined;
   /** when its processing started (epoch ms) */
   startedAt?: number | undefined;
   topic?: string | undefined;
