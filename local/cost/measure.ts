@@ -5,10 +5,11 @@ import { join } from 'node:path';
 import { setTimeout } from 'node:timers/promises';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { localDynamoDbClient } from '@msk-patterns/emulator';
-import { topicSettings } from '@msk-patterns/pipeline';
+import { tableName, topicSettings } from '@msk-patterns/pipeline';
 import { Kafka, logLevel } from 'kafkajs';
 import * as z from 'zod';
 import { ALL_TOPICS } from '../../lib/contracts/topics.js';
+import { TABLE_VARIABLES } from '../../lib/deploy/tables.js';
 import { isTerminal } from '../../lib/domain/saga.js';
 import { InventoryStore } from '../../lib/store/inventory.js';
 import { SagaStore } from '../../lib/store/sagas.js';
@@ -111,10 +112,10 @@ class FunctionLog {
     this.#partial = lines.pop() ?? '';
     for (const line of lines) {
       if (!line.includes('"_aws"')) continue;
-      const document = MetricDocument.safeParse(JSON.parse(line));
+      const values: Record<string, unknown> = JSON.parse(line);
+      const document = MetricDocument.safeParse(values);
       if (!document.success) continue;
       this.metricDocuments++;
-      const values: Record<string, unknown> = JSON.parse(line);
       for (const directive of document.data._aws.CloudWatchMetrics)
         for (const dimensions of directive.Dimensions)
           for (const metric of directive.Metrics)
@@ -197,8 +198,8 @@ export async function measureCostInputs(options: {
     if (!broker) throw new Error('the cost run needs the broker it starts');
     const environment = infrastructure.functionEnvironment;
     const documents = DynamoDBDocumentClient.from(localDynamoDbClient(infrastructure.dynamodbEndpoint));
-    const sagas = new SagaStore(documents, environment.SAGAS_TABLE ?? '');
-    const inventory = new InventoryStore(documents, environment.INVENTORY_TABLE ?? '');
+    const sagas = new SagaStore(documents, tableName(TABLE_VARIABLES.sagas, environment));
+    const inventory = new InventoryStore(documents, tableName(TABLE_VARIABLES.inventory, environment));
     // The demo's regular orders only (two lines, in stock, under the payment limit): each completes.
     const commands = demoCommands(options.orders * 2, randomUUID());
     const places = commands.places
@@ -208,8 +209,8 @@ export async function measureCostInputs(options: {
       .slice(0, options.orders);
     await Promise.all(commands.stock.map(({ sku, units }) => inventory.receive(sku, units)));
     await producer.connect();
-    // Bursts of 1, 3, 10 and 30 orders a little more than a batching window apart: batches of many
-    // sizes, so that a function's time splits into what an invocation costs and what a record adds.
+    // Bursts of 1 to 30 orders a little more than a batching window apart: batches of many sizes, so
+    // that a function's time splits into what an invocation costs and what a record adds.
     const bursts = [1, 3, 10, 30, 5, 20];
     for (let sent = 0, burst = 0; sent < places.length; burst++) {
       const size = bursts[burst % bursts.length] ?? 1;
@@ -240,10 +241,8 @@ export async function measureCostInputs(options: {
     const caughtUp = await awaitCaughtUp(kafka, consumers, 120_000);
     if (caughtUp.behind.size > 0) throw new Error('the mappings did not catch up after the orders finished');
 
-    const tableVariables = new Map(
-      Object.entries(environment)
-        .filter(([variable]) => variable.endsWith('_TABLE'))
-        .map(([variable, table]) => [table, variable]),
+    const tableVariables = new Map<string, string>(
+      Object.values(TABLE_VARIABLES).map((variable) => [tableName(variable, environment), variable]),
     );
     const admin = kafka.admin();
     await admin.connect();
@@ -273,7 +272,7 @@ export async function measureCostInputs(options: {
       skusPerOrder:
         places.reduce((total, place) => total + new Set(place.data.items.map((item) => item.sku)).size, 0) /
         places.length,
-      idempotencyTable: 'IDEMPOTENCY_TABLE',
+      idempotencyTable: TABLE_VARIABLES.idempotency,
       mappings: emulator.runners.map(({ mapping, stats }) => ({
         functionKey: mapping.functionKey,
         topic: mapping.topic,

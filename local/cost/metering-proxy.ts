@@ -52,11 +52,16 @@ const Answer = z.object({
   Count: z.number().optional(),
   Responses: z.record(z.string(), z.array(z.unknown())).optional(),
 });
+/** A batch's requests for one table: a `BatchWriteItem`'s list, or a `BatchGetItem`'s keys. */
+const TableRequests = z.union([
+  z.array(z.unknown()),
+  z.looseObject({ Keys: z.array(z.unknown()), ConsistentRead: z.boolean().optional() }),
+]);
 const RequestBody = z.looseObject({
   TableName: z.string().optional(),
   ConsistentRead: z.boolean().optional(),
   TransactItems: z.array(z.record(z.string(), z.object({ TableName: z.string() }))).optional(),
-  RequestItems: z.record(z.string(), z.unknown()).optional(),
+  RequestItems: z.record(z.string(), TableRequests).optional(),
 });
 
 /** The items a request names, per table: one for a single-item call, each entry of a batch or transaction. */
@@ -68,10 +73,8 @@ function itemsPerTable(body: z.infer<typeof RequestBody>): Record<string, number
   if (body.TableName) add(body.TableName, 1);
   for (const item of body.TransactItems ?? [])
     for (const action of Object.values(item)) add(action.TableName, 1);
-  for (const [table, requests] of Object.entries(body.RequestItems ?? {})) {
-    const keys = Reflect.get(Object(requests), 'Keys');
-    add(table, Array.isArray(requests) ? requests.length : Array.isArray(keys) ? keys.length : 1);
-  }
+  for (const [table, requests] of Object.entries(body.RequestItems ?? {}))
+    add(table, Array.isArray(requests) ? requests.length : requests.Keys.length);
   return items;
 }
 
@@ -87,7 +90,7 @@ function unitsForNothingFound(
   answer: z.infer<typeof Answer>,
 ): Map<string, number> {
   const units = new Map<string, number>();
-  const unit = (consistent: unknown) => (consistent === true ? 1 : 0.5);
+  const unit = (consistent: boolean | undefined) => (consistent === true ? 1 : 0.5);
   const table = request.TableName ?? '';
   const found =
     operation === 'GetItem' ? answer.Item !== undefined : operation !== 'Query' || answer.Count !== 0;
@@ -96,9 +99,9 @@ function unitsForNothingFound(
   if (!found && !reported?.CapacityUnits) units.set(table, unit(request.ConsistentRead));
   if (operation === 'BatchGetItem')
     for (const [name, asked] of Object.entries(request.RequestItems ?? {})) {
-      const keys = Reflect.get(Object(asked), 'Keys');
-      const missing = (Array.isArray(keys) ? keys.length : 0) - (answer.Responses?.[name]?.length ?? 0);
-      if (missing > 0) units.set(name, missing * unit(Reflect.get(Object(asked), 'ConsistentRead')));
+      if (Array.isArray(asked)) continue;
+      const missing = asked.Keys.length - (answer.Responses?.[name]?.length ?? 0);
+      if (missing > 0) units.set(name, missing * unit(asked.ConsistentRead));
     }
   return units;
 }

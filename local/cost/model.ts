@@ -1,3 +1,4 @@
+import { TABLE_VARIABLES } from '../../lib/deploy/tables.js';
 import type { DynamoDbUsage, MeasuredInputs } from './inputs.js';
 import type { PriceTable } from './prices.js';
 
@@ -447,7 +448,8 @@ export function costModel(
  * order buys): the hot product every order wants takes this much of its item's partition.
  */
 function stockUnitsPerOrder(inputs: MeasuredInputs): number | undefined {
-  const stock = inputs.functions.inventory?.dynamodb.TransactWriteItems?.itemKinds?.['INVENTORY_TABLE sku'];
+  const stock =
+    inputs.functions.inventory?.dynamodb.TransactWriteItems?.itemKinds?.[`${TABLE_VARIABLES.inventory} sku`];
   return stock ? stock / inputs.orders / inputs.skusPerOrder : undefined;
 }
 
